@@ -1,0 +1,66 @@
+//! `genesys-ctx`: count, fit, mask and atomically update LLM conversation context for Genesys Cloud.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+use cmd::CliError;
+
+/// Manage LLM conversation context windows for Genesys Cloud.
+///
+/// Configuration comes from the environment (a `.env` file in the working directory is loaded
+/// when present): GENESYS_REGION, GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_LOGIN_BASE,
+/// GENESYS_API_BASE, GENESYS_SCOPES, GENESYS_GATEWAY_PREFIX, WEBHOOK_URL, WEBHOOK_SECRET, AUDIT_LOG.
+#[derive(Debug, Parser)]
+#[command(name = "genesys-ctx", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the Genesys Cloud regions with their login and API hosts.
+    Regions(cmd::regions::Args),
+    /// Authentication commands.
+    #[command(subcommand)]
+    Auth(cmd::auth::AuthCommand),
+    /// Count the tokens of a conversation (JSON array of messages, or an object with "messages").
+    Tokens(cmd::tokens::Args),
+    /// Fit a conversation into a token budget without breaking it.
+    Fit(cmd::fit::Args),
+    /// Mask personal data, streaming stdin to stdout.
+    Mask(cmd::mask::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result: Result<(), CliError> = runtime.block_on(async move {
+        match cli.command {
+            Command::Regions(args) => cmd::regions::run(args).await,
+            Command::Auth(args) => cmd::auth::run(args).await,
+            Command::Tokens(args) => cmd::tokens::run(args).await,
+            Command::Fit(args) => cmd::fit::run(args).await,
+            Command::Mask(args) => cmd::mask::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! House rules, enforced by `cargo test` (after rust-analyzer's `xtask/src/tidy.rs`).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if path.is_dir() {
+            if name != "target" && !name.starts_with('.') {
+                rust_files(&path, out);
+            }
+        } else if name.ends_with(".rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn workspace_files() -> Vec<PathBuf> {
+    let root = super::root();
+    let mut files = Vec::new();
+    for dir in ["crates", "xtask", "tests"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    assert!(
+        files.len() > 10,
+        "tidy found too few files: {}",
+        files.len()
+    );
+    files
+}
+
+#[test]
+fn every_crate_root_has_module_docs() {
+    let root = super::root();
+    let crates = fs::read_dir(root.join("crates")).expect("crates/ exists");
+    let mut checked = 0;
+    for krate in crates.flatten() {
+        let lib = krate.path().join("src/lib.rs");
+        let text = fs::read_to_string(&lib).unwrap_or_else(|e| panic!("{}: {e}", lib.display()));
+        assert!(
+            text.trim_start().starts_with("//!"),
+            "{} must open with `//!` crate docs",
+            lib.display()
+        );
+        assert!(
+            text.contains("#![deny(missing_docs)]"),
+            "{} must deny missing docs",
+            lib.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 6, "expected at least 6 crates, found {checked}");
+}
+
+#[test]
+fn every_manifest_uses_workspace_lints_and_dependencies() {
+    let root = super::root();
+    let mut manifests = vec![root.join("xtask/Cargo.toml"), root.join("tests/Cargo.toml")];
+    for krate in fs::read_dir(root.join("crates"))
+        .expect("crates/ exists")
+        .flatten()
+    {
+        manifests.push(krate.path().join("Cargo.toml"));
+    }
+    for manifest in manifests {
+        let text = fs::read_to_string(&manifest).expect("manifest readable");
+        assert!(
+            text.contains("[lints]\nworkspace = true"),
+            "{} must inherit [workspace.lints]",
+            manifest.display()
+        );
+        // Every dependency line must come from [workspace.dependencies]: `x.workspace = true`
+        // or `x = { workspace = true, ... }`.
+        let mut in_deps = false;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.starts_with('[') {
+                in_deps = line.ends_with("dependencies]");
+                continue;
+            }
+            if in_deps && !line.is_empty() && !line.starts_with('#') {
+                assert!(
+                    line.contains("workspace = true"),
+                    "{}:{}: pin `{line}` once in [workspace.dependencies]",
+                    manifest.display(),
+                    n + 1
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn no_debugging_leftovers() {
+    let banned = [
+        concat!("dbg", "!("),
+        concat!("todo", "!("),
+        concat!("unimplemented", "!("),
+    ];
+    for file in workspace_files() {
+        let text = fs::read_to_string(&file).expect("source readable");
+        for (n, line) in text.lines().enumerate() {
+            for b in banned {
+                assert!(
+                    !line.contains(b),
+                    "{}:{}: `{b}` must not be committed",
+                    file.display(),
+                    n + 1
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn http_stack_stays_private_to_its_crates() {
+    // reqwest may appear only in the crates that do HTTP, and never in a `pub fn` signature.
+    for file in workspace_files() {
+        let text = fs::read_to_string(&file).expect("source readable");
+        for (n, line) in text.lines().enumerate() {
+            let l = line.trim_start();
+            if (l.starts_with("pub fn") || l.starts_with("pub async fn")) && l.contains("reqwest::")
+            {
+                panic!(
+                    "{}:{}: reqwest type in a public signature",
+                    file.display(),
+                    n + 1
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn pure_crates_do_no_io() {
+    let root = super::root();
+    for krate in ["context-model", "pii-mask"] {
+        let mut files = Vec::new();
+        rust_files(&root.join("crates").join(krate).join("src"), &mut files);
+        for file in files {
+            let text = fs::read_to_string(&file).expect("source readable");
+            for banned in ["std::fs", "std::net", "tokio", "reqwest", "std::process"] {
+                assert!(
+                    !text.contains(banned),
+                    "{}: `{banned}` in a pure crate (no I/O)",
+                    file.display()
+                );
+            }
+        }
+    }
+}
