@@ -33,6 +33,8 @@ enum Command {
     Fit(cmd::fit::Args),
     /// Mask personal data, streaming stdin to stdout.
     Mask(cmd::mask::Args),
+    /// Run the gateway emulator standalone (token route, gateway contract, webhook receiver).
+    Emulator(cmd::emulator::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
             Command::Tokens(args) => cmd::tokens::run(args).await,
             Command::Fit(args) => cmd::fit::run(args).await,
             Command::Mask(args) => cmd::mask::run(args).await,
+            Command::Emulator(args) => cmd::emulator::run(args).await,
         }
     });
     match result {

@@ -1,6 +1,7 @@
 //! One module per subcommand. Each exposes a clap `Args` type and `async fn run(args)`.
 
 pub mod auth;
+pub mod emulator;
 pub mod fit;
 pub mod mask;
 pub mod regions;
