@@ -45,4 +45,4 @@ mod state;
 
 pub use config::{EmulatorConfig, Faults};
 pub use server::{Emulator, StartError};
-pub use state::{AppliedVersion, EmulatorStats, ReceivedWebhook, Writer};
+pub use state::{AppliedVersion, EmulatorStats, ReceivedWebhook, ScriptedFault, Writer};

@@ -25,7 +25,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::EmulatorConfig;
-use crate::state::{compact, AppliedVersion, EmulatorStats, ReceivedWebhook, State, Writer};
+use crate::state::{
+    compact, AppliedVersion, EmulatorStats, ReceivedWebhook, ScriptedFault, State, Writer,
+};
 
 /// Why the emulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -196,6 +198,35 @@ impl Emulator {
         self.shared.state().stats.clone()
     }
 
+    /// Queues a one-shot fault for the next request it fits (see [`ScriptedFault`]).
+    pub fn inject(&self, fault: ScriptedFault) {
+        self.shared.state().scripted.push(fault);
+    }
+
+    /// Stores `payload` as the next version of its conversation, as if a client had written it
+    /// (an existing conversation for a demo or a test). Returns the new version.
+    pub fn seed_context(&self, payload: ContextPayload) -> u64 {
+        let keep = self.shared.config.capacity.max_context_windows as usize;
+        let mut state = self.shared.state();
+        let conversation = state
+            .conversations
+            .entry(payload.conversation_id.clone())
+            .or_default();
+        let version = conversation.current_version() + 1;
+        conversation.push(
+            StoredContext {
+                payload,
+                version,
+                status: "updated".to_owned(),
+                updated_at: now_rfc3339(),
+            },
+            Writer::Seed,
+            0,
+            keep,
+        );
+        version
+    }
+
     /// Expires every issued token now, so the next gateway call gets 401.
     pub fn expire_tokens(&self) {
         self.shared.state().tokens.clear();
@@ -264,13 +295,25 @@ async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_owned);
-    {
+    let scripted = {
         let mut state = shared.state();
         state.stats.gateway_requests += 1;
-        let valid = bearer
-            .as_deref()
-            .and_then(|t| state.tokens.get(t).copied())
-            .is_some_and(|expires| tokio::time::Instant::now() < expires);
+        state.take_scripted(|f| {
+            matches!(
+                f,
+                ScriptedFault::RateLimit { .. }
+                    | ScriptedFault::Unavailable
+                    | ScriptedFault::Unauthorized
+            )
+        })
+    };
+    {
+        let mut state = shared.state();
+        let valid = scripted != Some(ScriptedFault::Unauthorized)
+            && bearer
+                .as_deref()
+                .and_then(|t| state.tokens.get(t).copied())
+                .is_some_and(|expires| tokio::time::Instant::now() < expires);
         if !valid {
             state.stats.unauthorized += 1;
             drop(state);
@@ -281,19 +324,24 @@ async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
             ));
         }
     }
-    if shared.roll(faults.rate_limit) {
+    let retry_after = match scripted {
+        Some(ScriptedFault::RateLimit { retry_after_secs }) => Some(retry_after_secs),
+        _ if shared.roll(faults.rate_limit) => Some(faults.retry_after_secs),
+        _ => None,
+    };
+    if let Some(retry_after) = retry_after {
         shared.state().stats.rate_limited += 1;
         let mut response = genesys_error(
             StatusCode::TOO_MANY_REQUESTS,
             "too.many.requests.retry.after",
             "Rate limit exceeded the maximum. Retry the request after the time in Retry-After.",
         );
-        if let Ok(v) = HeaderValue::from_str(&faults.retry_after_secs.to_string()) {
+        if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         return Err(response);
     }
-    if shared.roll(faults.unavailable) {
+    if scripted == Some(ScriptedFault::Unavailable) || shared.roll(faults.unavailable) {
         shared.state().stats.unavailable += 1;
         return Err(genesys_error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -420,9 +468,21 @@ async fn get_context(
     if let Err(response) = check_id(&id) {
         return response;
     }
-    let race = shared.roll(shared.config.faults.version_race);
+    let rolled = shared.roll(shared.config.faults.version_race);
     let keep = shared.config.capacity.max_context_windows as usize;
     let mut state = shared.state();
+    if !state.conversations.contains_key(&id) {
+        drop(state);
+        return genesys_error(
+            StatusCode::NOT_FOUND,
+            "not.found",
+            "No context exists for this conversation.",
+        );
+    }
+    let race = state
+        .take_scripted(|f| *f == ScriptedFault::VersionRace)
+        .is_some()
+        || rolled;
     let Some(conversation) = state.conversations.get_mut(&id) else {
         drop(state);
         return genesys_error(
@@ -528,7 +588,7 @@ async fn patch_context(
     let evicted = if compaction { compact(&mut payload) } else { 0 };
     let status = if compaction { "compacted" } else { "updated" };
 
-    let lose_answer = shared.roll(shared.config.faults.lost_answer);
+    let rolled_loss = shared.roll(shared.config.faults.lost_answer);
     let keep = shared.config.capacity.max_context_windows as usize;
     let mut state = shared.state();
     let current = state
@@ -570,6 +630,10 @@ async fn patch_context(
         .or_default()
         .push(stored, Writer::Client, evicted, keep);
     state.stats.patches_applied += 1;
+    let lose_answer = state
+        .take_scripted(|f| *f == ScriptedFault::LostAnswer)
+        .is_some()
+        || rolled_loss;
     if compaction {
         state.stats.compactions += 1;
     }

@@ -13,6 +13,8 @@ pub enum Writer {
     Client,
     /// The emulator's injected concurrent writer.
     ConcurrentWriter,
+    /// Stored with [`Emulator::seed_context`](crate::Emulator::seed_context).
+    Seed,
 }
 
 /// One applied write, kept for the whole life of the emulator (unlike the stored versions, of
@@ -117,12 +119,44 @@ impl Conversation {
     }
 }
 
+/// A one-shot fault, applied to the next request it fits and then gone. Scripted faults make a
+/// run show a given recovery every time (the demo uses them), whatever the probabilities say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ScriptedFault {
+    /// The next gateway request gets 429 with this `Retry-After` (seconds).
+    RateLimit {
+        /// `Retry-After` seconds.
+        retry_after_secs: u64,
+    },
+    /// The next gateway request gets 503.
+    Unavailable,
+    /// The next gateway request gets 401 (as if its token had expired).
+    Unauthorized,
+    /// The next successful context GET is followed by a concurrent writer bumping the version.
+    VersionRace,
+    /// The next applied PATCH answers 503 (its answer is lost).
+    LostAnswer,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct State {
+    pub(crate) scripted: Vec<ScriptedFault>,
     pub(crate) conversations: HashMap<String, Conversation>,
     pub(crate) tokens: HashMap<String, tokio::time::Instant>,
     pub(crate) webhooks: Vec<ReceivedWebhook>,
     pub(crate) stats: EmulatorStats,
+}
+
+impl State {
+    /// Removes and returns the first scripted fault that `wanted` accepts.
+    pub(crate) fn take_scripted(
+        &mut self,
+        wanted: impl Fn(&ScriptedFault) -> bool,
+    ) -> Option<ScriptedFault> {
+        let i = self.scripted.iter().position(wanted)?;
+        Some(self.scripted.remove(i))
+    }
 }
 
 /// The emulator's own token estimate of one message, used for server-side compaction:

@@ -491,3 +491,72 @@ async fn invalid_configuration_is_refused() {
     let err = Emulator::start(config).await.unwrap_err();
     assert!(err.to_string().contains("unavailable"), "{err}");
 }
+
+#[tokio::test]
+async fn scripted_faults_fire_once_in_order() {
+    use gateway_emulator::ScriptedFault;
+    let (emulator, http, token) = start(EmulatorConfig::default()).await;
+    let seeded = payload("conv-6", "ctx_seed", 10, 1000);
+    let version = emulator.seed_context(serde_json::from_value(seeded).unwrap());
+    assert_eq!(version, 1);
+    emulator.inject(ScriptedFault::RateLimit {
+        retry_after_secs: 3,
+    });
+    emulator.inject(ScriptedFault::VersionRace);
+    emulator.inject(ScriptedFault::LostAnswer);
+    let url = context_url(&emulator, "conv-6");
+
+    let limited = http.get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_genesys_error(&limited, 429);
+    assert_eq!(limited.headers()["retry-after"], "3");
+
+    let read = http.get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(read.headers()["etag"], "\"1\"");
+    let stale = patch(
+        &http,
+        &url,
+        &token,
+        ("if-match", "\"1\""),
+        &payload("conv-6", "ctx_mine", 10, 1000),
+        false,
+    )
+    .await;
+    assert_genesys_error(&stale, 412);
+
+    // The version moved to 2; this PATCH lands but its answer is lost.
+    let lost = patch(
+        &http,
+        &url,
+        &token,
+        ("if-match", "\"2\""),
+        &payload("conv-6", "ctx_mine", 10, 1000),
+        false,
+    )
+    .await;
+    assert_genesys_error(&lost, 503);
+    let stored: Value = http
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["context_id"], "ctx_mine");
+    assert_eq!(stored["version"], 3);
+    let writers: Vec<Writer> = emulator
+        .history("conv-6")
+        .iter()
+        .map(|h| h.writer)
+        .collect();
+    assert_eq!(
+        writers,
+        [Writer::Seed, Writer::ConcurrentWriter, Writer::Client]
+    );
+    let stats = emulator.stats();
+    assert_eq!(
+        (stats.rate_limited, stats.version_races, stats.lost_answers),
+        (1, 1, 1)
+    );
+}
