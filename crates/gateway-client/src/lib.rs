@@ -1,6 +1,66 @@
 //! # gateway-client
 //!
-//! The HTTP client for the LLM Gateway context contract: model capacity, GET/PATCH of a
-//! conversation's context with `If-Match`, retries that survive 401, 409/412, 429 and 5xx,
-//! webhook sync to external storage, and metrics. The HTTP stack stays private.
+//! The HTTP client for the LLM Gateway context contract (see `shared/gateway-contract.md`):
+//! model capacity, GET/PATCH of a conversation's context with `If-Match`, retries that survive
+//! 401, 409/412, 429 and 5xx, webhook sync to external storage, and metrics.
+//!
+//! Main types:
+//! - [`GatewayClient`] ([`GatewayClient::new`] from a [`GatewayConfig`] and a
+//!   [`genesys_auth::TokenProvider`]): [`capacity`](GatewayClient::capacity),
+//!   [`get_context`](GatewayClient::get_context), [`patch_context`](GatewayClient::patch_context),
+//!   [`update_context`](GatewayClient::update_context) and
+//!   [`sync_webhook`](GatewayClient::sync_webhook). Every call returns an [`Outcome`] (or an
+//!   [`UpdateOutcome`]) with its HTTP attempts and latency.
+//! - [`GatewayError`]: one variant per outcome, each carrying status, Genesys `code`, message and
+//!   correlation id, with [`is_retryable`](GatewayError::is_retryable) and
+//!   [`retry_after`](GatewayError::retry_after).
+//! - [`MetricsRecorder`] and its default [`InMemoryMetrics`] (tracing events plus count, success
+//!   rate and p50/p95/p99 latency per operation).
+//! - [`WebhookConfig`], [`WebhookEvent`], [`WebhookReport`], [`verify_signature`].
+//!
+//! Key design decision: **every PATCH carries a precondition** (`If-Match: "<etag>"`, or
+//! `If-None-Match: *` to create). That makes a PATCH safe to resend after a lost answer (a
+//! duplicate meets 412) and lets [`update_context`](GatewayClient::update_context) turn a lost
+//! answer into success by re-reading and finding its own `context_id`, instead of applying an
+//! update twice. Retries are bounded three ways: attempts per call, a `Retry-After` cap, and a
+//! retry budget (token bucket) shared by all clones of the client, so a failure storm cannot
+//! multiply load. reqwest stays private: no HTTP-stack type appears in the public API.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use gateway_client::{verify_signature, webhook_signature, GatewayClient, GatewayConfig};
+//! use genesys_auth::StaticToken;
+//!
+//! let mut config = GatewayConfig::new("http://127.0.0.1:9");
+//! config.retry.max_update_attempts = 3;
+//! let client = GatewayClient::new(config, Arc::new(StaticToken::new("token"))).unwrap();
+//! assert_eq!(client.retry_budget_left(), 500);
+//!
+//! // Receivers check the webhook signature like this:
+//! let body = br#"{"event_type":"llm_context_sync"}"#;
+//! let header = webhook_signature(b"secret", body);
+//! assert!(verify_signature(b"secret", body, &header));
+//! ```
 #![deny(missing_docs)]
+
+mod client;
+mod config;
+mod error;
+mod metrics;
+mod retry;
+mod webhook;
+
+pub use client::{
+    ETag, GatewayClient, Outcome, Precondition, UpdateOutcome, UpdateResult, COMPACTION_HEADER,
+    CORRELATION_HEADER, TOKEN_LIMIT_CODE, USER_AGENT,
+};
+pub use config::{GatewayConfig, RetryPolicy, Sleeper, TokioSleeper, DEFAULT_ROUTE_PREFIX};
+pub use error::{ApiError, GatewayError, TransportKind, MAX_KEPT_BODY};
+pub use metrics::{
+    percentile, CallRecord, InMemoryMetrics, MetricsRecorder, MetricsSnapshot, OperationSummary,
+    MAX_SAMPLES,
+};
+pub use webhook::{
+    sign as webhook_signature, verify_signature, ContextSnapshot, WebhookConfig, WebhookEvent,
+    WebhookReport, SIGNATURE_HEADER,
+};

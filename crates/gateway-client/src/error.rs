@@ -1,0 +1,255 @@
+//! Typed errors of the gateway client.
+
+use std::fmt;
+use std::time::Duration;
+
+use genesys_auth::AuthError;
+
+/// Longest raw body kept in a [`GatewayError::Decode`] (in bytes, cut at a char boundary).
+pub const MAX_KEPT_BODY: usize = 1024;
+
+/// What the gateway said when it refused a request: status, Genesys `code`, message and the
+/// correlation id (`ININ-Correlation-Id`, or the body's `contextId` when the header is absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: u16,
+    /// Genesys error `code`, e.g. `context.token.limit.exceeded`.
+    pub code: Option<String>,
+    /// Human-readable message from the body (may be empty).
+    pub message: String,
+    /// `ININ-Correlation-Id` header, or the body's `contextId`.
+    pub correlation_id: Option<String>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        match &self.correlation_id {
+            Some(id) => write!(f, " (correlation id {id})"),
+            None => write!(f, " (no correlation id)"),
+        }
+    }
+}
+
+/// How a request failed to get an HTTP answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// The connection could not be established (nothing was sent).
+    Connect,
+    /// The request timed out (it may or may not have reached the server).
+    Timeout,
+    /// The connection broke while sending or receiving.
+    Other,
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportKind::Connect => "connect",
+            TransportKind::Timeout => "timeout",
+            TransportKind::Other => "connection",
+        })
+    }
+}
+
+/// Errors of the gateway client. No variant ever carries a token or secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GatewayError {
+    /// 400: the body failed the gateway's schema.
+    #[error("bad request: {0}")]
+    BadRequest(ApiError),
+    /// 400 with code `context.token.limit.exceeded`: usage or hard limit exceeds the model window.
+    #[error("token limit exceeded: {0}")]
+    TokenLimitExceeded(ApiError),
+    /// 401 twice: the token was refreshed once and the fresh token was rejected too.
+    #[error("unauthorized (a fresh token was rejected too): {0}")]
+    Unauthorized(ApiError),
+    /// 403: the OAuth client lacks the permission, or the conversation belongs to another org.
+    #[error(
+        "forbidden: {0}; hint: give the OAuth client's role the LLM gateway permission, \
+         and check that the conversation belongs to this org"
+    )]
+    Forbidden(ApiError),
+    /// 404 where a resource was required.
+    #[error("not found: {0}")]
+    NotFound(ApiError),
+    /// 412 or 409 every time, up to the configured number of update attempts.
+    #[error("version conflict after {attempts} attempt(s): {last}")]
+    VersionConflict {
+        /// PATCH rounds tried (each re-read the context and rebuilt the payload).
+        attempts: u32,
+        /// The last conflict answer (412 or 409).
+        last: ApiError,
+    },
+    /// 428: the gateway requires `If-Match` or `If-None-Match`.
+    #[error("precondition required: {0}")]
+    PreconditionRequired(ApiError),
+    /// 429 past the `Retry-After` cap, or after the bounded attempts / retry budget.
+    #[error("rate limited{}: {details}", fmt_retry_after(*.retry_after))]
+    RateLimited {
+        /// What `Retry-After` asked for, when present.
+        retry_after: Option<Duration>,
+        /// The 429 answer.
+        details: ApiError,
+    },
+    /// 5xx (or 408) after the bounded retries.
+    #[error("server error: {0}")]
+    Server(ApiError),
+    /// Any other status the contract does not name.
+    #[error("unexpected status: {0}")]
+    UnexpectedStatus(ApiError),
+    /// No HTTP answer: connect error, timeout or broken connection.
+    #[error("transport ({kind}) error calling {operation}: {message}")]
+    Transport {
+        /// What went wrong.
+        kind: TransportKind,
+        /// The operation, e.g. `get_context`.
+        operation: &'static str,
+        /// Description (no URL query, no headers).
+        message: String,
+    },
+    /// A 2xx answer whose body did not parse.
+    #[error(
+        "could not decode the HTTP {status} answer to {operation}: {reason}{} (body: {body:?})",
+        fmt_correlation(.correlation_id)
+    )]
+    Decode {
+        /// HTTP status of the answer.
+        status: u16,
+        /// The operation.
+        operation: &'static str,
+        /// Parser message.
+        reason: String,
+        /// The raw body, truncated to [`MAX_KEPT_BODY`] bytes.
+        body: String,
+        /// `ININ-Correlation-Id`, when present.
+        correlation_id: Option<String>,
+    },
+    /// The token provider failed.
+    #[error("authentication failed")]
+    Auth(#[source] AuthError),
+    /// The `build` closure of [`try_update_context`](crate::GatewayClient::try_update_context)
+    /// failed.
+    #[error("building the payload failed")]
+    Build(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The configuration is invalid.
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+fn fmt_retry_after(d: Option<Duration>) -> String {
+    match d {
+        Some(d) => format!(" (Retry-After {} s)", d.as_secs_f64()),
+        None => String::new(),
+    }
+}
+
+fn fmt_correlation(id: &Option<String>) -> String {
+    match id {
+        Some(id) => format!(" (correlation id {id})"),
+        None => String::new(),
+    }
+}
+
+impl GatewayError {
+    /// The gateway's answer, for the variants that carry one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            GatewayError::BadRequest(e)
+            | GatewayError::TokenLimitExceeded(e)
+            | GatewayError::Unauthorized(e)
+            | GatewayError::Forbidden(e)
+            | GatewayError::NotFound(e)
+            | GatewayError::PreconditionRequired(e)
+            | GatewayError::Server(e)
+            | GatewayError::UnexpectedStatus(e) => Some(e),
+            GatewayError::VersionConflict { last, .. } => Some(last),
+            GatewayError::RateLimited { details, .. } => Some(details),
+            _ => None,
+        }
+    }
+
+    /// HTTP status of the answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            GatewayError::Decode { status, .. } => Some(*status),
+            other => other.api_error().map(|e| e.status),
+        }
+    }
+
+    /// Genesys error `code`, when the gateway sent one.
+    pub fn code(&self) -> Option<&str> {
+        self.api_error().and_then(|e| e.code.as_deref())
+    }
+
+    /// Correlation id of the failed call (`ININ-Correlation-Id` or body `contextId`).
+    pub fn correlation_id(&self) -> Option<&str> {
+        match self {
+            GatewayError::Decode { correlation_id, .. } => correlation_id.as_deref(),
+            other => other.api_error().and_then(|e| e.correlation_id.as_deref()),
+        }
+    }
+
+    /// Whether the same request could succeed later without change: 5xx, 408, 429 and
+    /// transport errors. A version conflict is not retryable by resending: re-read and rebuild.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            GatewayError::Server(_) | GatewayError::RateLimited { .. } => true,
+            GatewayError::Transport { .. } => true,
+            // The token provider retries its own transient failures.
+            GatewayError::Auth(_) => false,
+            _ => false,
+        }
+    }
+
+    /// How long the gateway asked us to wait (429 `Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            GatewayError::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// A short, stable label of the failure (`version_conflict`, `rate_limited`, …) for audit
+    /// records and metrics; carries no message text.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            GatewayError::BadRequest(_) => "bad_request",
+            GatewayError::TokenLimitExceeded(_) => "token_limit_exceeded",
+            GatewayError::Unauthorized(_) => "unauthorized",
+            GatewayError::Forbidden(_) => "forbidden",
+            GatewayError::NotFound(_) => "not_found",
+            GatewayError::VersionConflict { .. } => "version_conflict",
+            GatewayError::PreconditionRequired(_) => "precondition_required",
+            GatewayError::RateLimited { .. } => "rate_limited",
+            GatewayError::Server(_) => "server",
+            GatewayError::UnexpectedStatus(_) => "unexpected_status",
+            GatewayError::Transport { .. } => "transport",
+            GatewayError::Decode { .. } => "decode",
+            GatewayError::Auth(_) => "auth",
+            GatewayError::Build(_) => "build",
+            GatewayError::Config(_) => "config",
+        }
+    }
+}
+
+/// Cuts `s` to at most `max` bytes at a char boundary.
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}

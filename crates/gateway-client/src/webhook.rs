@@ -1,0 +1,290 @@
+//! Webhook sync to external storage: the contract's `llm_context_sync` event, signed with
+//! HMAC-SHA256 when a secret is configured, retried a bounded number of times, never failing
+//! the update it reports on.
+
+use std::fmt;
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use reqwest::header::CONTENT_TYPE;
+use reqwest::Url;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use tokio::time::Instant;
+
+use crate::client::{describe, GatewayClient, UpdateOutcome};
+use crate::error::GatewayError;
+use crate::metrics::CallRecord;
+use crate::retry::full_jitter;
+
+/// The signature header.
+pub const SIGNATURE_HEADER: &str = "X-Signature-256";
+
+/// Where and how to deliver sync events. Its `Debug` never shows the secret.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct WebhookConfig {
+    /// Receiver URL (`http` or `https`).
+    pub url: String,
+    /// HMAC-SHA256 key; when set, every delivery carries `X-Signature-256`.
+    pub secret: Option<SecretString>,
+    /// Per-attempt timeout. Default 5 s.
+    pub timeout: Duration,
+    /// Delivery attempts (≥ 1). Default 3.
+    pub max_attempts: u32,
+    /// First backoff bound between attempts (full jitter, doubling, capped at 5 s). Default 500 ms.
+    pub backoff: Duration,
+}
+
+impl WebhookConfig {
+    /// A configuration for `url` (checked: an absolute `http(s)` URL) with defaults.
+    pub fn new(url: impl Into<String>) -> Result<WebhookConfig, GatewayError> {
+        let url = url.into();
+        let parsed = Url::parse(&url)
+            .map_err(|e| GatewayError::Config(format!("webhook url is not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(GatewayError::Config(
+                "webhook url must be an http(s) URL".to_owned(),
+            ));
+        }
+        Ok(WebhookConfig {
+            url,
+            secret: None,
+            timeout: Duration::from_secs(5),
+            max_attempts: 3,
+            backoff: Duration::from_millis(500),
+        })
+    }
+
+    /// Signs deliveries with `secret`.
+    pub fn with_secret(mut self, secret: SecretString) -> Self {
+        self.secret = Some(secret);
+        self
+    }
+}
+
+impl fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL may carry a token in its query: show scheme, host and path only.
+        let url = Url::parse(&self.url)
+            .map(|u| {
+                format!(
+                    "{}://{}{}",
+                    u.scheme(),
+                    u.host_str().unwrap_or(""),
+                    u.path()
+                )
+            })
+            .unwrap_or_else(|_| "[invalid]".to_owned());
+        f.debug_struct("WebhookConfig")
+            .field("url", &url)
+            .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
+            .field("timeout", &self.timeout)
+            .field("max_attempts", &self.max_attempts)
+            .field("backoff", &self.backoff)
+            .finish()
+    }
+}
+
+/// The `context_snapshot` of a sync event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextSnapshot {
+    /// The stored context id.
+    pub context_id: String,
+    /// Current usage in tokens after the update.
+    pub token_usage: u64,
+    /// `updated` or `compacted`.
+    pub retention_status: String,
+}
+
+/// The contract's `llm_context_sync` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEvent {
+    /// Always `llm_context_sync`.
+    pub event_type: String,
+    /// The conversation.
+    pub conversation_id: String,
+    /// RFC 3339 UTC time of the event.
+    pub timestamp: String,
+    /// What was stored.
+    pub context_snapshot: ContextSnapshot,
+}
+
+impl WebhookEvent {
+    /// The event for a finished update, stamped now.
+    pub fn from_update(conversation_id: &str, update: &UpdateOutcome) -> WebhookEvent {
+        let timestamp = OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"));
+        WebhookEvent {
+            event_type: "llm_context_sync".to_owned(),
+            conversation_id: conversation_id.to_owned(),
+            timestamp,
+            context_snapshot: ContextSnapshot {
+                context_id: update.context_id().to_owned(),
+                token_usage: update.token_limit_matrix().current_usage,
+                retention_status: update.status().to_owned(),
+            },
+        }
+    }
+}
+
+/// What happened to a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WebhookReport {
+    /// Whether a 2xx answer came back.
+    pub delivered: bool,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The last failure (status or transport description; never the URL or the secret).
+    pub last_error: Option<String>,
+    /// Last HTTP status received.
+    pub status: Option<u16>,
+}
+
+/// `sha256=<hex HMAC-SHA256 of body>`: the value of `X-Signature-256`.
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC accepts any key length");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Whether `header` (`sha256=<hex>`) is the HMAC-SHA256 of `body` under `secret`. The
+/// comparison is constant-time.
+pub fn verify_signature(secret: &[u8], body: &[u8], header: &str) -> bool {
+    let Some(hex_sig) = header.trim().strip_prefix("sha256=") else {
+        return false;
+    };
+    let Ok(sig) = hex::decode(hex_sig) else {
+        return false;
+    };
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC accepts any key length");
+    mac.update(body);
+    mac.verify_slice(&sig).is_ok()
+}
+
+impl GatewayClient {
+    /// POSTs `event` to the webhook: signed when a secret is configured, each attempt bounded by
+    /// the webhook timeout, retried with backoff on 5xx/408/429 and transport errors (not on
+    /// other 4xx) up to `max_attempts`. Never fails: the report says what happened.
+    pub async fn sync_webhook(
+        &self,
+        webhook: &WebhookConfig,
+        event: &WebhookEvent,
+    ) -> WebhookReport {
+        let start = Instant::now();
+        let report = self.deliver(webhook, event).await;
+        let record = CallRecord::new(
+            "webhook_sync",
+            start.elapsed(),
+            report.delivered,
+            report.attempts,
+        )
+        .with_status(report.status)
+        .with_conversation(Some(&event.conversation_id));
+        self.recorder().record(&record);
+        report
+    }
+
+    async fn deliver(&self, webhook: &WebhookConfig, event: &WebhookEvent) -> WebhookReport {
+        let mut report = WebhookReport {
+            delivered: false,
+            attempts: 0,
+            last_error: None,
+            status: None,
+        };
+        let body = match serde_json::to_vec(event) {
+            Ok(body) => body,
+            Err(e) => {
+                report.last_error = Some(format!("could not encode the event: {e}"));
+                return report;
+            }
+        };
+        let url = match Url::parse(&webhook.url) {
+            Ok(url) => url,
+            Err(e) => {
+                report.last_error = Some(format!("invalid webhook url: {e}"));
+                return report;
+            }
+        };
+        let signature = webhook
+            .secret
+            .as_ref()
+            .map(|s| sign(s.expose_secret().as_bytes(), &body));
+        let max_attempts = webhook.max_attempts.max(1);
+        loop {
+            report.attempts += 1;
+            let mut request = self
+                .http()
+                .post(url.clone())
+                .timeout(webhook.timeout)
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+            if let Some(sig) = &signature {
+                request = request.header(SIGNATURE_HEADER, sig);
+            }
+            let retryable = match request.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    report.status = Some(status);
+                    if response.status().is_success() {
+                        report.delivered = true;
+                        report.last_error = None;
+                        return report;
+                    }
+                    report.last_error = Some(format!("HTTP {status}"));
+                    status >= 500 || status == 408 || status == 429
+                }
+                Err(e) => {
+                    report.last_error = Some(describe(e));
+                    true
+                }
+            };
+            if !retryable || report.attempts >= max_attempts {
+                tracing::warn!(
+                    conversation_id = %event.conversation_id,
+                    attempts = report.attempts,
+                    status = report.status,
+                    "webhook sync not delivered"
+                );
+                return report;
+            }
+            let wait = full_jitter(webhook.backoff, Duration::from_secs(5), report.attempts);
+            self.sleeper().sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_round_trip_and_tamper() {
+        let body = br#"{"event_type":"llm_context_sync"}"#;
+        let header = sign(b"s3cret", body);
+        assert!(header.starts_with("sha256="));
+        assert_eq!(header.len(), "sha256=".len() + 64);
+        assert!(verify_signature(b"s3cret", body, &header));
+        assert!(!verify_signature(b"other", body, &header));
+        assert!(!verify_signature(b"s3cret", b"{}", &header));
+        assert!(!verify_signature(b"s3cret", body, &header[7..]));
+        assert!(!verify_signature(b"s3cret", body, "sha256=zz"));
+    }
+
+    #[test]
+    fn debug_hides_secret_and_query() {
+        let config = WebhookConfig::new("https://hooks.example/sync?token=abc123")
+            .unwrap()
+            .with_secret(SecretString::from("hunter2-webhook"));
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2-webhook"));
+        assert!(!shown.contains("abc123"));
+        assert!(shown.contains("[REDACTED]"));
+        assert!(WebhookConfig::new("ftp://x").is_err());
+        assert!(WebhookConfig::new("not a url").is_err());
+    }
+}
