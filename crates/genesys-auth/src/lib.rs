@@ -1,22 +1,72 @@
 //! # genesys-auth
 //!
 //! OAuth 2.0 client credentials for Genesys Cloud, done the way the real platform works:
-//! `POST https://login.<region domain>/oauth/token` with `Authorization: Basic`, a cached token
-//! reused until shortly before it expires, and a single-flight refresh so any number of concurrent
-//! callers cause one token request.
+//! `POST https://login.<region domain>/oauth/token` with `Authorization: Basic base64(id:secret)`
+//! and the form body `grant_type=client_credentials`, a cached token reused until shortly before
+//! it expires, and a single-flight refresh so any number of concurrent callers cause one token
+//! request.
 //!
-//! The [`TokenProvider`] trait is the seam the gateway client and tests depend on.
+//! ## Main types
+//! - [`Region`]: the 17 Genesys Cloud regions, parsed from a name (`us-east-1`, `us_east_1`) or a
+//!   domain (`mypurecloud.com`), with their login and API base URLs.
+//! - [`AuthConfig`]: credentials and endpoints, from the environment ([`AuthConfig::from_env`],
+//!   which loads `.env`) or a builder ([`AuthConfig::builder`]); base URLs can be overridden for
+//!   proxies and tests.
+//! - [`ClientCredentialsProvider`]: requests, caches and refreshes tokens; retries 429 (honouring
+//!   `Retry-After`, capped), 5xx and transport errors with full-jitter backoff.
+//! - [`TokenProvider`]: the object-safe seam the gateway client holds as `Arc<dyn TokenProvider>`;
+//!   [`StaticToken`] implements it for tests.
+//! - [`AuthError`]: one variant per failure stage, with [`AuthError::is_retryable`] and
+//!   [`AuthError::retry_after`].
+//!
+//! ## Design decisions
+//! - **Single flight.** The cache sits under a `RwLock`; a refresh happens under a `tokio` mutex
+//!   with the cache checked again inside (as smithy-rs's expiring cache does), and every caller
+//!   that waited on a refresh shares its outcome, errors included. A storm of requests on a cold
+//!   cache therefore costs the token endpoint one request, not one per caller.
+//! - **Secrets never leak.** The client secret and tokens are [`secrecy::SecretString`]; every
+//!   type holding one has a hand-written `Debug` printing `[REDACTED]`, and response bodies kept
+//!   in errors have any `access_token` value redacted.
+//! - **Time is injectable** ([`Clock`], [`Sleeper`]); the defaults follow tokio's clock, so tests
+//!   run on paused or hand-driven time.
+//! - **The HTTP client is hidden**: `reqwest` appears in no public signature.
+//!
+//! ## Example
+//! ```
+//! use genesys_auth::{AuthConfig, ClientCredentialsProvider, Region, TokenProvider};
+//!
+//! let config = AuthConfig::from_lookup(|name| match name {
+//!     "GENESYS_REGION" => Some("usw2.pure.cloud".into()),
+//!     "GENESYS_CLIENT_ID" => Some("my-client".into()),
+//!     "GENESYS_CLIENT_SECRET" => Some("my-secret".into()),
+//!     _ => None,
+//! })?;
+//! assert_eq!(config.region(), Some(Region::UsWest2));
+//! assert_eq!(config.token_url(), "https://login.usw2.pure.cloud/oauth/token");
+//! assert_eq!(config.api_base(), "https://api.usw2.pure.cloud");
+//! assert!(!format!("{config:?}").contains("my-secret"));
+//!
+//! let provider = ClientCredentialsProvider::new(config)?;
+//! // In async code: `let token = provider.token().await?;` then
+//! // `Authorization: Bearer {token.expose()}`; after a 401, `provider.invalidate(&token)`.
+//! # let _ = provider;
+//! # Ok::<(), genesys_auth::AuthError>(())
+//! ```
 #![deny(missing_docs)]
 
+mod config;
+mod error;
+mod provider;
+mod region;
 mod seam;
+mod time;
 
+pub use config::{
+    AuthConfig, AuthConfigBuilder, ENV_API_BASE, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_LOGIN_BASE,
+    ENV_REGION, ENV_SCOPES,
+};
+pub use error::AuthError;
+pub use provider::ClientCredentialsProvider;
+pub use region::{ParseRegionError, Region};
 pub use seam::{AccessToken, StaticToken, TokenFuture, TokenProvider};
-
-/// Errors of this crate (placeholder until the full error type lands).
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum AuthError {
-    /// Configuration is missing or malformed.
-    #[error("configuration: {0}")]
-    Config(String),
-}
+pub use time::{Clock, SleepFuture, Sleeper, TokioClock, TokioSleeper};

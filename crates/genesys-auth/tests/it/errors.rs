@@ -1,0 +1,377 @@
+//! Typed errors, retries and their bounds.
+
+use std::time::{Duration, SystemTime};
+
+use genesys_auth::{AuthError, TokenProvider};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::{self, TOKEN_1};
+
+fn token_route() -> wiremock::MockBuilder {
+    Mock::given(method("POST")).and(path("/oauth/token"))
+}
+
+#[tokio::test]
+async fn invalid_client_is_a_typed_error_with_the_description() {
+    let server = MockServer::start().await;
+    token_route()
+        .respond_with(
+            ResponseTemplate::new(401)
+                .insert_header("ININ-Correlation-Id", "corr-401")
+                .set_body_json(serde_json::json!({
+                    "error": "invalid_client",
+                    "error_description": "client id not found or secret mismatch"
+                })),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let (provider, _, sleeper) = support::provider(support::config(&server));
+    let error = provider.token().await.expect_err("rejected");
+    match &error {
+        AuthError::InvalidClient {
+            status,
+            error,
+            description,
+            correlation_id,
+        } => {
+            assert_eq!(*status, 401);
+            assert_eq!(error.as_deref(), Some("invalid_client"));
+            assert_eq!(
+                description.as_deref(),
+                Some("client id not found or secret mismatch")
+            );
+            assert_eq!(correlation_id.as_deref(), Some("corr-401"));
+        }
+        other => panic!("expected InvalidClient, got {other:?}"),
+    }
+    assert!(!error.is_retryable());
+    assert_eq!(error.correlation_id(), Some("corr-401"));
+    let text = error.to_string();
+    assert!(
+        text.contains("client id not found or secret mismatch"),
+        "{text}"
+    );
+    assert!(text.contains("corr-401"), "{text}");
+    assert!(sleeper.waits().is_empty(), "a rejection is not retried");
+}
+
+#[tokio::test]
+async fn bad_request_with_an_oauth_error_is_not_retried() {
+    let server = MockServer::start().await;
+    token_route()
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "error": "unsupported_grant_type",
+            "error_description": "grant type not allowed for this client"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (provider, _, _) = support::provider(support::config(&server));
+    let error = provider.token().await.expect_err("rejected");
+    assert!(
+        matches!(&error, AuthError::InvalidClient { status: 400, error: Some(e), .. } if e == "unsupported_grant_type"),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn rate_limited_with_retry_after_seconds_then_success() {
+    let server = MockServer::start().await;
+    token_route()
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "7")
+                .insert_header("ININ-Correlation-Id", "corr-429"),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .named("429 once")
+        .mount(&server)
+        .await;
+    support::token_ok(TOKEN_1, 86400)
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let (provider, _, sleeper) = support::provider(support::config(&server));
+    assert_eq!(provider.token().await.expect("token").expose(), TOKEN_1);
+    assert_eq!(sleeper.waits(), [Duration::from_secs(7)]);
+}
+
+#[tokio::test]
+async fn rate_limited_with_an_http_date_retry_after() {
+    let server = MockServer::start().await;
+    let at = SystemTime::now() + Duration::from_secs(30);
+    token_route()
+        .respond_with(
+            ResponseTemplate::new(429).insert_header("Retry-After", httpdate::fmt_http_date(at)),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    support::token_ok(TOKEN_1, 86400)
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let (provider, _, sleeper) = support::provider(support::config(&server));
+    assert_eq!(provider.token().await.expect("token").expose(), TOKEN_1);
+    let waits = sleeper.waits();
+    assert_eq!(waits.len(), 1);
+    // The date has one-second precision and a little time passes before it is read.
+    assert!(
+        waits[0] >= Duration::from_secs(27) && waits[0] <= Duration::from_secs(30),
+        "{waits:?}"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_cap_gives_up_at_once_with_the_value() {
+    let server = MockServer::start().await;
+    token_route()
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "600"))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let (provider, _, sleeper) = support::provider(support::config(&server));
+    let error = provider.token().await.expect_err("rate limited");
+    assert!(
+        matches!(error, AuthError::RateLimited { attempts: 1, .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(600)));
+    assert!(error.is_retryable());
+    assert!(sleeper.waits().is_empty());
+}
+
+#[tokio::test]
+async fn repeated_rate_limits_are_bounded() {
+    let server = MockServer::start().await;
+    token_route()
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "2"))
+        .expect(3)
+        .mount(&server)
+        .await;
+
+    let (provider, _, sleeper) = support::provider(support::config(&server));
+    let error = provider.token().await.expect_err("rate limited");
+    assert!(
+        matches!(error, AuthError::RateLimited { attempts: 3, .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(2)));
+    assert_eq!(sleeper.waits(), [Duration::from_secs(2); 2]);
+}
+
+#[tokio::test]
+async fn rate_limit_without_retry_after_uses_backoff() {
+    let server = MockServer::start().await;
+    token_route()
+        .respond_with(ResponseTemplate::new(429))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    support::token_ok(TOKEN_1, 86400)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (provider, _, sleeper) = support::provider(support::config(&server));
+    provider.token().await.expect("token");
+    let waits = sleeper.waits();
+    assert_eq!(waits.len(), 1);
+    assert!(waits[0] <= Duration::from_secs(1), "{waits:?}");
+}
+
+#[tokio::test]
+async fn repeated_server_errors_make_bounded_attempts_then_a_typed_error() {
+    let server = MockServer::start().await;
+    token_route()
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("ININ-Correlation-Id", "corr-503")
+                .set_body_string("upstream unavailable"),
+        )
+        .expect(3)
+        .mount(&server)
+        .await;
+
+    let (provider, _, sleeper) = support::provider(support::config(&server));
+    let error = provider.token().await.expect_err("server error");
+    match &error {
+        AuthError::Server {
+            status,
+            attempts,
+            body,
+            correlation_id,
+        } => {
+            assert_eq!(*status, 503);
+            assert_eq!(*attempts, 3);
+            assert_eq!(body, "upstream unavailable");
+            assert_eq!(correlation_id.as_deref(), Some("corr-503"));
+        }
+        other => panic!("expected Server, got {other:?}"),
+    }
+    assert!(error.is_retryable());
+    assert_eq!(server.received_requests().await.expect("recorded").len(), 3);
+    // Full jitter: the n-th wait is within [0, min(cap, base * 2^(n-1))].
+    let waits = sleeper.waits();
+    assert_eq!(waits.len(), 2);
+    assert!(waits[0] <= Duration::from_secs(1), "{waits:?}");
+    assert!(waits[1] <= Duration::from_secs(2), "{waits:?}");
+}
+
+#[tokio::test]
+async fn attempts_and_backoff_are_configurable() {
+    let server = MockServer::start().await;
+    token_route()
+        .respond_with(ResponseTemplate::new(500))
+        .expect(5)
+        .mount(&server)
+        .await;
+    let config = support::config(&server)
+        .with_max_attempts(5)
+        .with_backoff(Duration::from_millis(100), Duration::from_millis(250));
+    let (provider, _, sleeper) = support::provider(config);
+    let error = provider.token().await.expect_err("server error");
+    assert!(
+        matches!(
+            error,
+            AuthError::Server {
+                status: 500,
+                attempts: 5,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let waits = sleeper.waits();
+    assert_eq!(waits.len(), 4);
+    assert!(
+        waits.iter().all(|w| *w <= Duration::from_millis(250)),
+        "{waits:?}"
+    );
+}
+
+#[tokio::test]
+async fn server_error_then_success() {
+    let server = MockServer::start().await;
+    token_route()
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&server)
+        .await;
+    support::token_ok(TOKEN_1, 86400)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (provider, _, _) = support::provider(support::config(&server));
+    assert_eq!(provider.token().await.expect("token").expose(), TOKEN_1);
+}
+
+#[tokio::test]
+async fn unreachable_endpoint_is_a_bounded_transport_error() {
+    // A port nobody listens on: bind, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind")
+        .port();
+    let config = genesys_auth::AuthConfig::builder()
+        .client_id(support::CLIENT_ID)
+        .client_secret(support::CLIENT_SECRET)
+        .login_base(format!("http://127.0.0.1:{port}"))
+        .build()
+        .expect("config");
+    let (provider, _, sleeper) = support::provider(config);
+    let error = provider.token().await.expect_err("transport");
+    assert!(
+        matches!(error, AuthError::Transport { attempts: 3, .. }),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+    assert!(std::error::Error::source(&error).is_some());
+    assert_eq!(sleeper.waits().len(), 2);
+}
+
+#[tokio::test]
+async fn request_timeout_is_a_transport_error() {
+    let server = MockServer::start().await;
+    token_route()
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(support::token_body(TOKEN_1, 86400))
+                .set_delay(Duration::from_secs(5)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let config = support::config(&server)
+        .with_request_timeout(Duration::from_millis(200))
+        .with_max_attempts(1);
+    let (provider, _, _) = support::provider(config);
+    let error = provider.token().await.expect_err("timeout");
+    assert!(
+        matches!(error, AuthError::Transport { attempts: 1, .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn malformed_success_body_is_kept_with_the_token_redacted() {
+    for body in [
+        format!(r#"{{"access_token":"{TOKEN_1}","token_type":"bearer","expires_in":"soon"}}"#),
+        format!(r#"{{"access_token":"{TOKEN_1}","token_ty"#),
+        format!(r#"{{"access_token":"{TOKEN_1}","token_type":"mac","expires_in":60}}"#),
+        r#"{"token_type":"bearer","expires_in":60}"#.to_owned(),
+        "<html>oops</html>".to_owned(),
+    ] {
+        let server = MockServer::start().await;
+        token_route()
+            .respond_with(ResponseTemplate::new(200).set_body_string(body.clone()))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let (provider, _, _) = support::provider(support::config(&server));
+        let error = provider.token().await.expect_err("malformed");
+        let AuthError::MalformedResponse {
+            status, body: kept, ..
+        } = &error
+        else {
+            panic!("expected MalformedResponse for {body}, got {error:?}");
+        };
+        assert_eq!(*status, 200);
+        assert!(!error.is_retryable());
+        for text in [error.to_string(), format!("{error:?}"), kept.clone()] {
+            assert!(!text.contains(TOKEN_1), "token leaked for {body}: {text}");
+        }
+        if body.contains(TOKEN_1) {
+            assert!(kept.contains("[REDACTED]"), "{kept}");
+        } else {
+            assert_eq!(kept, &body, "a body without a token is kept as sent");
+        }
+    }
+}
+
+#[tokio::test]
+async fn unexpected_status_is_reported_without_retry() {
+    let server = MockServer::start().await;
+    token_route()
+        .respond_with(ResponseTemplate::new(404).set_body_string("no such route"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (provider, _, sleeper) = support::provider(support::config(&server));
+    let error = provider.token().await.expect_err("404");
+    assert!(
+        matches!(&error, AuthError::UnexpectedStatus { status: 404, body, .. } if body == "no such route"),
+        "{error:?}"
+    );
+    assert!(!error.is_retryable());
+    assert!(sleeper.waits().is_empty());
+}
