@@ -1,6 +1,11 @@
 //! Serde types matching the gateway contract JSON exactly.
 
+use std::fmt;
+use std::str::FromStr;
+
 use serde::{Deserialize, Serialize};
+
+use crate::error::UnknownName;
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -25,6 +30,27 @@ impl Role {
             Role::Assistant => "assistant",
             Role::Tool => "tool",
         }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = UnknownName;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Role::System, Role::User, Role::Assistant, Role::Tool]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| UnknownName {
+                kind: "role",
+                value: s.to_owned(),
+                expected: "system, user, assistant, tool",
+            })
     }
 }
 
@@ -53,13 +79,18 @@ pub struct FunctionCall {
     pub arguments: String,
 }
 
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
 /// One message of a conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     /// Author role.
     pub role: Role,
-    /// Text content (may be empty for an assistant message that only calls tools).
-    #[serde(default)]
+    /// Text content (may be empty for an assistant message that only calls tools; `null` is
+    /// read as empty, as OpenAI-style clients send it).
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub content: String,
     /// Optional participant name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -126,6 +157,37 @@ pub enum EvictionPolicy {
     /// Least recently accessed first (`metadata.last_accessed`, falling back to position).
     #[default]
     Lru,
+}
+
+impl EvictionPolicy {
+    /// The policy's wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvictionPolicy::Fifo => "fifo",
+            EvictionPolicy::Lru => "lru",
+        }
+    }
+}
+
+impl fmt::Display for EvictionPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EvictionPolicy {
+    type Err = UnknownName;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [EvictionPolicy::Fifo, EvictionPolicy::Lru]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| UnknownName {
+                kind: "eviction policy",
+                value: s.to_owned(),
+                expected: "fifo, lru",
+            })
+    }
 }
 
 /// How the gateway may treat stored context.
