@@ -1,8 +1,608 @@
 //! # pii-mask
 //!
 //! Detecting and masking personal data (emails, phone numbers, payment cards, US SSNs, IBANs,
-//! IP addresses, ZIP codes in an address context) in free text, with validation beyond the regex
-//! so look-alikes such as order numbers, amounts and dates come through untouched.
+//! IP addresses, ZIP codes in an address context) in free text, with validation beyond the
+//! pattern so look-alikes such as order numbers, amounts, dates, timestamps, tracking numbers,
+//! UUIDs and version strings come through untouched.
 //!
 //! Pure: no I/O. Usable on its own.
+//!
+//! ## Main types
+//! - [`Masker`]: built once ([`Masker::default`] or [`Masker::builder`]), then
+//!   [`Masker::mask`] any number of texts, from any number of threads.
+//! - [`Masked`]: the masked text and the [`Finding`]s (entity, byte span in the original,
+//!   operator; never the value).
+//! - [`Operator`]: what replaces a value, chosen per entity: a label (`[EMAIL_REDACTED]`, the
+//!   default), a partial mask (`**** **** **** 1111`), or a keyed pseudonym (`[EMAIL_3f9a1c]`,
+//!   HMAC-SHA256 with a caller's [`PseudonymKey`] over the normalized value, so formatting variants
+//!   of one value map to one token and two customers stay apart).
+//!
+//! ## Key design decision: one linear scan, validators after it
+//! Chat text is mostly letters. A byte table finds the few candidate positions (digits, `@`, `+`,
+//! `(`, `:`) eight bytes at a time; hand-written recognizers with bounded look-ahead read each
+//! candidate and cheap validators (Luhn and issuer prefixes, IBAN mod-97 and length, SSN ranges,
+//! North American numbering rules, octet ranges, `Ipv6Addr` parsing, an address context for ZIPs,
+//! a label context such as `order #` for references) decide. No backtracking regex, so no input,
+//! however adversarial, takes more than linear time, and the common case runs at memory-scan
+//! speed.
+//!
+//! ## Example
+//! ```
+//! use pii_mask::{EntityType, Masker};
+//!
+//! let masker = Masker::default();
+//! let out = masker.mask("My order #12345 is delayed. Contact me at 555-123-4567 or test@example.com.");
+//! assert_eq!(
+//!     out.text,
+//!     "My order #12345 is delayed. Contact me at [PHONE_REDACTED] or [EMAIL_REDACTED]."
+//! );
+//! assert_eq!(out.findings[0].entity, EntityType::Phone);
+//! assert_eq!((out.findings[0].start, out.findings[0].end), (42, 54));
+//! ```
 #![deny(missing_docs)]
+
+mod scan;
+mod validate;
+
+use std::collections::HashSet;
+use std::fmt;
+
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretSlice};
+use sha2::Sha256;
+
+/// A kind of personal data the masker recognizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum EntityType {
+    /// An email address.
+    Email,
+    /// A phone number: North American or international `+CC …`.
+    Phone,
+    /// A payment card number (known issuer, Luhn-valid).
+    CreditCard,
+    /// A US Social Security number.
+    UsSsn,
+    /// An International Bank Account Number (country length and mod-97 checked).
+    Iban,
+    /// An IPv4 or IPv6 address.
+    IpAddress,
+    /// A US ZIP or ZIP+4 code in an address context.
+    Zip,
+}
+
+impl EntityType {
+    /// Every entity type, in a stable order.
+    pub const ALL: [EntityType; 7] = [
+        EntityType::Email,
+        EntityType::Phone,
+        EntityType::CreditCard,
+        EntityType::UsSsn,
+        EntityType::Iban,
+        EntityType::IpAddress,
+        EntityType::Zip,
+    ];
+
+    /// The upper-case name used in labels and reports: `EMAIL`, `PHONE`, `CREDIT_CARD`,
+    /// `US_SSN`, `IBAN`, `IP_ADDRESS`, `ZIP`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityType::Email => "EMAIL",
+            EntityType::Phone => "PHONE",
+            EntityType::CreditCard => "CREDIT_CARD",
+            EntityType::UsSsn => "US_SSN",
+            EntityType::Iban => "IBAN",
+            EntityType::IpAddress => "IP_ADDRESS",
+            EntityType::Zip => "ZIP",
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            EntityType::Email => 0,
+            EntityType::Phone => 1,
+            EntityType::CreditCard => 2,
+            EntityType::UsSsn => 3,
+            EntityType::Iban => 4,
+            EntityType::IpAddress => 5,
+            EntityType::Zip => 6,
+        }
+    }
+
+    pub(crate) fn bit(self) -> u8 {
+        1 << self.index()
+    }
+}
+
+impl fmt::Display for EntityType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for EntityType {
+    type Err = MaskError;
+
+    /// Parses `EMAIL`, `PHONE`, … (case-insensitive).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EntityType::ALL
+            .into_iter()
+            .find(|e| e.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| MaskError::UnknownEntity {
+                name: s.chars().take(32).collect(),
+            })
+    }
+}
+
+/// What replaces a detected value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operator {
+    /// `[EMAIL_REDACTED]`, `[PHONE_REDACTED]`, … (the default, as the seed tutorial did).
+    Label,
+    /// Keeps part of the value and stars the rest, keeping separators: cards, phones, SSNs and
+    /// IBANs keep their last `keep_last` letters or digits (`**** **** **** 1111`); emails keep
+    /// the first letter and the domain (`j***@example.com`); IP addresses keep their first group
+    /// (`192.***.*.**`); ZIPs keep their first three digits (`941**`).
+    Partial {
+        /// How many trailing letters or digits stay visible (cards, phones, SSNs, IBANs).
+        keep_last: usize,
+    },
+    /// `[EMAIL_3f9a1c]`: the first 24 bits of HMAC-SHA256(key, entity ‖ normalized value), so the
+    /// same value always gets the same token and different values almost surely do not. Needs a
+    /// [`PseudonymKey`].
+    Pseudonym,
+}
+
+impl Operator {
+    /// The kind of the operator, as reported in a [`Finding`].
+    pub fn kind(self) -> OperatorKind {
+        match self {
+            Operator::Label => OperatorKind::Label,
+            Operator::Partial { .. } => OperatorKind::Partial,
+            Operator::Pseudonym => OperatorKind::Pseudonym,
+        }
+    }
+}
+
+/// The kind of operator applied to a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperatorKind {
+    /// Replaced by a label.
+    Label,
+    /// Partially masked.
+    Partial,
+    /// Replaced by a keyed pseudonym.
+    Pseudonym,
+}
+
+impl OperatorKind {
+    /// `label`, `partial` or `pseudonym`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperatorKind::Label => "label",
+            OperatorKind::Partial => "partial",
+            OperatorKind::Pseudonym => "pseudonym",
+        }
+    }
+}
+
+impl fmt::Display for OperatorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Errors building a [`Masker`] or a [`PseudonymKey`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MaskError {
+    /// The pseudonym key is too short to be a secret.
+    #[error("pseudonym key is too short: {len} bytes, at least {min} needed")]
+    KeyTooShort {
+        /// Length given.
+        len: usize,
+        /// Minimum length.
+        min: usize,
+    },
+    /// An entity uses [`Operator::Pseudonym`] but no key was given.
+    #[error("operator `pseudonym` is chosen for {entity} but no pseudonym key was given")]
+    MissingKey {
+        /// The first entity that needs the key.
+        entity: EntityType,
+    },
+    /// An entity name that is not one of `EMAIL`, `PHONE`, ….
+    #[error("unknown entity type `{name}` (expected one of EMAIL, PHONE, CREDIT_CARD, US_SSN, IBAN, IP_ADDRESS, ZIP)")]
+    UnknownEntity {
+        /// The name given (at most 32 characters of it).
+        name: String,
+    },
+}
+
+/// The secret key of [`Operator::Pseudonym`]. Zeroized on drop; its `Debug` prints
+/// `[REDACTED]`.
+pub struct PseudonymKey(SecretSlice<u8>);
+
+impl PseudonymKey {
+    /// Shortest key accepted, in bytes.
+    pub const MIN_LEN: usize = 16;
+
+    /// Wraps a key of at least [`PseudonymKey::MIN_LEN`] bytes.
+    pub fn new(key: impl Into<Vec<u8>>) -> Result<Self, MaskError> {
+        let key: Vec<u8> = key.into();
+        if key.len() < Self::MIN_LEN {
+            let len = key.len();
+            drop(SecretSlice::from(key));
+            return Err(MaskError::KeyTooShort {
+                len,
+                min: Self::MIN_LEN,
+            });
+        }
+        Ok(PseudonymKey(SecretSlice::from(key)))
+    }
+}
+
+impl fmt::Debug for PseudonymKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PseudonymKey([REDACTED])")
+    }
+}
+
+/// One detected value: where it was and what was done to it. Never holds the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Finding {
+    /// What it was.
+    pub entity: EntityType,
+    /// Byte offset of its first byte in the original text.
+    pub start: usize,
+    /// Byte offset just past its last byte in the original text.
+    pub end: usize,
+    /// What replaced it.
+    pub operator: OperatorKind,
+}
+
+/// The result of [`Masker::mask`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Masked {
+    /// The text with every finding replaced (safe to show: holds no detected value).
+    pub text: String,
+    /// The findings, in order of position, never overlapping.
+    pub findings: Vec<Finding>,
+}
+
+/// Builder of a [`Masker`]; see [`Masker::builder`].
+#[derive(Debug)]
+pub struct MaskerBuilder {
+    default_operator: Operator,
+    per_entity: [Option<Operator>; 7],
+    enabled: u8,
+    key: Option<PseudonymKey>,
+    allow: Vec<String>,
+}
+
+impl MaskerBuilder {
+    /// The operator for every entity without its own (default [`Operator::Label`]).
+    pub fn operator(mut self, operator: Operator) -> Self {
+        self.default_operator = operator;
+        self
+    }
+
+    /// The operator for one entity.
+    pub fn entity_operator(mut self, entity: EntityType, operator: Operator) -> Self {
+        self.per_entity[entity.index()] = Some(operator);
+        self
+    }
+
+    /// Detect only these entities (all by default).
+    pub fn entities(mut self, entities: impl IntoIterator<Item = EntityType>) -> Self {
+        self.enabled = entities.into_iter().fold(0, |m, e| m | e.bit());
+        self
+    }
+
+    /// The key of [`Operator::Pseudonym`].
+    pub fn pseudonym_key(mut self, key: PseudonymKey) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// A value never masked (compared after normalization: an allowed email matches in any case,
+    /// an allowed phone number in any formatting).
+    pub fn allow(mut self, value: impl Into<String>) -> Self {
+        self.allow.push(value.into());
+        self
+    }
+
+    /// Builds the masker; fails when [`Operator::Pseudonym`] is chosen without a key.
+    pub fn build(self) -> Result<Masker, MaskError> {
+        let mut operators = [self.default_operator; 7];
+        for e in EntityType::ALL {
+            if let Some(op) = self.per_entity[e.index()] {
+                operators[e.index()] = op;
+            }
+        }
+        let hmac = match self.key {
+            Some(key) => Some(
+                Hmac::<Sha256>::new_from_slice(key.0.expose_secret())
+                    .map_err(|_| MaskError::KeyTooShort { len: 0, min: PseudonymKey::MIN_LEN })?,
+            ),
+            None => None,
+        };
+        if hmac.is_none() {
+            if let Some(e) = EntityType::ALL
+                .into_iter()
+                .find(|e| self.enabled & e.bit() != 0 && operators[e.index()] == Operator::Pseudonym)
+            {
+                return Err(MaskError::MissingKey { entity: e });
+            }
+        }
+        let mut allow = HashSet::new();
+        for value in &self.allow {
+            for e in EntityType::ALL {
+                allow.insert((e, normalize(e, value)));
+            }
+        }
+        Ok(Masker {
+            operators,
+            enabled: self.enabled,
+            hmac,
+            allow,
+        })
+    }
+}
+
+/// Detects and masks personal data. Cheap to share (`&self` methods, `Send + Sync`).
+#[derive(Clone)]
+pub struct Masker {
+    operators: [Operator; 7],
+    enabled: u8,
+    hmac: Option<Hmac<Sha256>>,
+    allow: HashSet<(EntityType, String)>,
+}
+
+impl fmt::Debug for Masker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let entities: Vec<&str> = EntityType::ALL
+            .into_iter()
+            .filter(|e| self.enabled & e.bit() != 0)
+            .map(EntityType::as_str)
+            .collect();
+        f.debug_struct("Masker")
+            .field("operators", &self.operators)
+            .field("entities", &entities)
+            .field("pseudonym_key", &self.hmac.as_ref().map(|_| "[REDACTED]"))
+            .field("allow_list_entries", &(self.allow.len() / EntityType::ALL.len()))
+            .finish()
+    }
+}
+
+impl Default for Masker {
+    /// Every entity, replaced by its label.
+    fn default() -> Self {
+        Masker {
+            operators: [Operator::Label; 7],
+            enabled: 0x7f,
+            hmac: None,
+            allow: HashSet::new(),
+        }
+    }
+}
+
+impl Masker {
+    /// A builder: all entities, [`Operator::Label`], no key, empty allow-list.
+    pub fn builder() -> MaskerBuilder {
+        MaskerBuilder {
+            default_operator: Operator::Label,
+            per_entity: [None; 7],
+            enabled: 0x7f,
+            key: None,
+            allow: Vec::new(),
+        }
+    }
+
+    /// Finds the personal data in `text` without changing it.
+    pub fn find(&self, text: &str) -> Vec<Finding> {
+        let mut spans = Vec::new();
+        scan::scan(text, self.enabled, &mut spans);
+        spans
+            .into_iter()
+            .filter(|s| !self.allowed(text, s))
+            .map(|s| Finding {
+                entity: s.entity,
+                start: s.start,
+                end: s.end,
+                operator: self.operators[s.entity.index()].kind(),
+            })
+            .collect()
+    }
+
+    /// Masks `text`: every finding replaced by its entity's operator.
+    pub fn mask(&self, text: &str) -> Masked {
+        let mut out = String::with_capacity(text.len() + 16);
+        let findings = self.mask_into(text, &mut out);
+        Masked {
+            text: out,
+            findings,
+        }
+    }
+
+    /// Appends the masked `text` to `out` and returns the findings (reuses `out`'s buffer when
+    /// streaming many lines).
+    pub fn mask_into(&self, text: &str, out: &mut String) -> Vec<Finding> {
+        let findings = self.find(text);
+        let mut prev = 0;
+        for f in &findings {
+            // Spans always fall on character boundaries; `get` keeps that a non-panicking fact.
+            let (Some(before), Some(value)) = (text.get(prev..f.start), text.get(f.start..f.end))
+            else {
+                continue;
+            };
+            out.push_str(before);
+            self.replace(f.entity, value, out);
+            prev = f.end;
+        }
+        out.push_str(text.get(prev..).unwrap_or_default());
+        findings
+    }
+
+    fn allowed(&self, text: &str, s: &scan::Span) -> bool {
+        !self.allow.is_empty()
+            && text
+                .get(s.start..s.end)
+                .is_some_and(|v| self.allow.contains(&(s.entity, normalize(s.entity, v))))
+    }
+
+    fn replace(&self, entity: EntityType, value: &str, out: &mut String) {
+        match self.operators[entity.index()] {
+            Operator::Label => {
+                out.push('[');
+                out.push_str(entity.as_str());
+                out.push_str("_REDACTED]");
+            }
+            Operator::Partial { keep_last } => partial(entity, value, keep_last, out),
+            Operator::Pseudonym => {
+                let Some(hmac) = &self.hmac else {
+                    // `build` refuses this combination; label rather than leak if it ever happens.
+                    out.push('[');
+                    out.push_str(entity.as_str());
+                    out.push_str("_REDACTED]");
+                    return;
+                };
+                let mut mac = hmac.clone();
+                mac.update(entity.as_str().as_bytes());
+                mac.update(&[0]);
+                mac.update(normalize(entity, value).as_bytes());
+                let tag = mac.finalize().into_bytes();
+                out.push('[');
+                out.push_str(entity.as_str());
+                out.push('_');
+                out.push_str(&hex::encode(&tag[..3]));
+                out.push(']');
+            }
+        }
+    }
+}
+
+/// The canonical form of a value, so formatting variants compare equal: lower-case emails,
+/// digits of phones (with the North American `1` added), cards, SSNs and ZIPs, upper-case IBANs
+/// without spaces, canonical IP addresses.
+fn normalize(entity: EntityType, value: &str) -> String {
+    let digits = |v: &str| v.chars().filter(char::is_ascii_digit).collect::<String>();
+    match entity {
+        EntityType::Email => value.trim().to_lowercase(),
+        EntityType::Phone => {
+            let v = value.trim();
+            let d = digits(&v.replace("(0)", ""));
+            if !v.starts_with('+') && d.len() == 10 && !d.starts_with('0') {
+                format!("1{d}")
+            } else {
+                d
+            }
+        }
+        EntityType::CreditCard | EntityType::UsSsn | EntityType::Zip => digits(value),
+        EntityType::Iban => value
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect(),
+        EntityType::IpAddress => {
+            let v = value.trim();
+            if let Ok(ip) = v.parse::<core::net::Ipv4Addr>() {
+                ip.to_string()
+            } else if let Ok(ip) = v.parse::<core::net::Ipv6Addr>() {
+                ip.to_string()
+            } else {
+                v.to_ascii_lowercase()
+            }
+        }
+    }
+}
+
+fn partial(entity: EntityType, value: &str, keep_last: usize, out: &mut String) {
+    match entity {
+        EntityType::Email => {
+            let (local, domain) = value.rsplit_once('@').unwrap_or((value, ""));
+            if let Some(first) = local.chars().next() {
+                out.push(first);
+            }
+            out.push_str("***@");
+            out.push_str(domain);
+        }
+        EntityType::IpAddress => {
+            let mut in_first = true;
+            for c in value.chars() {
+                if c == '.' || c == ':' {
+                    in_first = false;
+                    out.push(c);
+                } else if in_first {
+                    out.push(c);
+                } else {
+                    out.push('*');
+                }
+            }
+        }
+        EntityType::Zip => {
+            let mut seen = 0;
+            for c in value.chars() {
+                if c.is_ascii_digit() {
+                    seen += 1;
+                    out.push(if seen <= 3 { c } else { '*' });
+                } else {
+                    out.push(c);
+                }
+            }
+        }
+        _ => {
+            let total = value.chars().filter(char::is_ascii_alphanumeric).count();
+            let hide = total.saturating_sub(keep_last);
+            let mut seen = 0;
+            for c in value.chars() {
+                if c.is_ascii_alphanumeric() {
+                    seen += 1;
+                    out.push(if seen <= hide { '*' } else { c });
+                } else {
+                    out.push(c);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_keeps_last_four_of_a_card_and_separators() {
+        let m = Masker::builder()
+            .operator(Operator::Partial { keep_last: 4 })
+            .build()
+            .expect("no key needed");
+        let out = m.mask("card 4111 1111 1111 1111 and j.doe@example.com, 10.0.0.12");
+        assert_eq!(
+            out.text,
+            "card **** **** **** 1111 and j***@example.com, 10.*.*.**"
+        );
+        assert!(out.findings.iter().all(|f| f.operator == OperatorKind::Partial));
+    }
+
+    #[test]
+    fn normalize_maps_formatting_variants_together() {
+        assert_eq!(
+            normalize(EntityType::Phone, "(555) 123-4567"),
+            normalize(EntityType::Phone, "+1 555.123.4567")
+        );
+        assert_eq!(
+            normalize(EntityType::Email, "John.Doe@Example.COM"),
+            "john.doe@example.com"
+        );
+        assert_eq!(
+            normalize(EntityType::Iban, "gb82 west 1234 5698 7654 32"),
+            "GB82WEST12345698765432"
+        );
+        assert_eq!(
+            normalize(EntityType::IpAddress, "2001:DB8:0:0::1"),
+            "2001:db8::1"
+        );
+    }
+}

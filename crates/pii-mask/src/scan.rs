@@ -1,0 +1,1015 @@
+//! The single-pass scanner: a byte-table prefilter jumps to candidate positions (digits, `@`,
+//! `+`, `(`, `:`), hand-written recognizers with bounded look-ahead read the candidate, and cheap
+//! validators (Luhn, mod-97, SSN ranges, NANP rules, octet ranges, IPv6 parsing, address context)
+//! decide. Every recognizer reads at most a fixed number of bytes around its start, and a failed
+//! digit run is skipped whole, so the scan is linear in the input whatever it contains.
+
+use crate::validate;
+use crate::EntityType;
+
+/// A detected value: entity and byte span in the scanned text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub(crate) entity: EntityType,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+const fn trigger_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = b'0';
+    while c <= b'9' {
+        t[c as usize] = true;
+        c += 1;
+    }
+    t[b'@' as usize] = true;
+    t[b'+' as usize] = true;
+    t[b'(' as usize] = true;
+    t[b':' as usize] = true;
+    t
+}
+
+static TRIGGER: [bool; 256] = trigger_table();
+
+/// Longest run of digits a recognizer ever needs to look at (19-digit cards).
+const MAX_DIGITS: usize = 19;
+
+#[inline]
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+#[inline]
+fn is_hex(c: u8) -> bool {
+    c.is_ascii_hexdigit()
+}
+
+/// Position of the next trigger byte at or after `i` (or `b.len()`).
+#[inline]
+fn next_trigger(b: &[u8], mut i: usize) -> usize {
+    // Eight bytes at a time: skip whole words that hold no trigger byte.
+    while i + 8 <= b.len() {
+        let chunk = &b[i..i + 8];
+        if chunk.iter().any(|&c| TRIGGER[c as usize]) {
+            break;
+        }
+        i += 8;
+    }
+    while i < b.len() && !TRIGGER[b[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// End of the run of ASCII digits starting at `i`, reading at most `max` digits.
+#[inline]
+fn digits_end(b: &[u8], i: usize, max: usize) -> usize {
+    let mut j = i;
+    while j < b.len() && j - i < max && b[j].is_ascii_digit() {
+        j += 1;
+    }
+    j
+}
+
+/// Scans `text` and appends every detected value of an enabled entity, in order, without overlap.
+pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    let mut last_end = 0;
+    let mut v6_checked_until = 0;
+    while i < n {
+        i = next_trigger(b, i);
+        if i >= n {
+            break;
+        }
+        let c = b[i];
+        let found: Option<Span> = match c {
+            b'@' => email(text, i, last_end),
+            b':' => {
+                if i >= v6_checked_until {
+                    let (found, token_end) = ipv6(text, i, last_end);
+                    v6_checked_until = token_end;
+                    found
+                } else {
+                    None
+                }
+            }
+            b'+' => {
+                if left_ok(b, i) && !label_before(b, i) {
+                    intl_phone(b, i)
+                } else {
+                    None
+                }
+            }
+            b'(' => {
+                if left_ok(b, i) && !label_before(b, i) {
+                    nanp(b, i).map(|e| Span {
+                        entity: EntityType::Phone,
+                        start: i,
+                        end: e,
+                    })
+                } else {
+                    None
+                }
+            }
+            _ => {
+                // A digit.
+                if i > 0 && is_word(b[i - 1]) {
+                    match iban(b, i) {
+                        Some(span) => Some(span),
+                        None => {
+                            // Inside a word such as `abc123` or `v2`: skip the word.
+                            while i < n && is_word(b[i]) {
+                                i += 1;
+                            }
+                            continue;
+                        }
+                    }
+                } else if left_ok(b, i) && !label_before(b, i) {
+                    numeric(b, i)
+                } else {
+                    None
+                }
+            }
+        };
+        match found {
+            Some(span) if span.start >= last_end || span.entity == EntityType::Email => {
+                // An email may start before the previous finding's end only when that finding lay
+                // inside its local part; the email wins.
+                while out.last().is_some_and(|p| p.end > span.start) {
+                    out.pop();
+                }
+                if enabled & span.entity.bit() != 0 {
+                    out.push(span);
+                }
+                last_end = span.end;
+                i = span.end.max(i + 1);
+            }
+            _ => {
+                if c.is_ascii_digit() {
+                    // A digit run that starts nothing is skipped whole: nothing starts inside it.
+                    i = digits_end(b, i, usize::MAX);
+                } else {
+                    i += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Multi-byte currency signs that mark an amount.
+fn currency_before(b: &[u8], s: usize) -> bool {
+    (s >= 2 && matches!(&b[s - 2..s], [0xC2, 0xA3] | [0xC2, 0xA5]))
+        || (s >= 3 && matches!(&b[s - 3..s], [0xE2, 0x82, 0xAC] | [0xE2, 0x82, 0xB9]))
+}
+
+/// May a number start at `s`? Not inside a word, a URL, an amount, a hashtag, a decimal.
+fn left_ok(b: &[u8], s: usize) -> bool {
+    if s == 0 {
+        return true;
+    }
+    let p = b[s - 1];
+    if is_word(p) {
+        return false;
+    }
+    let before = if s >= 2 { Some(b[s - 2]) } else { None };
+    match p {
+        b'$' | b'#' | b'@' | b'/' | b'\\' | b'=' | b'&' | b'%' | b'+' | b'*' | b'^' | b'~' => false,
+        b'-' | b'.' | b'_' => !before.is_some_and(|c| c.is_ascii_alphanumeric()),
+        b':' => !before.is_some_and(|c| c.is_ascii_digit()),
+        _ => !currency_before(b, s),
+    }
+}
+
+/// May a number end at `e`? Not followed by more of a word, a decimal part, a domain, a unit `%`.
+fn right_ok(b: &[u8], e: usize) -> bool {
+    if e >= b.len() {
+        return true;
+    }
+    let c = b[e];
+    if is_word(c) || matches!(c, b'@' | b'%') {
+        return false;
+    }
+    let after = b.get(e + 1).copied();
+    match c {
+        b'.' | b':' => !after.is_some_and(|a| a.is_ascii_digit()),
+        b'-' | b'/' => !after.is_some_and(|a| a.is_ascii_alphanumeric()),
+        _ => true,
+    }
+}
+
+/// Words that, right before a number, say it is a reference, not personal data.
+const LABELS: &[&str] = &[
+    "order",
+    "orders",
+    "ticket",
+    "tickets",
+    "case",
+    "tracking",
+    "track",
+    "shipment",
+    "package",
+    "parcel",
+    "invoice",
+    "inv",
+    "ref",
+    "reference",
+    "confirmation",
+    "conf",
+    "booking",
+    "reservation",
+    "transaction",
+    "txn",
+    "trx",
+    "receipt",
+    "claim",
+    "policy",
+    "rma",
+    "incident",
+    "request",
+    "req",
+    "po",
+    "sku",
+    "item",
+    "model",
+    "part",
+    "product",
+    "serial",
+    "sn",
+    "version",
+    "ver",
+    "v",
+    "build",
+    "release",
+    "firmware",
+    "fw",
+    "timestamp",
+    "ts",
+    "epoch",
+    "job",
+    "batch",
+    "lot",
+    "flight",
+    "room",
+    "store",
+    "awb",
+    "waybill",
+    "consignment",
+    "delivery",
+    "quote",
+    "amount",
+    "total",
+    "price",
+    "balance",
+    "usd",
+    "eur",
+    "gbp",
+];
+
+/// Words skipped between a label and its number (`order number is #…`).
+const FILLERS: &[&str] = &["number", "no", "num", "nr", "is", "id", "was", "code", "the", "my"];
+
+/// Reads the ASCII word ending at `end` (at most 16 letters); returns its start.
+fn word_before(b: &[u8], end: usize) -> usize {
+    let mut s = end;
+    while s > 0 && end - s < 16 && b[s - 1].is_ascii_alphabetic() {
+        s -= 1;
+    }
+    s
+}
+
+fn word_in(b: &[u8], list: &[&str]) -> bool {
+    list.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(b))
+}
+
+/// Is the number at `s` labelled as a reference (`order #12345`, `ticket no. 555-123-4567`)?
+fn label_before(b: &[u8], s: usize) -> bool {
+    let mut j = s;
+    for _ in 0..4 {
+        let stop = j.saturating_sub(4);
+        while j > stop && matches!(b[j - 1], b' ' | b'\t' | b'#' | b':' | b'.' | b'-' | b'=') {
+            j -= 1;
+        }
+        let w = word_before(b, j);
+        if w == j || (w > 0 && is_word(b[w - 1])) {
+            return false;
+        }
+        let word = &b[w..j];
+        if word_in(word, LABELS) {
+            return true;
+        }
+        if !word_in(word, FILLERS) {
+            return false;
+        }
+        j = w;
+    }
+    false
+}
+
+/// A number starting with a digit at `s` (left boundary already checked).
+fn numeric(b: &[u8], s: usize) -> Option<Span> {
+    let span = |entity, end| Span {
+        entity,
+        start: s,
+        end,
+    };
+    let run = digits_end(b, s, MAX_DIGITS + 1);
+    let len = run - s;
+    if len > MAX_DIGITS {
+        return None;
+    }
+    let next = b.get(run).copied();
+    let after_space_digit = s >= 2 && b[s - 1] == b' ' && b[s - 2].is_ascii_digit();
+    if next == Some(b'.') && len <= 3 {
+        if let Some(e) = ipv4(b, s) {
+            if !label_before(b, s) {
+                return Some(span(EntityType::IpAddress, e));
+            }
+        }
+    }
+    if len == 3 {
+        if let Some((e, spaced)) = ssn(b, s) {
+            if !(spaced && after_space_digit) {
+                return Some(span(EntityType::UsSsn, e));
+            }
+        }
+    }
+    if let Some((e, spaced)) = national_phone(b, s) {
+        if !(spaced && after_space_digit) {
+            return Some(span(EntityType::Phone, e));
+        }
+    }
+    if let Some((e, spaced)) = card(b, s) {
+        if !(spaced && after_space_digit) {
+            return Some(span(EntityType::CreditCard, e));
+        }
+    }
+    if len == 5 {
+        if let Some(e) = zip(b, s) {
+            return Some(span(EntityType::Zip, e));
+        }
+    }
+    if len == 9 && right_ok(b, run) && ssn_context(b, s) && validate::ssn_parts(&b[s..run]) {
+        return Some(span(EntityType::UsSsn, run));
+    }
+    None
+}
+
+/// `a.b.c.d`, each octet 0–255 without a leading zero.
+fn ipv4(b: &[u8], s: usize) -> Option<usize> {
+    let mut i = s;
+    for k in 0..4 {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let e = digits_end(b, i, 4);
+        let oct = &b[i..e];
+        if oct.is_empty() || oct.len() > 3 || (oct.len() > 1 && oct[0] == b'0') {
+            return None;
+        }
+        let v = oct.iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
+        if v > 255 {
+            return None;
+        }
+        i = e;
+    }
+    if !right_ok(b, i) || b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(|c| is_word(*c)) {
+        return None;
+    }
+    Some(i)
+}
+
+/// `ddd-dd-dddd` or `ddd dd dddd` with a valid area, group and serial. Returns (end, spaced).
+fn ssn(b: &[u8], s: usize) -> Option<(usize, bool)> {
+    let sep = *b.get(s + 3)?;
+    if sep != b'-' && sep != b' ' {
+        return None;
+    }
+    if digits_end(b, s + 4, 3) != s + 6 || b.get(s + 6) != Some(&sep) {
+        return None;
+    }
+    let e = digits_end(b, s + 7, 5);
+    if e != s + 11 {
+        return None;
+    }
+    if !right_ok(b, e) || (b.get(e) == Some(&sep) && b.get(e + 1).is_some_and(u8::is_ascii_digit))
+    {
+        return None;
+    }
+    let mut d = [0u8; 9];
+    d[..3].copy_from_slice(&b[s..s + 3]);
+    d[3..5].copy_from_slice(&b[s + 4..s + 6]);
+    d[5..].copy_from_slice(&b[s + 7..s + 11]);
+    validate::ssn_parts(&d).then_some((e, sep == b' '))
+}
+
+/// `ssn`, `social security` or `SSN #` right before a bare nine-digit number.
+fn ssn_context(b: &[u8], s: usize) -> bool {
+    let from = s.saturating_sub(24);
+    let window = &b[from..s];
+    let lower: Vec<u8> = window.iter().map(u8::to_ascii_lowercase).collect();
+    contains(&lower, b"ssn") || contains(&lower, b"social security")
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn is_phone_sep(c: u8) -> bool {
+    matches!(c, b'-' | b'.' | b' ')
+}
+
+/// North American numbers (`(555) 123-4567`, `555-123-4567`, `555.123.4567`, `555 123 4567`,
+/// `5551234567`, `1-800-555-1234`) starting at `s`. Returns the end.
+fn nanp(b: &[u8], s: usize) -> Option<usize> {
+    nanp_spaced(b, s).map(|(e, _)| e)
+}
+
+/// Like [`nanp`], also telling whether the groups are separated by spaces only.
+fn nanp_spaced(b: &[u8], s: usize) -> Option<(usize, bool)> {
+    let mut i = s;
+    let mut spaced = false;
+    // Optional trunk prefix `1-`, `1 `, `1.`.
+    if b[i] == b'1'
+        && b.get(i + 1).copied().is_some_and(is_phone_sep)
+        && b.get(i + 2).is_some_and(|c| c.is_ascii_digit() || *c == b'(')
+    {
+        spaced = b[i + 1] == b' ';
+        i += 2;
+    }
+    let area_first;
+    let sep1;
+    if b.get(i) == Some(&b'(') {
+        if digits_end(b, i + 1, 4) != i + 4 || b.get(i + 4) != Some(&b')') {
+            return None;
+        }
+        area_first = b[i + 1];
+        i += 5;
+        sep1 = match b.get(i) {
+            Some(&c) if is_phone_sep(c) => {
+                i += 1;
+                Some(c)
+            }
+            _ => None,
+        };
+        // `(555)` followed by the exchange without a separator is fine.
+        if sep1.is_none() && !b.get(i).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        spaced = false;
+    } else {
+        if digits_end(b, i, 4) != i + 3 {
+            // Bare ten digits: exactly ten.
+            if i == s && digits_end(b, i, 11) == i + 10 {
+                let e = i + 10;
+                if !right_ok(b, e) || !(b'2'..=b'9').contains(&b[i]) {
+                    return None;
+                }
+                return Some((e, false));
+            }
+            return None;
+        }
+        area_first = b[i];
+        let c = *b.get(i + 3)?;
+        if !is_phone_sep(c) {
+            return None;
+        }
+        sep1 = Some(c);
+        i += 4;
+    }
+    // Exchange.
+    if digits_end(b, i, 4) != i + 3 {
+        return None;
+    }
+    i += 3;
+    let sep2 = *b.get(i)?;
+    if !is_phone_sep(sep2) {
+        return None;
+    }
+    i += 1;
+    if digits_end(b, i, 5) != i + 4 {
+        return None;
+    }
+    i += 4;
+    if !(b'2'..=b'9').contains(&area_first) || !right_ok(b, i) {
+        return None;
+    }
+    // A longer number with the same separators (`555-123-4567-89`) is something else.
+    if b.get(i) == Some(&sep2) && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let all_spaces = sep1.is_none_or(|c| c == b' ') && sep2 == b' ';
+    Some((i, all_spaces && (spaced || sep1 == Some(b' '))))
+}
+
+/// A phone number without `+`: North American, or French / UK / Australian national formats.
+fn national_phone(b: &[u8], s: usize) -> Option<(usize, bool)> {
+    if let Some(r) = nanp_spaced(b, s) {
+        return Some(r);
+    }
+    if b[s] != b'0' {
+        return None;
+    }
+    // France: 0X XX XX XX XX with one separator kind.
+    if let Some(&sep) = b.get(s + 2) {
+        if matches!(sep, b' ' | b'.' | b'-') && (b'1'..=b'9').contains(b.get(s + 1)?) {
+            let mut i = s + 2;
+            let mut ok = true;
+            for _ in 0..4 {
+                if b.get(i) != Some(&sep) || digits_end(b, i + 1, 3) != i + 3 {
+                    ok = false;
+                    break;
+                }
+                i += 3;
+            }
+            if ok
+                && right_ok(b, i)
+                && !(b.get(i) == Some(&sep) && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+            {
+                return Some((i, sep == b' '));
+            }
+        }
+    }
+    // UK mobile `07xxx xxxxxx` / `07xxxxxxxxx`; Australian mobile `04xx xxx xxx`.
+    let groups = digit_groups(b, s, b' ', 4)?;
+    let (e, lens, count) = groups;
+    let total: usize = lens[..count].iter().sum();
+    let shape = &lens[..count];
+    let uk = total == 11 && b[s + 1] == b'7' && (shape == [5, 6] || shape == [11]);
+    let au = total == 10 && b[s + 1] == b'4' && (shape == [4, 3, 3] || shape == [10]);
+    (uk || au).then_some((e, count > 1))
+}
+
+/// Reads up to `max_groups` digit groups separated by one `sep`. Returns (end, lengths, count);
+/// `None` when the run goes on past `max_groups` or past [`MAX_DIGITS`], or does not end cleanly.
+fn digit_groups(b: &[u8], s: usize, sep: u8, max_groups: usize) -> Option<(usize, [usize; 8], usize)> {
+    let mut lens = [0usize; 8];
+    let mut count = 0;
+    let mut total = 0;
+    let mut i = s;
+    loop {
+        let e = digits_end(b, i, MAX_DIGITS + 1);
+        let len = e - i;
+        if len == 0 || count >= max_groups.min(8) {
+            return None;
+        }
+        total += len;
+        if total > MAX_DIGITS {
+            return None;
+        }
+        lens[count] = len;
+        count += 1;
+        i = e;
+        if b.get(i) == Some(&sep) && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    right_ok(b, i).then_some((i, lens, count))
+}
+
+/// A payment card: 13–19 digits, bare or grouped by spaces or dashes, known issuer, Luhn-valid.
+/// Returns (end, spaced).
+fn card(b: &[u8], s: usize) -> Option<(usize, bool)> {
+    let first_run = digits_end(b, s, MAX_DIGITS + 1);
+    let sep = match b.get(first_run) {
+        Some(&c @ (b' ' | b'-')) if b.get(first_run + 1).is_some_and(u8::is_ascii_digit) => c,
+        _ => b'-',
+    };
+    let (e, _, count) = digit_groups(b, s, sep, 8)?;
+    let mut digits = [0u8; MAX_DIGITS];
+    let mut n = 0;
+    for &c in &b[s..e] {
+        if c.is_ascii_digit() {
+            digits[n] = c - b'0';
+            n += 1;
+        }
+    }
+    let d = &digits[..n];
+    (validate::card_issuer_ok(d) && validate::luhn(d)).then_some((e, count > 1 && sep == b' '))
+}
+
+/// A US ZIP or ZIP+4 right after a state or a `zip` / `postal code` label.
+fn zip(b: &[u8], s: usize) -> Option<usize> {
+    let mut e = s + 5;
+    if b.get(e) == Some(&b'-') && digits_end(b, e + 1, 5) == e + 5 {
+        e += 5;
+    }
+    if !right_ok(b, e) {
+        return None;
+    }
+    address_context(b, s).then_some(e)
+}
+
+const STATE_ABBR: &[&[u8; 2]] = &[
+    b"AL", b"AK", b"AZ", b"AR", b"CA", b"CO", b"CT", b"DE", b"FL", b"GA", b"HI", b"ID", b"IL",
+    b"IN", b"IA", b"KS", b"KY", b"LA", b"ME", b"MD", b"MA", b"MI", b"MN", b"MS", b"MO", b"MT",
+    b"NE", b"NV", b"NH", b"NJ", b"NM", b"NY", b"NC", b"ND", b"OH", b"OK", b"OR", b"PA", b"RI",
+    b"SC", b"SD", b"TN", b"TX", b"UT", b"VT", b"VA", b"WA", b"WV", b"WI", b"WY", b"DC", b"PR",
+    b"VI", b"GU", b"AS", b"MP",
+];
+
+const STATE_NAMES: &[&str] = &[
+    "alabama",
+    "alaska",
+    "arizona",
+    "arkansas",
+    "california",
+    "colorado",
+    "connecticut",
+    "delaware",
+    "florida",
+    "georgia",
+    "hawaii",
+    "idaho",
+    "illinois",
+    "indiana",
+    "iowa",
+    "kansas",
+    "kentucky",
+    "louisiana",
+    "maine",
+    "maryland",
+    "massachusetts",
+    "michigan",
+    "minnesota",
+    "mississippi",
+    "missouri",
+    "montana",
+    "nebraska",
+    "nevada",
+    "new hampshire",
+    "new jersey",
+    "new mexico",
+    "new york",
+    "north carolina",
+    "north dakota",
+    "ohio",
+    "oklahoma",
+    "oregon",
+    "pennsylvania",
+    "rhode island",
+    "south carolina",
+    "south dakota",
+    "tennessee",
+    "texas",
+    "utah",
+    "vermont",
+    "virginia",
+    "washington",
+    "west virginia",
+    "wisconsin",
+    "wyoming",
+    "district of columbia",
+    "puerto rico",
+];
+
+const ZIP_LABELS: &[&str] = &["zip", "zipcode", "zip code", "postal code", "postcode", "zip+4"];
+
+/// Ends `hay` with `needle` (ASCII case-insensitive) at a word start?
+fn ends_with_word(b: &[u8], end: usize, needle: &str) -> bool {
+    let n = needle.len();
+    if end < n || !b[end - n..end].eq_ignore_ascii_case(needle.as_bytes()) {
+        return false;
+    }
+    end == n || !is_word(b[end - n - 1])
+}
+
+/// Is there an address context (state abbreviation or name, `zip`, `postal code`) before `s`?
+fn address_context(b: &[u8], s: usize) -> bool {
+    // Skip spaces and one comma between the state and the ZIP.
+    let mut j = s;
+    let stop = s.saturating_sub(3);
+    while j > stop && matches!(b[j - 1], b' ' | b'\t' | b',') {
+        j -= 1;
+    }
+    if j == s && s > 0 {
+        // Needs at least a space: `CA94105` is not an address.
+        return false;
+    }
+    if j >= 2 && (j == 2 || !is_word(b[j - 3])) {
+        let two = &b[j - 2..j];
+        if STATE_ABBR.iter().any(|a| &a[..] == two) {
+            return true;
+        }
+    }
+    if STATE_NAMES.iter().any(|name| ends_with_word(b, j, name)) {
+        return true;
+    }
+    // `zip: 94105`, `ZIP code is 94105`, `postal code #94105`.
+    let mut k = s;
+    let stop = s.saturating_sub(4);
+    while k > stop && matches!(b[k - 1], b' ' | b'\t' | b':' | b'#' | b'=' | b'-') {
+        k -= 1;
+    }
+    if ends_with_word(b, k, "is") {
+        k -= 2;
+        while k > 0 && b[k - 1] == b' ' {
+            k -= 1;
+            if s - k > 12 {
+                break;
+            }
+        }
+    }
+    ZIP_LABELS.iter().any(|l| ends_with_word(b, k, l))
+}
+
+/// Two country letters, two check digits, the rest: an IBAN starting two bytes before the digit
+/// at `i`, grouped by single spaces or not, of its country's length and with a valid mod-97.
+fn iban(b: &[u8], i: usize) -> Option<Span> {
+    if i < 2 || !b[i - 1].is_ascii_alphabetic() || !b[i - 2].is_ascii_alphabetic() {
+        return None;
+    }
+    let s = i - 2;
+    if s > 0 && (is_word(b[s - 1]) || !left_ok(b, s)) {
+        return None;
+    }
+    if !b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let country = [b[s].to_ascii_uppercase(), b[s + 1].to_ascii_uppercase()];
+    let want = validate::iban_length(country)?;
+    let mut chars = [0u8; 34];
+    let mut n = 0;
+    let mut j = s;
+    loop {
+        while j < b.len() && b[j].is_ascii_alphanumeric() {
+            if n == want {
+                return None;
+            }
+            chars[n] = b[j].to_ascii_uppercase();
+            n += 1;
+            j += 1;
+        }
+        if n == want {
+            break;
+        }
+        if b.get(j) == Some(&b' ') && b.get(j + 1).is_some_and(u8::is_ascii_alphanumeric) {
+            j += 1;
+            continue;
+        }
+        return None;
+    }
+    if j < b.len() && (b[j] == b'@' || (b[j] == b'-' || b[j] == b'/') && b.get(j + 1).is_some_and(|c| is_word(*c))) {
+        return None;
+    }
+    validate::iban_ok(&chars[..n]).then_some(Span {
+        entity: EntityType::Iban,
+        start: s,
+        end: j,
+    })
+}
+
+/// Country codes of two digits (ITU-T E.164); others starting with 2–9 have three, 1 and 7 one.
+const CC2: &[u8] = &[
+    20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54, 55, 56,
+    57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98,
+];
+
+/// `+CC …`: an international number with country code, digits grouped by spaces, dashes, dots,
+/// and an optional `(0)` trunk or parenthesised area code.
+fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
+    let mut digits = [0u8; 17];
+    let mut n = 0;
+    let mut i = s + 1;
+    if !b.get(i).is_some_and(|c| (b'1'..=b'9').contains(c)) {
+        return None;
+    }
+    let mut trunk_dropped = false;
+    let mut after_paren;
+    loop {
+        match b.get(i) {
+            Some(c) if c.is_ascii_digit() => {
+                let e = digits_end(b, i, 18);
+                for &d in &b[i..e] {
+                    if n == digits.len() {
+                        return None;
+                    }
+                    digits[n] = d - b'0';
+                    n += 1;
+                }
+                i = e;
+                after_paren = false;
+            }
+            Some(b'(') => {
+                let e = digits_end(b, i + 1, 5);
+                if e == i + 1 || b.get(e) != Some(&b')') {
+                    break;
+                }
+                if &b[i + 1..e] == b"0" {
+                    trunk_dropped = true;
+                } else {
+                    for &d in &b[i + 1..e] {
+                        if n == digits.len() {
+                            return None;
+                        }
+                        digits[n] = d - b'0';
+                        n += 1;
+                    }
+                }
+                i = e + 1;
+                after_paren = true;
+            }
+            _ => break,
+        }
+        match b.get(i) {
+            Some(&c) if is_phone_sep(c) => {
+                if b.get(i + 1).is_some_and(|d| d.is_ascii_digit() || *d == b'(') {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            Some(b'(') => {}
+            Some(c) if after_paren && c.is_ascii_digit() => {}
+            _ => break,
+        }
+    }
+    // Back off a trailing separator we did not use.
+    let mut end = i;
+    while end > s && is_phone_sep(b[end - 1]) {
+        end -= 1;
+    }
+    if !right_ok(b, end) {
+        return None;
+    }
+    let d = &digits[..n];
+    let ok = match d.first()? {
+        1 => n == 11 && (2..=9).contains(&d[1]),
+        7 => (10..=11).contains(&n),
+        _ => {
+            let cc2 = d[0] * 10 + *d.get(1)?;
+            let (cc_len, cc) = if CC2.contains(&cc2) {
+                (2, u16::from(cc2))
+            } else {
+                (3, u16::from(cc2) * 10 + u16::from(*d.get(2)?))
+            };
+            let mut national = &d[cc_len..];
+            if national.first() == Some(&0) && !trunk_dropped {
+                national = &national[1..];
+            }
+            let nl = national.len();
+            match cc {
+                44 => (9..=10).contains(&nl),
+                49 => (6..=13).contains(&nl),
+                33 => nl == 9,
+                61 => nl == 9,
+                _ => (6..=12).contains(&nl) && n <= 15,
+            }
+        }
+    };
+    ok.then_some(Span {
+        entity: EntityType::Phone,
+        start: s,
+        end,
+    })
+}
+
+/// An email address around the `@` at `a`: a dot-atom local part (Latin letters allowed) and a
+/// domain of at least two labels with an alphabetic top-level label.
+fn email(text: &str, a: usize, floor: usize) -> Option<Span> {
+    let b = text.as_bytes();
+    let _ = floor;
+    // Local part, scanned backwards, at most 64 bytes.
+    let mut s = a;
+    while s > 0 && a - s < 64 {
+        let c = b[s - 1];
+        if c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-') {
+            s -= 1;
+        } else if c >= 0x80 {
+            // Step back to the start of the character and accept Latin-script letters only.
+            let mut k = s - 1;
+            while k > 0 && s - k < 4 && (b[k] & 0xC0) == 0x80 {
+                k -= 1;
+            }
+            match text.get(k..s).and_then(|t| t.chars().next()) {
+                Some(ch) if latin_letter(ch) => s = k,
+                _ => break,
+            }
+        } else {
+            break;
+        }
+    }
+    while s < a && matches!(b[s], b'.' | b'-' | b'+') {
+        s += 1;
+    }
+    if s == a || b[a - 1] == b'.' || contains(&b[s..a], b"..") {
+        return None;
+    }
+    // Domain labels.
+    let mut labels: [(usize, usize); 16] = [(0, 0); 16];
+    let mut count = 0;
+    let mut i = a + 1;
+    loop {
+        let start = i;
+        while i < b.len() && i - start <= 63 {
+            let c = b[i];
+            if c.is_ascii_alphanumeric() || c == b'-' {
+                i += 1;
+            } else if c >= 0x80 {
+                match text.get(i..).and_then(|t| t.chars().next()) {
+                    Some(ch) if latin_letter(ch) => i += ch.len_utf8(),
+                    _ => break,
+                }
+            } else {
+                break;
+            }
+        }
+        if i == start || i - start > 63 || count == labels.len() {
+            break;
+        }
+        if b[start] == b'-' || b[i - 1] == b'-' {
+            return None;
+        }
+        labels[count] = (start, i);
+        count += 1;
+        if b.get(i) == Some(&b'.')
+            && b.get(i + 1).is_some_and(|&c| c.is_ascii_alphanumeric() || c >= 0x80)
+        {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    while count >= 2 {
+        let (ls, le) = labels[count - 1];
+        let tld = &text[ls..le];
+        if tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic) {
+            break;
+        }
+        count -= 1;
+    }
+    if count < 2 {
+        return None;
+    }
+    let end = labels[count - 1].1;
+    if b.get(end) == Some(&b'@') {
+        return None;
+    }
+    Some(Span {
+        entity: EntityType::Email,
+        start: s,
+        end,
+    })
+}
+
+/// Letters of Latin, Greek and Cyrillic scripts (accented names in addresses), not CJK text or
+/// punctuation that often sits right next to an address.
+fn latin_letter(ch: char) -> bool {
+    ch.is_alphabetic() && (ch as u32) < 0x0530
+}
+
+/// An IPv6 address around the `:` at `c`, parsed with `core::net::Ipv6Addr`. Returns the finding
+/// and the end of the hex-and-colon token, so later colons in it are not re-examined.
+fn ipv6(text: &str, c: usize, floor: usize) -> (Option<Span>, usize) {
+    let b = text.as_bytes();
+    let mut s = c;
+    while s > 0 && c - s < 40 && (is_hex(b[s - 1]) || b[s - 1] == b':') {
+        s -= 1;
+    }
+    let mut e = c;
+    while e < b.len() && e - s < 46 && (is_hex(b[e]) || b[e] == b':' || b[e] == b'.') {
+        e += 1;
+    }
+    let token_end = e;
+    if s < floor
+        || (s > 0 && (is_word(b[s - 1]) || matches!(b[s - 1], b':' | b'.' | b'@')))
+        || (e < b.len() && is_word(b[e]))
+    {
+        return (None, token_end);
+    }
+    let mut cand = &text[s..e];
+    let parsed = loop {
+        if cand.bytes().filter(|&c| c == b':').count() >= 2 {
+            if let Ok(ip) = cand.parse::<core::net::Ipv6Addr>() {
+                break Some(ip);
+            }
+        }
+        match cand.as_bytes().last() {
+            Some(b'.' | b':') => cand = &cand[..cand.len() - 1],
+            _ => break None,
+        }
+    };
+    let Some(ip) = parsed else {
+        return (None, token_end);
+    };
+    // `::` alone is not an address anyone would mask, nor is a lone hex word pair like `a::b`
+    // without any digit.
+    if ip.is_unspecified() || !cand.bytes().any(|c| c.is_ascii_digit()) {
+        return (None, token_end);
+    }
+    let end = s + cand.len();
+    (
+        Some(Span {
+            entity: EntityType::IpAddress,
+            start: s,
+            end,
+        }),
+        token_end,
+    )
+}

@@ -1,0 +1,683 @@
+//! A deterministic, seeded generator of labeled support-chat lines: personal data in varied
+//! formats and look-alikes (order and ticket numbers, amounts, dates, times, timestamps, tracking
+//! numbers, UUIDs, versions, checksum-invalid numbers), with varied surroundings: punctuation
+//! right against the value, quotes and brackets, line start and end, non-Latin text and emoji.
+//!
+//! Shared by the integration tests and the benchmarks (`#[path]`-included), so it uses no
+//! dependency: a splitmix64 PRNG.
+#![allow(dead_code)]
+
+use pii_mask::EntityType;
+
+/// splitmix64: tiny, fast, good enough to vary test data.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    pub fn range(&mut self, lo: u64, hi_inclusive: u64) -> u64 {
+        lo + self.below(hi_inclusive - lo + 1)
+    }
+
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
+    pub fn digits(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
+    }
+}
+
+/// What a labeled span is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Personal data that must be masked as this entity.
+    Pii(EntityType),
+    /// An innocent value that must come through untouched.
+    LookAlike(&'static str),
+}
+
+/// A labeled span of a line (byte offsets).
+#[derive(Debug, Clone, Copy)]
+pub struct Label {
+    pub kind: Kind,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// One chat line and its labels.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub text: String,
+    pub labels: Vec<Label>,
+}
+
+/// Every look-alike kind the generator writes.
+pub const LOOK_ALIKES: &[&str] = &[
+    "order",
+    "ticket",
+    "amount",
+    "date",
+    "time",
+    "timestamp",
+    "tracking",
+    "uuid",
+    "version",
+    "luhn_invalid",
+    "iban_invalid",
+    "ssn_invalid",
+    "ip_invalid",
+    "bare_number",
+    "phone_invalid",
+];
+
+const FIRST: &[&str] = &[
+    "john", "Jane", "maria", "ahmed", "li", "OConnor", "sam", "priya", "jose", "Zoe",
+];
+const LAST: &[&str] = &[
+    "doe", "Smith", "garcia", "khan", "wang", "mueller", "Nguyen", "lee", "ROSSI", "kim",
+];
+const DOMAINS: &[&str] = &[
+    "example.com",
+    "mail.example.org",
+    "Example.CO.UK",
+    "gmail.com",
+    "outlook.com",
+    "company-name.io",
+    "sub.domain.example.net",
+    "web.de",
+    "orange.fr",
+    "bigpond.com.au",
+    "uni-mail.edu",
+    "x.museum",
+];
+
+fn email(r: &mut Rng) -> String {
+    let first = *r.pick(FIRST);
+    let last = *r.pick(LAST);
+    let local = match r.below(8) {
+        0 => format!("{first}.{last}"),
+        1 => format!("{first}_{last}{}", r.range(1, 99)),
+        2 => format!("{first}+support"),
+        3 => format!("{}{last}", &first[..1]),
+        4 => format!("{first}{}", r.range(1950, 2010)),
+        5 => format!("{first}-{last}"),
+        6 => "josé.núñez".to_string(),
+        _ => first.to_uppercase(),
+    };
+    format!("{local}@{}", r.pick(DOMAINS))
+}
+
+fn nanp_parts(r: &mut Rng) -> (String, String, String) {
+    let area = if r.chance(30) {
+        "555".to_string()
+    } else {
+        format!("{}{}", r.range(2, 9), r.digits(2))
+    };
+    let exchange = if r.chance(50) {
+        r.digits(3)
+    } else {
+        format!("{}{}", r.range(2, 9), r.digits(2))
+    };
+    (area, exchange, r.digits(4))
+}
+
+fn phone(r: &mut Rng) -> String {
+    let (a, e, l) = nanp_parts(r);
+    match r.below(22) {
+        0 => format!("({a}) {e}-{l}"),
+        1 => format!("({a}){e}-{l}"),
+        2 => format!("{a}-{e}-{l}"),
+        3 => format!("{a}.{e}.{l}"),
+        4 => format!("{a} {e} {l}"),
+        5 => format!("{a}{e}{l}"),
+        6 => format!("+1 {a} {e} {l}"),
+        7 => format!("+1-{a}-{e}-{l}"),
+        8 => format!("+1 ({a}) {e}-{l}"),
+        9 => format!("1-{a}-{e}-{l}"),
+        10 => format!("+1{a}{e}{l}"),
+        11 => format!("+1.{a}.{e}.{l}"),
+        // United Kingdom
+        12 => format!("+44 20 {} {}", r.digits(4), r.digits(4)),
+        13 => format!("+44 7{} {}", r.digits(3), r.digits(6)),
+        14 => format!("+44 (0)20 {} {}", r.digits(4), r.digits(4)),
+        15 => format!("+447{}", r.digits(9)),
+        // Germany
+        16 => format!("+49 30 {}", r.digits(7)),
+        17 => format!("+49 151 {}", r.digits(8)),
+        18 => format!("+49-89-{}", r.digits(7)),
+        // France
+        19 => {
+            let p: Vec<String> = (0..4).map(|_| r.digits(2)).collect();
+            if r.chance(50) {
+                format!("+33 {} {}", r.range(1, 9), p.join(" "))
+            } else {
+                format!("+33{}{}", r.range(1, 9), p.join(""))
+            }
+        }
+        // Australia
+        20 => format!("+61 4{} {} {}", r.digits(2), r.digits(3), r.digits(3)),
+        _ => format!("+61 {} {} {}", r.range(2, 8), r.digits(4), r.digits(4)),
+    }
+}
+
+fn luhn_complete(body: &str) -> char {
+    // Check digit making `body + d` Luhn-valid.
+    let mut sum = 0u32;
+    for (k, c) in body.bytes().rev().enumerate() {
+        let mut v = u32::from(c - b'0');
+        if k % 2 == 0 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    char::from(b'0' + ((10 - sum % 10) % 10) as u8)
+}
+
+fn card_digits(r: &mut Rng) -> String {
+    let (prefix, len) = match r.below(9) {
+        0 => ("4".to_string(), 16),
+        1 => ("4".to_string(), 13),
+        2 => (format!("{}", r.range(51, 55)), 16),
+        3 => (format!("{}", r.range(2221, 2720)), 16),
+        4 => (r.pick(&["34", "37"]).to_string(), 15),
+        5 => ("6011".to_string(), 16),
+        6 => (format!("{}", r.range(3528, 3589)), 16),
+        7 => ("36".to_string(), 14),
+        _ => ("62".to_string(), 16),
+    };
+    let body = format!("{prefix}{}", r.digits(len - prefix.len() - 1));
+    let check = luhn_complete(&body);
+    format!("{body}{check}")
+}
+
+fn group(d: &str, sizes: &[usize], sep: &str) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    for &s in sizes {
+        if i >= d.len() {
+            break;
+        }
+        let e = (i + s).min(d.len());
+        parts.push(&d[i..e]);
+        i = e;
+    }
+    if i < d.len() {
+        parts.push(&d[i..]);
+    }
+    parts.join(sep)
+}
+
+fn format_card(r: &mut Rng, d: &str) -> String {
+    let sizes: &[usize] = if d.len() == 15 { &[4, 6, 5] } else { &[4, 4, 4, 4] };
+    match r.below(3) {
+        0 => d.to_string(),
+        1 => group(d, sizes, " "),
+        _ => group(d, sizes, "-"),
+    }
+}
+
+fn ssn_value(r: &mut Rng) -> (String, String, String) {
+    let area = loop {
+        let a = r.range(1, 899);
+        if a != 666 {
+            break a;
+        }
+    };
+    (
+        format!("{area:03}"),
+        format!("{:02}", r.range(1, 99)),
+        format!("{:04}", r.range(1, 9999)),
+    )
+}
+
+const IBAN_COUNTRIES: &[(&str, usize)] = &[
+    ("GB", 22),
+    ("DE", 22),
+    ("FR", 27),
+    ("ES", 24),
+    ("NL", 18),
+    ("IT", 27),
+    ("CH", 21),
+    ("BE", 16),
+    ("NO", 15),
+    ("PL", 28),
+];
+
+fn iban_check(cc: &str, bban: &str) -> u32 {
+    let rearranged = format!("{bban}{cc}00");
+    let mut rem = 0u32;
+    for c in rearranged.bytes() {
+        rem = if c.is_ascii_digit() {
+            (rem * 10 + u32::from(c - b'0')) % 97
+        } else {
+            (rem * 100 + u32::from(c - b'A' + 10)) % 97
+        };
+    }
+    98 - rem
+}
+
+fn iban_raw(r: &mut Rng, valid: bool) -> String {
+    let (cc, len) = *r.pick(IBAN_COUNTRIES);
+    let mut bban = String::new();
+    for k in 0..len - 4 {
+        if cc == "GB" && k < 4 || cc == "NL" && k < 4 {
+            bban.push(char::from(b'A' + r.below(26) as u8));
+        } else {
+            bban.push(char::from(b'0' + r.below(10) as u8));
+        }
+    }
+    let mut check = iban_check(cc, &bban);
+    if !valid {
+        check = if check >= 50 { check - 1 } else { check + 1 };
+    }
+    format!("{cc}{check:02}{bban}")
+}
+
+fn format_iban(r: &mut Rng, raw: &str) -> String {
+    if r.chance(50) {
+        raw.to_string()
+    } else {
+        let chars: Vec<char> = raw.chars().collect();
+        chars
+            .chunks(4)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn ipv4(r: &mut Rng) -> String {
+    format!(
+        "{}.{}.{}.{}",
+        r.range(1, 254),
+        r.range(0, 255),
+        r.range(0, 255),
+        r.range(1, 254)
+    )
+}
+
+fn ipv6(r: &mut Rng) -> String {
+    let h = |r: &mut Rng| format!("{:x}", r.below(0x10000));
+    match r.below(5) {
+        0 => format!(
+            "2001:0db8:{:04x}:0000:0000:8a2e:{:04x}:{:04x}",
+            r.below(0x10000),
+            r.below(0x10000),
+            r.below(0x10000)
+        ),
+        1 => format!("2001:db8::{}:{}", h(r), h(r)),
+        2 => format!("fe80::{}:{}ff:fe{}:{}", h(r), r.range(1, 9), r.range(10, 99), h(r)),
+        3 => format!("::ffff:{}", ipv4(r)),
+        _ => format!("2a02:{}:{}::{}", h(r), h(r), r.range(1, 999)),
+    }
+}
+
+const STATES: &[(&str, &str)] = &[
+    ("CA", "California"),
+    ("NY", "New York"),
+    ("TX", "Texas"),
+    ("IL", "Illinois"),
+    ("WA", "Washington"),
+    ("FL", "Florida"),
+    ("MA", "Massachusetts"),
+    ("OR", "Oregon"),
+    ("NC", "North Carolina"),
+    ("IN", "Indiana"),
+];
+const CITIES: &[&str] = &["Springfield", "Austin", "Portland", "San José", "Boston", "Miami"];
+
+/// (context before the ZIP, the ZIP).
+fn zip(r: &mut Rng) -> (String, String) {
+    let z = if r.chance(25) {
+        format!("{}-{}", r.digits(5), r.digits(4))
+    } else {
+        r.digits(5)
+    };
+    let (abbr, name) = *r.pick(STATES);
+    let city = *r.pick(CITIES);
+    let ctx = match r.below(8) {
+        0 => format!("{}, {abbr} ", city),
+        1 => format!("{} {abbr} ", city),
+        2 => format!("{}, {name} ", city),
+        3 => "zip ".to_string(),
+        4 => "ZIP code: ".to_string(),
+        5 => "postal code is ".to_string(),
+        6 => format!("123 Main St, {city}, {abbr}, "),
+        _ => "Zip: ".to_string(),
+    };
+    (ctx, z)
+}
+
+/// One look-alike: (text before it that belongs to it, the value).
+fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
+    match kind {
+        "order" => {
+            let v = match r.below(5) {
+                0 => r.digits(5),
+                1 => r.digits(8),
+                2 => format!("{}-{}-{}", r.digits(3), r.digits(7), r.digits(7)),
+                3 => format!("{}-{}-{}", r.range(200, 999), r.digits(3), r.digits(4)),
+                _ => r.digits(10),
+            };
+            let ctx = *r.pick(&["order #", "Order No. ", "order number ", "ORDER ", "order: ", "my order number is "]);
+            (ctx.to_string(), v)
+        }
+        "ticket" => {
+            let ctx = *r.pick(&["ticket #", "Ticket ", "case ", "Case #", "reference ", "ref: ", "confirmation code "]);
+            { let n = r.range(5, 12) as usize; (ctx.to_string(), r.digits(n)) }
+        }
+        "amount" => {
+            let v = match r.below(6) {
+                0 => format!("${}.{:02}", r.range(1, 99999), r.below(100)),
+                1 => format!("${},{:03}.{:02}", r.range(1, 999), r.below(1000), r.below(100)),
+                2 => format!("€{}", r.range(10, 99999)),
+                3 => format!("{},{:02} €", r.range(10, 9999), r.below(100)),
+                4 => format!("USD {}", r.range(10000, 99999)),
+                _ => format!("£{}.{:02}", r.range(1, 9999), r.below(100)),
+            };
+            (String::new(), v)
+        }
+        "date" => {
+            let (y, m, d) = (r.range(1990, 2030), r.range(1, 12), r.range(1, 28));
+            let v = match r.below(5) {
+                0 => format!("{y}-{m:02}-{d:02}"),
+                1 => format!("{m:02}/{d:02}/{y}"),
+                2 => format!("{d:02}.{m:02}.{y}"),
+                3 => format!("{y}{m:02}{d:02}"),
+                _ => format!("{y}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", r.below(24), r.below(60), r.below(60)),
+            };
+            (String::new(), v)
+        }
+        "time" => {
+            let v = match r.below(3) {
+                0 => format!("{}:{:02}", r.range(0, 23), r.below(60)),
+                1 => format!("{:02}:{:02}:{:02}", r.below(24), r.below(60), r.below(60)),
+                _ => format!("{}:{:02} PM", r.range(1, 12), r.below(60)),
+            };
+            (String::new(), v)
+        }
+        "timestamp" => {
+            let v = if r.chance(70) {
+                format!("{}", r.range(1_500_000_000_000, 1_900_000_000_000))
+            } else {
+                format!("{}", r.range(1_500_000_000, 1_900_000_000))
+            };
+            (String::new(), v)
+        }
+        "tracking" => {
+            let v = match r.below(5) {
+                0 => format!("1Z{}{}", r.digits(3).replace('0', "A"), r.digits(13)),
+                1 => format!("9400 {} {} {} {} {}", r.digits(4), r.digits(4), r.digits(4), r.digits(4), r.digits(2)),
+                2 => format!("9400{}", r.digits(18)),
+                3 => r.digits(12),
+                _ => format!("{}{}", r.range(4, 7), r.digits(21)),
+            };
+            let ctx = *r.pick(&["tracking ", "Tracking number: ", "", "shipment "]);
+            (ctx.to_string(), v)
+        }
+        "uuid" => {
+            let h = |r: &mut Rng, n: usize| -> String {
+                (0..n).map(|_| char::from(b"0123456789abcdef"[r.below(16) as usize])).collect()
+            };
+            let v = format!("{}-{}-4{}-a{}-{}", h(r, 8), h(r, 4), h(r, 3), h(r, 3), h(r, 12));
+            (String::new(), if r.chance(30) { v.to_uppercase() } else { v })
+        }
+        "version" => {
+            let v = match r.below(5) {
+                0 => format!("v{}.{}.{}", r.below(20), r.below(30), r.below(100)),
+                1 => format!("{}.{}.{}-beta.{}", r.below(5), r.below(30), r.below(10), r.below(5)),
+                2 => format!("{}.{}.{}.{}", r.below(20), r.below(10), r.below(10), r.below(300)),
+                3 => format!("10.0.{}.{}", r.range(10000, 22631), r.range(256, 4000)),
+                _ => format!("{}.{}", r.below(20), r.below(99)),
+            };
+            let ctx = if v.starts_with('v') || v.starts_with("10.0.") {
+                ""
+            } else {
+                *r.pick(&["version ", "Version: ", "app version ", "build ", "release "])
+            };
+            (ctx.to_string(), v)
+        }
+        "luhn_invalid" => {
+            let d = card_digits(r);
+            let last = d.as_bytes()[d.len() - 1] - b'0';
+            let bad = format!("{}{}", &d[..d.len() - 1], (last + 1 + r.below(8) as u8) % 10);
+            (String::new(), format_card(r, &bad))
+        }
+        "iban_invalid" => {
+            let raw = iban_raw(r, false);
+            (String::new(), format_iban(r, &raw))
+        }
+        "ssn_invalid" => {
+            let (a, g, s) = ssn_value(r);
+            let v = match r.below(4) {
+                0 => format!("000-{g}-{s}"),
+                1 => format!("666-{g}-{s}"),
+                2 => format!("{}-{g}-{s}", r.range(900, 999)),
+                _ => format!("{a}-00-{s}"),
+            };
+            (String::new(), v)
+        }
+        "ip_invalid" => {
+            let v = match r.below(3) {
+                0 => format!("{}.{}.{}.{}", r.range(256, 999), r.below(256), r.below(256), r.below(256)),
+                1 => format!("{}.{}.{}", r.range(1, 255), r.below(256), r.below(256)),
+                _ => format!("{}.{}.{}.{}.{}", r.range(1, 255), r.below(256), r.below(256), r.below(256), r.below(256)),
+            };
+            (String::new(), v)
+        }
+        "bare_number" => {
+            let ctx = *r.pick(&["", "I have ", "about ", "qty ", "room "]);
+            let v = match r.below(3) {
+                0 => r.digits(5),
+                1 => format!("{}", r.range(10000, 99999)),
+                _ => format!("{},{:03}", r.range(1, 999), r.below(1000)),
+            };
+            (ctx.to_string(), v)
+        }
+        _ => {
+            // phone_invalid: NANP area codes cannot start with 0 or 1.
+            let v = format!("{}{}-{}-{}", r.range(0, 1), r.digits(2), r.digits(3), r.digits(4));
+            (String::new(), v)
+        }
+    }
+}
+
+const OPENERS: &[&str] = &[
+    "",
+    "Hi, ",
+    "hello! ",
+    "Bonjour, ",
+    "Hola: ",
+    "こんにちは ",
+    "Hey — ",
+    "> ",
+    "* ",
+    "Customer: ",
+    "Ünterstützung bitte, ",
+];
+
+const CLOSERS: &[&str] = &[
+    "",
+    ".",
+    " thanks",
+    "!",
+    " 🙏",
+    "?",
+    " ... thx",
+    " 谢谢",
+    ", merci.",
+    ";",
+];
+
+const AROUND: &[(&str, &str)] = &[
+    (" ", " "),
+    (" (", ")"),
+    (" \"", "\""),
+    (": ", "."),
+    (" '", "',"),
+    (" [", "]"),
+    (" <", ">"),
+    ("：", "。"),
+    (" ", ","),
+    (" ", "!"),
+    ("\t", " "),
+    (" «", "»"),
+];
+
+const PII_LEADS: &[&str] = &[
+    "you can reach me at",
+    "my details are",
+    "it's",
+    "use",
+    "contact",
+    "send it to",
+    "mine is",
+    "la mia è",
+    "電話",
+    "here",
+];
+
+const LA_LEADS: &[&str] = &["about", "regarding", "re", "it says", "see", "on", "for", "paid"];
+
+fn pii(r: &mut Rng, entity: EntityType) -> (String, String) {
+    match entity {
+        EntityType::Email => (String::new(), email(r)),
+        EntityType::Phone => (String::new(), phone(r)),
+        EntityType::CreditCard => {
+            let d = card_digits(r);
+            (String::new(), format_card(r, &d))
+        }
+        EntityType::UsSsn => {
+            let (a, g, s) = ssn_value(r);
+            match r.below(4) {
+                0 | 1 => (String::new(), format!("{a}-{g}-{s}")),
+                2 => (String::new(), format!("{a} {g} {s}")),
+                _ => ("SSN ".to_string(), format!("{a}{g}{s}")),
+            }
+        }
+        EntityType::Iban => {
+            let raw = iban_raw(r, true);
+            (String::new(), format_iban(r, &raw))
+        }
+        EntityType::IpAddress => (String::new(), if r.chance(60) { ipv4(r) } else { ipv6(r) }),
+        _ => zip(r),
+    }
+}
+
+/// Generates `n` labeled lines from `seed`; the same seed always gives the same lines.
+pub fn generate(seed: u64, n: usize) -> Vec<Line> {
+    let mut r = Rng::new(seed);
+    let mut lines = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut text = String::new();
+        let mut labels = Vec::new();
+        text.push_str(*r.pick(OPENERS));
+        let slots = r.range(1, 3);
+        for k in 0..slots {
+            let is_pii = r.chance(55);
+            let (lead, (ctx, value), kind) = if is_pii {
+                let e = *r.pick(&EntityType::ALL);
+                (*r.pick(PII_LEADS), pii(&mut r, e), Kind::Pii(e))
+            } else {
+                let la = *r.pick(LOOK_ALIKES);
+                (*r.pick(LA_LEADS), look_alike(&mut r, la), Kind::LookAlike(la))
+            };
+            // Sometimes the value opens the line or is glued to the previous text.
+            let bare_start = text.is_empty() && k == 0 && ctx.is_empty() && r.chance(50);
+            let (open, close) = *r.pick(AROUND);
+            if !bare_start {
+                text.push_str(lead);
+                text.push_str(open);
+            }
+            text.push_str(&ctx);
+            let start = text.len();
+            text.push_str(&value);
+            let end = text.len();
+            labels.push(Label { kind, start, end });
+            if k + 1 < slots {
+                text.push_str(close);
+                text.push_str(*r.pick(&[" and", " or", ", also", " /", " —", " then"]));
+            } else if r.chance(70) {
+                text.push_str(close);
+            }
+        }
+        text.push_str(*r.pick(CLOSERS));
+        lines.push(Line { text, labels });
+    }
+    lines
+}
+
+/// Plain chat-like text of about `bytes` bytes: mostly words, a few numbers, little PII (about one
+/// value every ten lines), as a support conversation is.
+pub fn chat_text(seed: u64, bytes: usize) -> String {
+    const WORDS: &[&str] = &[
+        "the", "order", "is", "late", "and", "I", "would", "like", "a", "refund", "please", "can",
+        "you", "check", "my", "account", "thanks", "for", "waiting", "agent", "customer", "help",
+        "today", "delivery", "was", "supposed", "to", "arrive", "on", "Monday", "but", "it", "has",
+        "not", "shown", "up", "yet", "sorry", "about", "that", "let", "me", "look", "into", "this",
+        "issue", "right", "away", "your", "package", "shipped", "from", "our", "warehouse",
+    ];
+    let mut r = Rng::new(seed);
+    let lines = generate(seed ^ 0x5eed, bytes / 400 + 1);
+    let mut out = String::with_capacity(bytes + 256);
+    let mut li = 0;
+    while out.len() < bytes {
+        let words = r.range(8, 30);
+        for w in 0..words {
+            if w > 0 {
+                out.push(' ');
+            }
+            out.push_str(*r.pick(WORDS));
+            if r.chance(3) {
+                out.push_str(&format!(" {}", r.range(1, 30)));
+            }
+        }
+        out.push_str(". ");
+        if r.chance(10) {
+            out.push_str(&lines[li % lines.len()].text);
+            li += 1;
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Text made only of generated labeled lines (dense in personal data and look-alikes).
+pub fn dense_text(seed: u64, bytes: usize) -> String {
+    let mut out = String::with_capacity(bytes + 256);
+    let mut s = seed;
+    while out.len() < bytes {
+        for line in generate(s, 256) {
+            out.push_str(&line.text);
+            out.push('\n');
+        }
+        s += 1;
+    }
+    out
+}

@@ -1,0 +1,5 @@
+//! Integration tests of pii-mask (one binary, modules per concern).
+
+mod cases;
+mod corpus;
+mod quality;

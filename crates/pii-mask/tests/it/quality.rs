@@ -1,0 +1,96 @@
+//! Recall and look-alike preservation on the generated labeled corpus.
+
+use std::collections::BTreeMap;
+
+use pii_mask::{EntityType, Finding, Masker};
+
+use crate::corpus::{self, Kind, Line};
+
+/// Per kind: (hits, total) and a few misses to show.
+#[derive(Default)]
+struct Score {
+    hits: usize,
+    total: usize,
+    examples: Vec<String>,
+}
+
+fn evaluate(lines: &[Line]) -> (BTreeMap<String, Score>, BTreeMap<String, Score>) {
+    let masker = Masker::default();
+    let mut recall: BTreeMap<String, Score> = BTreeMap::new();
+    let mut keep: BTreeMap<String, Score> = BTreeMap::new();
+    for line in lines {
+        let findings: Vec<Finding> = masker.find(&line.text);
+        for label in &line.labels {
+            let (score, ok) = match label.kind {
+                Kind::Pii(e) => {
+                    let caught = findings
+                        .iter()
+                        .any(|f| f.entity == e && f.start <= label.start && f.end >= label.end);
+                    (recall.entry(e.to_string()).or_default(), caught)
+                }
+                Kind::LookAlike(k) => {
+                    let untouched = findings
+                        .iter()
+                        .all(|f| f.end <= label.start || f.start >= label.end);
+                    (keep.entry(k.to_string()).or_default(), untouched)
+                }
+            };
+            score.total += 1;
+            if ok {
+                score.hits += 1;
+            } else if score.examples.len() < 5 {
+                score.examples.push(format!(
+                    "{:?} in {:?} -> {:?}",
+                    &line.text[label.start..label.end],
+                    line.text,
+                    masker.mask(&line.text).text
+                ));
+            }
+        }
+    }
+    (recall, keep)
+}
+
+fn check(name: &str, scores: &BTreeMap<String, Score>, min: f64) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (kind, s) in scores {
+        let rate = s.hits as f64 / s.total as f64;
+        eprintln!("{name} {kind}: {}/{} = {rate:.4}", s.hits, s.total);
+        if rate < min || s.total < 100 {
+            failures.push(format!("{name} {kind} {rate:.4} ({} samples): {:#?}", s.total, s.examples));
+        }
+    }
+    failures
+}
+
+#[test]
+fn recall_and_look_alike_preservation_are_at_least_99_5_percent_for_every_kind() {
+    let mut failures = Vec::new();
+    for seed in [1u64, 0xC0FFEE] {
+        let lines = corpus::generate(seed, 15_000);
+        let (recall, keep) = evaluate(&lines);
+        assert_eq!(recall.len(), EntityType::ALL.len(), "every entity is generated");
+        assert_eq!(keep.len(), corpus::LOOK_ALIKES.len(), "every look-alike is generated");
+        failures.extend(check("recall", &recall, 0.995));
+        failures.extend(check("preserved", &keep, 0.995));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_generator_is_deterministic_and_its_labels_point_at_values() {
+    let a = corpus::generate(7, 200);
+    let b = corpus::generate(7, 200);
+    assert_eq!(
+        a.iter().map(|l| &l.text).collect::<Vec<_>>(),
+        b.iter().map(|l| &l.text).collect::<Vec<_>>()
+    );
+    let c = corpus::generate(8, 200);
+    assert_ne!(a[0].text, c[0].text);
+    for line in &a {
+        for l in &line.labels {
+            let v = &line.text[l.start..l.end];
+            assert!(!v.is_empty() && v.trim() == v, "{v:?} in {:?}", line.text);
+        }
+    }
+}
