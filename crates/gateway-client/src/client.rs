@@ -6,7 +6,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use context_model::{ContextPayload, ModelCapacity, PatchResponse, StoredContext, TokenLimitMatrix};
+use context_model::{
+    ContextPayload, ModelCapacity, PatchResponse, StoredContext, TokenLimitMatrix,
+};
 use genesys_auth::{AccessToken, TokenProvider};
 use reqwest::header::{HeaderMap, CONTENT_TYPE, ETAG, IF_MATCH, IF_NONE_MATCH, RETRY_AFTER};
 use reqwest::{Method, Url};
@@ -951,8 +953,9 @@ mod tests {
             etag: None,
             correlation_id: None,
             retry_after: None,
-            body: br#"{"message":"too big","code":"context.token.limit.exceeded","contextId":"c-9"}"#
-                .to_vec(),
+            body:
+                br#"{"message":"too big","code":"context.token.limit.exceeded","contextId":"c-9"}"#
+                    .to_vec(),
         };
         let err = map_status(&raw);
         assert!(matches!(err, GatewayError::TokenLimitExceeded(_)));

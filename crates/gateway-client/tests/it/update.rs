@@ -1,0 +1,397 @@
+//! `update_context`: conflicts (412 and 409), the bound, lost answers, create.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use context_model::{ContextPayload, StoredContext};
+use gateway_client::{GatewayClient, GatewayError, Precondition, UpdateResult};
+use genesys_auth::StaticToken;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer};
+
+use crate::common::{
+    client, config, genesys_error, header as header_of, patch_response, payload, requests, stored,
+    stored_response, system, user, FakeGateway, RecordingSleeper, CTX_PATH,
+};
+
+type Seen = Arc<std::sync::Mutex<Vec<Option<u64>>>>;
+
+/// Appends one user message to whatever is stored, under a fresh context id per call.
+fn appender(text: &'static str) -> (impl FnMut(Option<&StoredContext>) -> ContextPayload, Seen) {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let mut n = 0;
+    let build = move |current: Option<&StoredContext>| {
+        n += 1;
+        log.lock().unwrap().push(current.map(|c| c.version));
+        let mut messages = current
+            .map(|c| c.payload.messages.clone())
+            .unwrap_or_default();
+        messages.push(user(text));
+        payload(&format!("ctx_ours_{n}"), messages)
+    };
+    (build, seen)
+}
+
+#[tokio::test]
+async fn a_412_rereads_and_patches_the_rebuilt_payload() {
+    let server = MockServer::start().await;
+    let v1 = stored("ctx_a", 1, vec![system("be kind")]);
+    let v2 = stored(
+        "ctx_b",
+        2,
+        vec![system("be kind"), user("someone else wrote")],
+    );
+    Mock::given(method("GET"))
+        .and(path(CTX_PATH))
+        .respond_with(stored_response(&v1))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(CTX_PATH))
+        .respond_with(stored_response(&v2))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(header("if-match", "\"1\""))
+        .respond_with(genesys_error(412, "precondition.failed", "corr-412"))
+        .expect(1)
+        .named("stale PATCH")
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(header("if-match", "\"2\""))
+        .respond_with(patch_response("ctx_ours_2", 3))
+        .expect(1)
+        .named("fresh PATCH")
+        .mount(&server)
+        .await;
+
+    let (client, _) = client(&server);
+    let (build, seen) = appender("hello");
+    let outcome = client
+        .update_context(crate::common::CONV, true, build)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![Some(1), Some(2)],
+        "rebuilt from the re-read"
+    );
+    assert_eq!(outcome.version(), 3);
+    assert_eq!(outcome.context_id(), "ctx_ours_2");
+    assert_eq!(outcome.conflicts_retried, 1);
+    assert_eq!(outcome.rounds, 2);
+    assert_eq!(outcome.attempts, 4, "GET, PATCH, GET, PATCH");
+    assert!(!outcome.created && !outcome.already_applied);
+    assert_eq!(
+        outcome.precondition,
+        Precondition::IfMatch(gateway_client::ETag::from_version(2))
+    );
+
+    let patches = requests(&server, "PATCH").await;
+    let if_match: Vec<_> = patches.iter().map(|r| header_of(r, "if-match")).collect();
+    assert_eq!(if_match, vec![Some("\"1\"".into()), Some("\"2\"".into())]);
+    let second: ContextPayload = patches[1].body_json().unwrap();
+    let texts: Vec<_> = second.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(texts, vec!["be kind", "someone else wrote", "hello"]);
+    assert_eq!(
+        header_of(&patches[1], "x-genesys-llm-compaction-trigger").as_deref(),
+        Some("true")
+    );
+}
+
+#[tokio::test]
+async fn a_412_every_time_is_a_conflict_error_after_the_bound() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(stored_response(&stored("ctx_a", 1, vec![])))
+        .expect(3)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .respond_with(genesys_error(412, "precondition.failed", "corr-412"))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let sleeper = Arc::new(RecordingSleeper::default());
+    let mut cfg = config(&server, sleeper.clone());
+    cfg.retry.max_update_attempts = 3;
+    let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
+    let (build, seen) = appender("hi");
+    let err = client
+        .update_context(crate::common::CONV, false, build)
+        .await
+        .unwrap_err();
+    match &err {
+        GatewayError::VersionConflict { attempts, last } => {
+            assert_eq!(*attempts, 3);
+            assert_eq!(last.status, 412);
+            assert_eq!(last.correlation_id.as_deref(), Some("corr-412"));
+        }
+        other => panic!("expected a version conflict, got {other:?}"),
+    }
+    assert_eq!(seen.lock().unwrap().len(), 3);
+    assert_eq!(requests(&server, "PATCH").await.len(), 3);
+    assert_eq!(requests(&server, "GET").await.len(), 3);
+    assert!(
+        sleeper.waits().is_empty(),
+        "a conflict is re-read, not backed off"
+    );
+    assert!(!err.is_retryable());
+    assert!(err.to_string().contains("corr-412"));
+}
+
+#[tokio::test]
+async fn a_genesys_409_is_a_version_conflict_too() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(stored_response(&stored("ctx_a", 1, vec![])))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(stored_response(&stored("ctx_b", 2, vec![])))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(header("if-match", "\"1\""))
+        .respond_with(genesys_error(409, "conflict", "corr-409"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(header("if-match", "\"2\""))
+        .respond_with(patch_response("ctx_ours_2", 3))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let (build, seen) = appender("hi");
+    let outcome = client
+        .update_context(crate::common::CONV, false, build)
+        .await
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![Some(1), Some(2)]);
+    assert_eq!(outcome.conflicts_retried, 1);
+    assert_eq!(outcome.version(), 3);
+
+    // 409 every time ends like 412 every time.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(stored_response(&stored("ctx_a", 1, vec![])))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .respond_with(genesys_error(409, "conflict", "corr-409"))
+        .mount(&server)
+        .await;
+    let sleeper = Arc::new(RecordingSleeper::default());
+    let mut cfg = config(&server, sleeper);
+    cfg.retry.max_update_attempts = 2;
+    let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
+    let (build, _) = appender("hi");
+    let err = client
+        .update_context(crate::common::CONV, false, build)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, GatewayError::VersionConflict { attempts: 2, last } if last.status == 409),
+        "{err:?}"
+    );
+    assert_eq!(requests(&server, "PATCH").await.len(), 2);
+}
+
+async fn fake_gateway(gateway: &FakeGateway) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::path(CTX_PATH))
+        .respond_with(gateway.clone())
+        .mount(&server)
+        .await;
+    server
+}
+
+fn seeded(lose_answers: u32, delay_lost: Option<Duration>) -> FakeGateway {
+    let gateway = FakeGateway::default();
+    {
+        let mut state = gateway.state.lock().unwrap();
+        state.stored = Some(stored("ctx_old", 1, vec![system("be kind")]));
+        state.lose_answers = lose_answers;
+        state.delay_lost = delay_lost;
+    }
+    gateway
+}
+
+#[tokio::test]
+async fn a_lost_503_answer_is_already_applied_not_duplicated() {
+    // No resend: the 503 ends the PATCH, the re-read finds our context id.
+    let gateway = seeded(1, None);
+    let server = fake_gateway(&gateway).await;
+    let sleeper = Arc::new(RecordingSleeper::default());
+    let mut cfg = config(&server, sleeper);
+    cfg.retry.max_attempts = 1;
+    let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
+    let (build, seen) = appender("once");
+    let outcome = client
+        .update_context(crate::common::CONV, false, build)
+        .await
+        .unwrap();
+
+    assert!(outcome.already_applied);
+    assert!(matches!(outcome.result, UpdateResult::AlreadyApplied(_)));
+    assert_eq!(outcome.context_id(), "ctx_ours_1");
+    assert_eq!(outcome.version(), 2);
+    assert_eq!(outcome.evicted_messages(), None);
+    assert_eq!(outcome.precondition.kind(), "if-match");
+    assert_eq!(seen.lock().unwrap().len(), 1, "built once");
+    let state = gateway.state.lock().unwrap();
+    assert_eq!(state.applied, 1, "one stored update");
+    let messages = &state.stored.as_ref().unwrap().payload.messages;
+    assert_eq!(messages.iter().filter(|m| m.content == "once").count(), 1);
+}
+
+#[tokio::test]
+async fn a_resent_patch_meeting_412_after_a_lost_answer_is_already_applied() {
+    // With retries: 503 (applied) → resend with the same If-Match → 412 → re-read → ours.
+    let gateway = seeded(1, None);
+    let server = fake_gateway(&gateway).await;
+    let (client, sleeper) = client(&server);
+    let (build, _) = appender("once");
+    let outcome = client
+        .update_context(crate::common::CONV, false, build)
+        .await
+        .unwrap();
+    assert!(outcome.already_applied);
+    assert_eq!(outcome.version(), 2);
+    assert_eq!(
+        outcome.conflicts_retried, 0,
+        "our own duplicate is no conflict"
+    );
+    assert_eq!(sleeper.waits().len(), 1, "one backoff before the resend");
+    assert_eq!(gateway.state.lock().unwrap().applied, 1);
+    let patches = requests(&server, "PATCH").await;
+    assert_eq!(patches.len(), 2);
+    assert!(patches
+        .iter()
+        .all(|p| header_of(p, "if-match").as_deref() == Some("\"1\"")));
+}
+
+#[tokio::test]
+async fn a_timed_out_patch_that_landed_is_already_applied() {
+    let gateway = seeded(1, Some(Duration::from_secs(3)));
+    let server = fake_gateway(&gateway).await;
+    let sleeper = Arc::new(RecordingSleeper::default());
+    let mut cfg = config(&server, sleeper);
+    cfg.request_timeout = Some(Duration::from_millis(300));
+    let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
+    let (build, _) = appender("once");
+    let outcome = client
+        .update_context(crate::common::CONV, false, build)
+        .await
+        .unwrap();
+    assert!(outcome.already_applied);
+    assert_eq!(outcome.version(), 2);
+    assert_eq!(
+        gateway.state.lock().unwrap().applied,
+        1,
+        "one stored update"
+    );
+    let patches = requests(&server, "PATCH").await;
+    assert_eq!(patches.len(), 2, "timed out, resent, met 412");
+}
+
+#[tokio::test]
+async fn a_missing_context_is_created_with_if_none_match() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(CTX_PATH))
+        .respond_with(genesys_error(404, "not.found", "corr-404"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(CTX_PATH))
+        .and(header("if-none-match", "*"))
+        .respond_with(patch_response("ctx_ours_1", 1))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let (build, seen) = appender("first words");
+    let outcome = client
+        .update_context(crate::common::CONV, false, build)
+        .await
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![None]);
+    assert!(outcome.created);
+    assert_eq!(outcome.precondition, Precondition::IfNoneMatch);
+    assert_eq!(outcome.version(), 1);
+    let patches = requests(&server, "PATCH").await;
+    assert_eq!(header_of(&patches[0], "if-match"), None);
+}
+
+#[tokio::test]
+async fn a_create_race_rereads_and_updates_with_if_match() {
+    // Someone else creates the context between our GET (404) and our PATCH.
+    let gateway = FakeGateway::default();
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(genesys_error(404, "not.found", "corr-404"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(header("if-none-match", "*"))
+        .respond_with(genesys_error(412, "precondition.failed", "corr-412"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    gateway.state.lock().unwrap().stored = Some(stored("ctx_theirs", 1, vec![user("theirs")]));
+    Mock::given(wiremock::matchers::any())
+        .respond_with(gateway.clone())
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let (build, seen) = appender("ours");
+    let outcome = client
+        .update_context(crate::common::CONV, false, build)
+        .await
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![None, Some(1)]);
+    assert!(!outcome.created);
+    assert_eq!(outcome.conflicts_retried, 1);
+    let state = gateway.state.lock().unwrap();
+    let texts: Vec<_> = state
+        .stored
+        .as_ref()
+        .unwrap()
+        .payload
+        .messages
+        .iter()
+        .map(|m| m.content.clone())
+        .collect();
+    assert_eq!(texts, vec!["theirs", "ours"]);
+}
+
+#[tokio::test]
+async fn a_failing_build_sends_no_patch() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(stored_response(&stored("ctx_a", 1, vec![])))
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let err = client
+        .try_update_context(crate::common::CONV, false, |_| {
+            Err::<ContextPayload, _>(std::io::Error::other("over the hard limit"))
+        })
+        .await
+        .unwrap_err();
+    let GatewayError::Build(source) = &err else {
+        panic!("expected a build error, got {err:?}");
+    };
+    assert_eq!(source.to_string(), "over the hard limit");
+    assert!(requests(&server, "PATCH").await.is_empty());
+}
