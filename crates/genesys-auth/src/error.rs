@@ -431,3 +431,62 @@ mod tests {
         assert!(!AuthError::config("GENESYS_REGION", "missing").is_retryable());
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn token() -> impl Strategy<Value = String> {
+        // Upper-case and digits only, after a marker, so no 6-character window of it can
+        // occur by chance in the rest of a body.
+        "[A-Z0-9]{12,40}".prop_map(|t| format!("TKN{t}"))
+    }
+
+    /// No 6-character window of the token survives.
+    fn leaks(kept: &str, token: &str) -> bool {
+        let bytes = token.as_bytes();
+        kept.contains("TKN")
+            || bytes
+                .windows(6)
+                .any(|w| kept.contains(std::str::from_utf8(w).unwrap_or("")))
+    }
+
+    proptest! {
+        #[test]
+        fn a_token_response_cut_anywhere_never_leaks(
+            token in token(),
+            expires in 1u32..99_999,
+            token_first in any::<bool>(),
+            cut in 0.0f64..=1.0,
+        ) {
+            let body = if token_first {
+                format!(r#"{{"access_token":"{token}","token_type":"bearer","expires_in":{expires}}}"#)
+            } else {
+                format!(r#"{{"token_type":"bearer","expires_in":{expires},"access_token":"{token}"}}"#)
+            };
+            // Cut at a position at or after the token's first character (earlier cuts hold none of it).
+            let start = body.find("TKN").unwrap_or(0);
+            let at = start + ((body.len() - start) as f64 * cut) as usize;
+            let at = at.min(body.len());
+            let cut_body = &body[..at];
+            let token_part = &body[start..at.min(start + token.len())];
+            for kept in [redact_body(cut_body), redact_success_body(cut_body)] {
+                prop_assert!(!leaks(&kept, token_part), "{} -> {}", cut_body, kept);
+            }
+        }
+
+        #[test]
+        fn form_and_text_bodies_never_leak(
+            token in token(),
+            prefix in "[a-z_=& ]{0,20}",
+            suffix in "[a-z_=& ]{0,20}",
+            sep in prop::sample::select(vec!["=", ":", "\":\"", " : ", "\" = '"]),
+        ) {
+            let body = format!("{prefix}access_token{sep}{token}{suffix}");
+            for kept in [redact_body(&body), redact_success_body(&body)] {
+                prop_assert!(!leaks(&kept, &token), "{} -> {}", body, kept);
+            }
+        }
+    }
+}

@@ -324,3 +324,38 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_casing_prefix_and_suffix_of_a_domain_parses(
+            index in 0usize..17,
+            upper in prop::collection::vec(any::<bool>(), 40),
+            scheme in prop::sample::select(vec!["", "https://", "http://"]),
+            prefix in prop::sample::select(vec!["", "login.", "api."]),
+            suffix in prop::sample::select(vec!["", "/", "/oauth/token", ":443"]),
+        ) {
+            let region = Region::ALL[index];
+            let domain: String = region
+                .domain()
+                .chars()
+                .zip(upper.iter().cycle())
+                .map(|(c, up)| if *up { c.to_ascii_uppercase() } else { c })
+                .collect();
+            let input = format!("{scheme}{prefix}{domain}{suffix}");
+            prop_assert_eq!(Region::parse(&input), Ok(region));
+        }
+
+        #[test]
+        fn parse_never_panics_and_unknown_input_names_itself(input in "\\PC{0,40}") {
+            match Region::parse(&input) {
+                Ok(region) => prop_assert!(Region::ALL.contains(&region)),
+                Err(e) => prop_assert_eq!(e.input(), input.trim()),
+            }
+        }
+    }
+}
