@@ -27,8 +27,10 @@
 //! - **Secrets never leak.** The client secret and tokens are [`secrecy::SecretString`]; every
 //!   type holding one has a hand-written `Debug` printing `[REDACTED]`, and response bodies kept
 //!   in errors have any `access_token` value redacted.
-//! - **Time is injectable** ([`Clock`], [`Sleeper`]); the defaults follow tokio's clock, so tests
-//!   run on paused or hand-driven time.
+//! - **Time is injectable** ([`Clock`], [`Sleeper`]): the defaults follow tokio's clock; tests
+//!   drive a hand-made clock and record the waits, so retry tests take no real time and assert
+//!   the exact waits (paused tokio time does not mix with real sockets: auto-advance fires the
+//!   HTTP timeouts).
 //! - **The HTTP client is hidden**: `reqwest` appears in no public signature.
 //!
 //! ## Example

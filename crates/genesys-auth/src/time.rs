@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 /// Tells the time for token expiry.
 ///
 /// The default, [`TokioClock`], reads tokio's clock, so it follows `tokio::time::pause()` and
-/// `advance()` in tests. Tests may also supply a hand-driven clock.
+/// `advance()`. Tests that do real HTTP (wiremock) should inject a hand-driven clock and a
+/// recording [`Sleeper`] instead of pausing time: on a paused runtime that waits for a socket,
+/// tokio auto-advances to the next timer, which fires the HTTP client's timeouts at once.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current instant.
     fn now(&self) -> Instant;

@@ -50,12 +50,6 @@ impl Write for Captured {
     }
 }
 
-fn error_route(status: u16, body: String) -> Mock {
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(status).set_body_string(body))
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn secrets_never_appear_in_debug_display_or_logs() {
     let captured = Captured::default();
@@ -146,7 +140,6 @@ async fn secrets_never_appear_in_debug_display_or_logs() {
         let error = provider.token().await.expect_err("error");
         errors.push((format!("HTTP {status} {body}"), error));
     }
-    let _ = error_route; // (kept for readability of the cases above)
     let unreachable = AuthConfig::builder()
         .client_id("id")
         .client_secret(CLIENT_SECRET)
