@@ -1,0 +1,269 @@
+//! The hash chain: canonical serialization, hashing and verification of JSON lines. Pure.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// `prev_hash` of the first record: 64 zeros.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The canonical serialization hashed for a line: the line's JSON object **without** its
+/// `hash` key (so `prev_hash` is covered), written with no whitespace, object keys sorted by
+/// their UTF-8 bytes at every depth, strings and numbers as `serde_json` writes them.
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                write_canonical(&map[key], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// SHA-256 hex of the canonical serialization of `object` (which must not hold `hash`).
+pub fn hash_object(object: &Map<String, Value>) -> String {
+    let canonical = canonical_json(&Value::Object(object.clone()));
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// Seals `object` (a record as a JSON object) after `prev_hash`: adds `prev_hash` and `hash`
+/// and returns the line (without its newline) and the hash.
+pub(crate) fn seal(mut object: Map<String, Value>, prev_hash: &str) -> (String, String) {
+    object.remove("hash");
+    object.insert("prev_hash".to_owned(), Value::String(prev_hash.to_owned()));
+    let hash = hash_object(&object);
+    object.insert("hash".to_owned(), Value::String(hash.clone()));
+    (Value::Object(object).to_string(), hash)
+}
+
+/// Why a line failed verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BreakReason {
+    /// The last line has no final newline: a write was cut short.
+    Torn,
+    /// The line is not a JSON object (or is empty).
+    Malformed(String),
+    /// A required key is missing or not a string.
+    MissingField(&'static str),
+    /// The stored hash is not the hash of the line's content: the line was modified.
+    HashMismatch {
+        /// The `hash` the line carries.
+        stored: String,
+        /// The hash of its content.
+        computed: String,
+    },
+    /// `prev_hash` is not the previous line's hash: a line was removed, inserted or reordered.
+    ChainBreak {
+        /// The previous line's hash (or the genesis hash).
+        expected: String,
+        /// The `prev_hash` the line carries.
+        found: String,
+    },
+}
+
+impl fmt::Display for BreakReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BreakReason::Torn => f.write_str("torn: the last line has no final newline"),
+            BreakReason::Malformed(why) => write!(f, "malformed: {why}"),
+            BreakReason::MissingField(field) => write!(f, "missing string field `{field}`"),
+            BreakReason::HashMismatch { stored, computed } => write!(
+                f,
+                "hash mismatch (modified): stored {stored}, content hashes to {computed}"
+            ),
+            BreakReason::ChainBreak { expected, found } => write!(
+                f,
+                "chain break: prev_hash {found} but the previous record's hash is {expected}"
+            ),
+        }
+    }
+}
+
+/// The result of verifying a log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    /// Every line is whole and chained.
+    Intact {
+        /// Records verified.
+        records: u64,
+        /// Hash of the last record (the genesis hash for an empty log): anchor it elsewhere to
+        /// detect a rewrite of the whole tail.
+        last_hash: String,
+    },
+    /// The first bad line.
+    Broken {
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong with it.
+        reason: BreakReason,
+    },
+}
+
+impl Verification {
+    /// Whether the log verified.
+    pub fn is_intact(&self) -> bool {
+        matches!(self, Verification::Intact { .. })
+    }
+}
+
+impl fmt::Display for Verification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verification::Intact { records, last_hash } => {
+                write!(f, "OK: {records} record(s), last hash {last_hash}")
+            }
+            Verification::Broken { line, reason } => write!(f, "line {line}: {reason}"),
+        }
+    }
+}
+
+/// Verifies the bytes of a JSON-lines audit log.
+pub fn verify_bytes(bytes: &[u8]) -> Verification {
+    let mut prev = GENESIS_HASH.to_owned();
+    let mut records = 0;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let line_no = records + 1;
+        let Some(end) = rest.iter().position(|b| *b == b'\n') else {
+            return Verification::Broken {
+                line: line_no,
+                reason: BreakReason::Torn,
+            };
+        };
+        let line = &rest[..end];
+        rest = &rest[end + 1..];
+        if let Err(reason) = check_line(line, &prev).map(|hash| prev = hash) {
+            return Verification::Broken {
+                line: line_no,
+                reason,
+            };
+        }
+        records += 1;
+    }
+    Verification::Intact {
+        records,
+        last_hash: prev,
+    }
+}
+
+/// Checks one line against the previous hash; returns its hash.
+fn check_line(line: &[u8], prev: &str) -> Result<String, BreakReason> {
+    if line.is_empty() {
+        return Err(BreakReason::Malformed("empty line".to_owned()));
+    }
+    let value: Value =
+        serde_json::from_slice(line).map_err(|e| BreakReason::Malformed(e.to_string()))?;
+    let Value::Object(mut object) = value else {
+        return Err(BreakReason::Malformed("not a JSON object".to_owned()));
+    };
+    let stored = match object.remove("hash") {
+        Some(Value::String(h)) => h,
+        _ => return Err(BreakReason::MissingField("hash")),
+    };
+    let found_prev = match object.get("prev_hash") {
+        Some(Value::String(p)) => p.clone(),
+        _ => return Err(BreakReason::MissingField("prev_hash")),
+    };
+    let computed = hash_object(&object);
+    if computed != stored {
+        return Err(BreakReason::HashMismatch { stored, computed });
+    }
+    if found_prev != prev {
+        return Err(BreakReason::ChainBreak {
+            expected: prev.to_owned(),
+            found: found_prev,
+        });
+    }
+    Ok(stored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn canonical_form_sorts_keys_at_every_depth() {
+        let v = json!({"b": 1, "a": {"z": [true, null, "x\"y"], "c": 2.5}});
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":{"c":2.5,"z":[true,null,"x\"y"]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn sealed_lines_chain_and_verify() {
+        let mut log = String::new();
+        let mut prev = GENESIS_HASH.to_owned();
+        for i in 0..3 {
+            let Value::Object(obj) = json!({"n": i, "action": "X"}) else {
+                unreachable!()
+            };
+            let (line, hash) = seal(obj, &prev);
+            log.push_str(&line);
+            log.push('\n');
+            prev = hash;
+        }
+        assert_eq!(
+            verify_bytes(log.as_bytes()),
+            Verification::Intact {
+                records: 3,
+                last_hash: prev
+            }
+        );
+        assert_eq!(
+            verify_bytes(b""),
+            Verification::Intact {
+                records: 0,
+                last_hash: GENESIS_HASH.to_owned()
+            }
+        );
+        // Dropping the middle line breaks the chain at (new) line 2.
+        let lines: Vec<&str> = log.lines().collect();
+        let cut = format!("{}\n{}\n", lines[0], lines[2]);
+        assert!(matches!(
+            verify_bytes(cut.as_bytes()),
+            Verification::Broken {
+                line: 2,
+                reason: BreakReason::ChainBreak { .. }
+            }
+        ));
+        // A blank line is malformed.
+        let blank = format!("{}\n\n{}\n", lines[0], lines[1]);
+        assert!(matches!(
+            verify_bytes(blank.as_bytes()),
+            Verification::Broken {
+                line: 2,
+                reason: BreakReason::Malformed(_)
+            }
+        ));
+    }
+}

@@ -1,0 +1,24 @@
+//! Integration tests of audit records and the hash-chained log.
+
+mod log;
+mod privacy;
+mod props;
+
+use std::time::Duration;
+
+use audit::{AuditFacts, AuditRecord, PatchPrecondition};
+
+/// A record of a successful update, numbered by `n` in its context id.
+pub fn record(n: u32) -> AuditRecord {
+    AuditRecord::from_facts(&AuditFacts {
+        action: "CONTEXT_UPDATE".into(),
+        conversation_id: "conv-8a7b3c2d".into(),
+        context_id: Some(format!("ctx_{n}")),
+        masking_ran: true,
+        validation_passed: true,
+        patch_precondition: Some(PatchPrecondition::IfMatch),
+        attempts: 2,
+        latency: Duration::from_millis(u64::from(n)),
+        ..Default::default()
+    })
+}
