@@ -1,11 +1,71 @@
 //! # genesys-context
 //!
-//! The facade of the genesys-context workspace: it composes the layered crates into one workflow
-//! (initialize → count and fit → validate and mask → atomic update → webhook → metrics → audit)
-//! and re-exports them for users who want only one part.
+//! Manage LLM conversation context windows for Genesys Cloud: before a customer's chat history
+//! goes to an LLM, count it in tokens, fit it to the model's window without breaking the
+//! conversation, scrub personal data, and write it atomically to the LLM Gateway, with metrics,
+//! an audit trail and a webhook to external storage.
 //!
-//! The `genesys-ctx` command-line program is built from this crate.
+//! This crate is the facade: [`ContextManager`] composes the layered crates into one workflow
+//! (initialize → mask → count and fit → validate → atomic update → webhook → metrics → audit),
+//! and the crates are re-exported for users who want one part:
+//!
+//! | crate | concern |
+//! |---|---|
+//! | [`genesys_auth`] | OAuth client credentials for Genesys Cloud: regions, token cache |
+//! | [`context_model`] | payload types, exact token counting, fitting (pure) |
+//! | [`pii_mask`] | detecting and masking personal data (pure) |
+//! | [`gateway_client`] | the gateway HTTP client: If-Match updates, retries, webhook, metrics |
+//! | [`audit`] | audit records and the hash-chained audit log |
+//! | [`gateway_emulator`] | the gateway contract served on 127.0.0.1 with fault injection |
+//!
+//! Masking runs before counting, so `current_usage` is the count of the text actually sent.
+//!
+//! ## Example
+//!
+//! The whole workflow against the embedded emulator:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use genesys_context::{ContextManager, ManagerOptions};
+//! use genesys_context::context_model::{Message, Role};
+//! use genesys_context::gateway_client::{GatewayClient, GatewayConfig};
+//! use genesys_context::gateway_emulator::{Emulator, EmulatorConfig};
+//! use genesys_context::genesys_auth::{AuthConfig, ClientCredentialsProvider, TokenProvider};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = Emulator::start(EmulatorConfig::default()).await?;
+//! let auth = AuthConfig::builder()
+//!     .login_base(emulator.base_url())
+//!     .client_id("emulator-client")
+//!     .client_secret("emulator-secret")
+//!     .build()?;
+//! let tokens: Arc<dyn TokenProvider> = Arc::new(ClientCredentialsProvider::new(auth)?);
+//! let client = GatewayClient::new(GatewayConfig::new(emulator.base_url()), tokens)?;
+//! let manager = ContextManager::builder(client)
+//!     .options(ManagerOptions::default())
+//!     .build()?;
+//!
+//! let messages = vec![
+//!     Message::new(Role::System, "You are a customer support agent."),
+//!     Message::new(Role::User, "My order #12345 is delayed. Contact me at test@example.com."),
+//! ];
+//! let report = manager.update("conv-42", &messages).await?;
+//! assert_eq!(report.outcome.version(), 1);
+//! assert!(report.prepared.payload.messages[1].content.contains("[EMAIL_REDACTED]"));
+//! assert!(report.prepared.payload.messages[1].content.contains("#12345"));
+//! assert!(report.audit.compliance_flags.atomic_update);
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
+
+mod manager;
+
+pub use manager::{
+    ContextManager, ContextManagerBuilder, EnvSettings, Error, ManagerOptions, Prepared,
+    UpdateReport, UpdateSummary, WebhookSummary, ENV_AUDIT_LOG, ENV_GATEWAY_PREFIX,
+    ENV_WEBHOOK_SECRET, ENV_WEBHOOK_URL,
+};
 
 pub use audit;
 pub use context_model;
