@@ -135,11 +135,11 @@ pub enum GatewayError {
         correlation_id: Option<String>,
     },
     /// The token provider failed.
-    #[error("authentication failed")]
+    #[error("authentication failed: {0}")]
     Auth(#[source] AuthError),
     /// The `build` closure of [`try_update_context`](crate::GatewayClient::try_update_context)
     /// failed.
-    #[error("building the payload failed")]
+    #[error("building the payload failed: {0}")]
     Build(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The configuration is invalid.
     #[error("configuration: {0}")]
@@ -205,16 +205,16 @@ impl GatewayError {
         match self {
             GatewayError::Server(_) | GatewayError::RateLimited { .. } => true,
             GatewayError::Transport { .. } => true,
-            // The token provider retries its own transient failures.
-            GatewayError::Auth(_) => false,
+            GatewayError::Auth(e) => e.is_retryable(),
             _ => false,
         }
     }
 
-    /// How long the gateway asked us to wait (429 `Retry-After`).
+    /// How long the gateway (or the token endpoint) asked us to wait (429 `Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             GatewayError::RateLimited { retry_after, .. } => *retry_after,
+            GatewayError::Auth(e) => e.retry_after(),
             _ => None,
         }
     }

@@ -158,3 +158,107 @@ async fn no_token_in_errors_or_debug_output() {
         Some("Bearer super-secret-bearer-7f3a")
     );
 }
+
+#[tokio::test]
+async fn a_401_through_the_real_client_credentials_provider() {
+    use genesys_auth::{AuthConfig, ClientCredentialsProvider};
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(header("content-type", "application/x-www-form-urlencoded"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"access_token":"cc-1","token_type":"bearer","expires_in":86400}),
+            ),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"access_token":"cc-2","token_type":"bearer","expires_in":86400}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(CAPACITY_PATH))
+        .and(header("authorization", "Bearer cc-1"))
+        .respond_with(genesys_error(401, "authentication.required", "corr-401"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(CAPACITY_PATH))
+        .and(header("authorization", "Bearer cc-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(capacity_body()))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let auth = AuthConfig::builder()
+        .client_id("client-id")
+        .client_secret("client-secret-value")
+        .login_base(server.uri())
+        .api_base(server.uri())
+        .build()
+        .unwrap();
+    let provider = Arc::new(ClientCredentialsProvider::new(auth).unwrap());
+    let sleeper = Arc::new(RecordingSleeper::default());
+    let client = GatewayClient::new(config(&server, sleeper), provider).unwrap();
+    let outcome = client.capacity().await.unwrap();
+    assert_eq!(outcome.attempts, 2);
+    let token_hits = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/oauth/token")
+        .count();
+    assert_eq!(token_hits, 2, "the token route is hit twice");
+    assert!(!format!("{client:?}").contains("client-secret-value"));
+}
+
+#[tokio::test]
+async fn a_failing_token_endpoint_is_an_auth_error_and_no_gateway_call() {
+    use genesys_auth::{AuthConfig, ClientCredentialsProvider};
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(
+                json!({"error":"invalid_client","error_description":"bad credentials"}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    let auth = AuthConfig::builder()
+        .client_id("client-id")
+        .client_secret("wrong-secret-value")
+        .login_base(server.uri())
+        .api_base(server.uri())
+        .build()
+        .unwrap();
+    let provider = Arc::new(ClientCredentialsProvider::new(auth).unwrap());
+    let client = GatewayClient::new(
+        config(&server, Arc::new(RecordingSleeper::default())),
+        provider,
+    )
+    .unwrap();
+    let err = client.capacity().await.unwrap_err();
+    assert!(matches!(err, GatewayError::Auth(_)), "{err:?}");
+    assert!(!err.is_retryable());
+    assert!(!format!("{err} {err:?}").contains("wrong-secret-value"));
+    let gateway_calls = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == CAPACITY_PATH)
+        .count();
+    assert_eq!(gateway_calls, 0);
+}
