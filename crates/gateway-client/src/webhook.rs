@@ -114,8 +114,13 @@ pub struct WebhookEvent {
 }
 
 impl WebhookEvent {
-    /// The event for a finished update, stamped now.
-    pub fn from_update(conversation_id: &str, update: &UpdateOutcome) -> WebhookEvent {
+    /// An event stamped now.
+    pub fn new(
+        conversation_id: &str,
+        context_id: &str,
+        token_usage: u64,
+        retention_status: &str,
+    ) -> WebhookEvent {
         let timestamp = OffsetDateTime::now_utc()
             .format(&Rfc3339)
             .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"));
@@ -124,11 +129,21 @@ impl WebhookEvent {
             conversation_id: conversation_id.to_owned(),
             timestamp,
             context_snapshot: ContextSnapshot {
-                context_id: update.context_id().to_owned(),
-                token_usage: update.token_limit_matrix().current_usage,
-                retention_status: update.status().to_owned(),
+                context_id: context_id.to_owned(),
+                token_usage,
+                retention_status: retention_status.to_owned(),
             },
         }
+    }
+
+    /// The event for a finished update, stamped now.
+    pub fn from_update(conversation_id: &str, update: &UpdateOutcome) -> WebhookEvent {
+        Self::new(
+            conversation_id,
+            update.context_id(),
+            update.token_limit_matrix().current_usage,
+            update.status(),
+        )
     }
 }
 

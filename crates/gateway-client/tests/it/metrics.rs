@@ -101,3 +101,54 @@ proptest! {
         prop_assert!(below * 100 >= 95 * sorted.len());
     }
 }
+
+/// A `MakeWriter` into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[test]
+fn each_call_emits_one_structured_tracing_event() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let metrics = InMemoryMetrics::new();
+    tracing::subscriber::with_default(subscriber, || {
+        let record = CallRecord::new("patch_context", Duration::from_millis(42), false, 3)
+            .with_status(Some(412))
+            .with_conversation(Some("conv-77"));
+        metrics.record(&record);
+    });
+    let out = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(out.lines().count(), 1, "{out}");
+    for field in [
+        "gateway_client::metrics",
+        "operation=\"patch_context\"",
+        "latency_ms=42",
+        "success=false",
+        "attempts=3",
+        "status=412",
+        "conversation_id=\"conv-77\"",
+    ] {
+        assert!(out.contains(field), "{field} missing from {out}");
+    }
+}
