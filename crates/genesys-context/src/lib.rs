@@ -59,6 +59,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod demo;
 mod manager;
 
 pub use manager::{

@@ -33,8 +33,17 @@ enum Command {
     Fit(cmd::fit::Args),
     /// Mask personal data, streaming stdin to stdout.
     Mask(cmd::mask::Args),
+    /// Run the seed workflow end to end on the embedded gateway emulator.
+    Demo(cmd::demo::Args),
     /// Run the gateway emulator standalone (token route, gateway contract, webhook receiver).
     Emulator(cmd::emulator::Args),
+    /// Print the model capacity of the configured gateway.
+    Capacity(cmd::capacity::Args),
+    /// Mask, fit and atomically update conversation context on the configured gateway.
+    Update(cmd::update::Args),
+    /// Audit log tools.
+    #[command(subcommand)]
+    Audit(cmd::audit::AuditCommand),
 }
 
 fn main() -> ExitCode {
@@ -56,7 +65,11 @@ fn main() -> ExitCode {
             Command::Tokens(args) => cmd::tokens::run(args).await,
             Command::Fit(args) => cmd::fit::run(args).await,
             Command::Mask(args) => cmd::mask::run(args).await,
+            Command::Demo(args) => cmd::demo::run(args).await,
             Command::Emulator(args) => cmd::emulator::run(args).await,
+            Command::Capacity(args) => cmd::capacity::run(args).await,
+            Command::Update(args) => cmd::update::run(args).await,
+            Command::Audit(args) => cmd::audit::run(args).await,
         }
     });
     match result {

@@ -1,11 +1,15 @@
 //! One module per subcommand. Each exposes a clap `Args` type and `async fn run(args)`.
 
+pub mod audit;
 pub mod auth;
+pub mod capacity;
+pub mod demo;
 pub mod emulator;
 pub mod fit;
 pub mod mask;
 pub mod regions;
 pub mod tokens;
+pub mod update;
 
 /// A command failure: the message printed after `error: ` and the process exit code.
 #[derive(Debug)]

@@ -1,0 +1,21 @@
+//! `genesys-ctx capacity`: the model capacity of the configured gateway.
+
+use genesys_context::{ContextManager, ManagerOptions};
+
+use super::CliError;
+
+/// Arguments of `genesys-ctx capacity`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Prints the capacity as JSON.
+pub async fn run(_args: Args) -> Result<(), CliError> {
+    let manager = ContextManager::from_env(ManagerOptions::default())
+        .await
+        .map_err(super::update::manager_error)?;
+    let capacity = manager
+        .initialize()
+        .await
+        .map_err(|e| CliError::runtime(e.to_string()))?;
+    super::tokens::print_json(capacity)
+}

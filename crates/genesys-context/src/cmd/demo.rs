@@ -1,0 +1,187 @@
+//! `genesys-ctx demo`: the seed tutorial's workflow on the embedded emulator.
+
+use std::path::PathBuf;
+
+use genesys_context::demo::{self, DemoOptions, DemoReport};
+
+use super::CliError;
+
+/// Arguments of `genesys-ctx demo`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Write the audit log here (default: a fresh file in the temp directory).
+    #[arg(long)]
+    pub audit_log: Option<PathBuf>,
+    /// Do not script the 429 and the version race.
+    #[arg(long)]
+    pub no_faults: bool,
+    /// Print one JSON document instead of the walkthrough.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the demo and prints what happened.
+pub async fn run(args: Args) -> Result<(), CliError> {
+    let report = demo::run(DemoOptions {
+        audit_log: args.audit_log,
+        no_faults: args.no_faults,
+    })
+    .await
+    .map_err(|e| CliError::runtime(format!("demo failed: {e}")))?;
+    if args.json {
+        return print_json(&report);
+    }
+    print_walkthrough(&report)
+}
+
+fn json_text(value: &impl serde::Serialize) -> Result<String, CliError> {
+    serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::runtime(format!("cannot encode the output: {e}")))
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("    {l}\n"))
+        .collect::<String>()
+}
+
+fn print_json(report: &DemoReport) -> Result<(), CliError> {
+    let value = serde_json::json!({
+        "emulator": report.emulator_url,
+        "capacity": report.capacity,
+        "payload": report.update.prepared.payload,
+        "update": report.update.summary(),
+        "webhooks_received": report.webhooks_received.iter().map(|w| serde_json::json!({
+            "status": w.status, "signature_valid": w.signature_valid, "body": w.body,
+        })).collect::<Vec<_>>(),
+        "metrics": report.metrics,
+        "emulator_stats": report.emulator_stats,
+        "audit_log": report.audit_path,
+        "audit_verification": report.audit_verification.to_string(),
+    });
+    println!("{}", json_text(&value)?);
+    Ok(())
+}
+
+fn print_walkthrough(report: &DemoReport) -> Result<(), CliError> {
+    let update = &report.update;
+    let outcome = &update.outcome;
+    let summary = update.summary();
+    let stats = &report.emulator_stats;
+    let capacity = &report.capacity;
+
+    println!("genesys-ctx demo: the seed workflow against the embedded LLM Gateway emulator");
+    println!(
+        "emulator at {} (token route, gateway, webhook receiver)",
+        report.emulator_url
+    );
+    println!();
+    println!("1. Capacity  GET /api/v2/ai/llm/models/capacity");
+    println!(
+        "   {}: max_tokens {}, max_context_windows {}, compaction {}",
+        capacity.model_id,
+        capacity.max_tokens,
+        capacity.max_context_windows,
+        if capacity.compaction_enabled {
+            "enabled"
+        } else {
+            "disabled"
+        }
+    );
+    if stats.rate_limited > 0 {
+        println!(
+            "   recovered: {} x 429 Too Many Requests, Retry-After honoured",
+            stats.rate_limited
+        );
+    }
+    println!();
+    let matrix = update.prepared.payload.token_limit_matrix;
+    println!("2. Payload   masked, counted (o200k_base), fitted and validated");
+    println!(
+        "   hard_limit {} (max_tokens - completion reserve), soft_limit {}, current_usage {}",
+        matrix.hard_limit, matrix.soft_limit, matrix.current_usage
+    );
+    let findings: Vec<String> = update
+        .prepared
+        .pii_findings
+        .iter()
+        .map(|(k, v)| format!("{k} x{v}"))
+        .collect();
+    println!(
+        "   PII masked: {}",
+        if findings.is_empty() {
+            "none found".to_owned()
+        } else {
+            findings.join(", ")
+        }
+    );
+    print!("{}", indent(&json_text(&update.prepared.payload)?));
+    println!();
+    println!("3. Update    GET + PATCH with If-Match");
+    println!(
+        "   {} version {} ({}), {} HTTP attempts, {} conflict(s) re-read and re-applied, {:.1} ms",
+        outcome.status(),
+        outcome.version(),
+        summary.precondition,
+        outcome.attempts,
+        outcome.conflicts_retried,
+        summary.update_latency_ms
+    );
+    if stats.version_races > 0 {
+        println!(
+            "   recovered: {} x 412 Precondition Failed (a concurrent writer bumped the version)",
+            stats.version_races
+        );
+    }
+    println!();
+    println!("4. Webhook   POST to external storage, signed X-Signature-256");
+    match &update.webhook {
+        Some(w) => {
+            let verified = report
+                .webhooks_received
+                .iter()
+                .filter(|r| r.signature_valid == Some(true))
+                .count();
+            println!(
+                "   delivered: {}, {} attempt(s), HTTP {}, receiver verified {} signature(s)",
+                w.delivered,
+                w.attempts,
+                w.status.map_or("-".to_owned(), |s| s.to_string()),
+                verified
+            );
+            if let Some(e) = &w.last_error {
+                println!("   last error: {e}");
+            }
+        }
+        None => println!("   not configured"),
+    }
+    println!();
+    println!("5. Metrics");
+    println!(
+        "   {:<16} {:>5} {:>8} {:>9} {:>9} {:>9} {:>9}",
+        "operation", "count", "success", "attempts", "p50 ms", "p95 ms", "p99 ms"
+    );
+    for (name, op) in &report.metrics.operations {
+        println!(
+            "   {:<16} {:>5} {:>7.0}% {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+            name,
+            op.count,
+            op.success_rate * 100.0,
+            op.mean_attempts,
+            op.p50_ms,
+            op.p95_ms,
+            op.p99_ms
+        );
+    }
+    println!();
+    println!("6. Audit     {}", report.audit_path.display());
+    print!("{}", indent(&json_text(&update.audit)?));
+    println!("   verify: {}", report.audit_verification);
+    println!();
+    println!(
+        "done: {} fault(s) injected and recovered, context stored as version {}",
+        stats.rate_limited + stats.version_races + stats.unavailable + stats.lost_answers,
+        outcome.version()
+    );
+    Ok(())
+}
