@@ -17,22 +17,30 @@ pub fn canonical_json(value: &Value) -> String {
     out
 }
 
+fn write_canonical_map(map: &Map<String, Value>, out: &mut String) {
+    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    out.push('{');
+    for (i, (key, value)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(key, out);
+        out.push(':');
+        write_canonical(value, out);
+    }
+    out.push('}');
+}
+
+fn write_string(s: &str, out: &mut String) {
+    // serde_json's escaping; serializing a str cannot fail.
+    out.push_str(&serde_json::to_string(s).unwrap_or_default());
+}
+
 fn write_canonical(value: &Value, out: &mut String) {
     match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort_unstable();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                write_canonical(&map[key], out);
-            }
-            out.push('}');
-        }
+        Value::Object(map) => write_canonical_map(map, out),
+        Value::String(s) => write_string(s, out),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -49,7 +57,8 @@ fn write_canonical(value: &Value, out: &mut String) {
 
 /// SHA-256 hex of the canonical serialization of `object` (which must not hold `hash`).
 pub fn hash_object(object: &Map<String, Value>) -> String {
-    let canonical = canonical_json(&Value::Object(object.clone()));
+    let mut canonical = String::with_capacity(512);
+    write_canonical_map(object, &mut canonical);
     hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
