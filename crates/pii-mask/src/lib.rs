@@ -323,16 +323,19 @@ impl MaskerBuilder {
         }
         let hmac = match self.key {
             Some(key) => Some(
-                Hmac::<Sha256>::new_from_slice(key.0.expose_secret())
-                    .map_err(|_| MaskError::KeyTooShort { len: 0, min: PseudonymKey::MIN_LEN })?,
+                Hmac::<Sha256>::new_from_slice(key.0.expose_secret()).map_err(|_| {
+                    MaskError::KeyTooShort {
+                        len: 0,
+                        min: PseudonymKey::MIN_LEN,
+                    }
+                })?,
             ),
             None => None,
         };
         if hmac.is_none() {
-            if let Some(e) = EntityType::ALL
-                .into_iter()
-                .find(|e| self.enabled & e.bit() != 0 && operators[e.index()] == Operator::Pseudonym)
-            {
+            if let Some(e) = EntityType::ALL.into_iter().find(|e| {
+                self.enabled & e.bit() != 0 && operators[e.index()] == Operator::Pseudonym
+            }) {
                 return Err(MaskError::MissingKey { entity: e });
             }
         }
@@ -371,7 +374,10 @@ impl fmt::Debug for Masker {
             .field("operators", &self.operators)
             .field("entities", &entities)
             .field("pseudonym_key", &self.hmac.as_ref().map(|_| "[REDACTED]"))
-            .field("allow_list_entries", &(self.allow.len() / EntityType::ALL.len()))
+            .field(
+                "allow_list_entries",
+                &(self.allow.len() / EntityType::ALL.len()),
+            )
             .finish()
     }
 }
@@ -583,7 +589,10 @@ mod tests {
             out.text,
             "card **** **** **** 1111 and j***@example.com, 10.*.*.**"
         );
-        assert!(out.findings.iter().all(|f| f.operator == OperatorKind::Partial));
+        assert!(out
+            .findings
+            .iter()
+            .all(|f| f.operator == OperatorKind::Partial));
     }
 
     #[test]

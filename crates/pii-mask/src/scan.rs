@@ -44,14 +44,32 @@ fn is_hex(c: u8) -> bool {
     c.is_ascii_hexdigit()
 }
 
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Non-zero when some byte of `x` may be a trigger: an ASCII byte in 0x28–0x40, the range that
+/// holds `(`, `+`, the digits, `:` and `@` (and a little punctuation, sorted out byte by byte).
+/// Bytes of multi-byte characters never pass.
+#[inline]
+fn maybe_trigger(x: u64) -> u64 {
+    let low7 = x & (LO * 0x7F);
+    let ge_28 = low7.wrapping_add(LO * (0x80 - 0x28));
+    let ge_41 = low7.wrapping_add(LO * (0x80 - 0x41));
+    ge_28 & !ge_41 & !x & HI
+}
+
 /// Position of the next trigger byte at or after `i` (or `b.len()`).
 #[inline]
 fn next_trigger(b: &[u8], mut i: usize) -> usize {
-    // Eight bytes at a time: skip whole words that hold no trigger byte.
-    while i + 8 <= b.len() {
-        let chunk = &b[i..i + 8];
-        if chunk.iter().any(|&c| TRIGGER[c as usize]) {
+    // Eight bytes at a time: skip whole words that hold no candidate byte.
+    while let Some(word) = b.get(i..i + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
             break;
+        };
+        if maybe_trigger(u64::from_le_bytes(bytes)) != 0 {
+            if let Some(k) = bytes.iter().position(|&c| TRIGGER[c as usize]) {
+                return i + k;
+            }
         }
         i += 8;
     }
@@ -96,15 +114,15 @@ pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
                 }
             }
             b'+' => {
-                if left_ok(b, i) && !label_before(b, i) {
-                    intl_phone(b, i)
+                if left_ok(b, i) {
+                    intl_phone(b, i).filter(|_| !label_before(b, i))
                 } else {
                     None
                 }
             }
             b'(' => {
-                if left_ok(b, i) && !label_before(b, i) {
-                    nanp(b, i).map(|e| Span {
+                if left_ok(b, i) {
+                    nanp(b, i).filter(|_| !label_before(b, i)).map(|e| Span {
                         entity: EntityType::Phone,
                         start: i,
                         end: e,
@@ -126,8 +144,8 @@ pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
                             continue;
                         }
                     }
-                } else if left_ok(b, i) && !label_before(b, i) {
-                    numeric(b, i)
+                } else if left_ok(b, i) {
+                    numeric(b, i).filter(|_| !label_before(b, i))
                 } else {
                     None
                 }
@@ -268,7 +286,9 @@ const LABELS: &[&str] = &[
 ];
 
 /// Words skipped between a label and its number (`order number is #…`).
-const FILLERS: &[&str] = &["number", "no", "num", "nr", "is", "id", "was", "code", "the", "my"];
+const FILLERS: &[&str] = &[
+    "number", "no", "num", "nr", "is", "id", "was", "code", "the", "my",
+];
 
 /// Reads the ASCII word ending at `end` (at most 16 letters); returns its start.
 fn word_before(b: &[u8], end: usize) -> usize {
@@ -320,12 +340,17 @@ fn numeric(b: &[u8], s: usize) -> Option<Span> {
         return None;
     }
     let next = b.get(run).copied();
+    // Every form needs five digits in a row or a separator followed by more digits.
+    let continues = matches!(next, Some(b'.' | b'-' | b' ' | b'('))
+        && b.get(run + 1)
+            .is_some_and(|c| c.is_ascii_digit() || *c == b'(');
+    if len < 5 && !continues {
+        return None;
+    }
     let after_space_digit = s >= 2 && b[s - 1] == b' ' && b[s - 2].is_ascii_digit();
     if next == Some(b'.') && len <= 3 {
         if let Some(e) = ipv4(b, s) {
-            if !label_before(b, s) {
-                return Some(span(EntityType::IpAddress, e));
-            }
+            return Some(span(EntityType::IpAddress, e));
         }
     }
     if len == 3 {
@@ -340,10 +365,8 @@ fn numeric(b: &[u8], s: usize) -> Option<Span> {
             return Some(span(EntityType::Phone, e));
         }
     }
-    if let Some((e, spaced)) = card(b, s) {
-        if !(spaced && after_space_digit) {
-            return Some(span(EntityType::CreditCard, e));
-        }
+    if let Some(e) = card(b, s, after_space_digit) {
+        return Some(span(EntityType::CreditCard, e));
     }
     if len == 5 {
         if let Some(e) = zip(b, s) {
@@ -377,7 +400,10 @@ fn ipv4(b: &[u8], s: usize) -> Option<usize> {
         }
         i = e;
     }
-    if !right_ok(b, i) || b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(|c| is_word(*c)) {
+    let port = b.get(i) == Some(&b':') && b.get(i + 1).is_some_and(u8::is_ascii_digit);
+    if !(port || right_ok(b, i))
+        || b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(|c| is_word(*c))
+    {
         return None;
     }
     Some(i)
@@ -396,8 +422,7 @@ fn ssn(b: &[u8], s: usize) -> Option<(usize, bool)> {
     if e != s + 11 {
         return None;
     }
-    if !right_ok(b, e) || (b.get(e) == Some(&sep) && b.get(e + 1).is_some_and(u8::is_ascii_digit))
-    {
+    if !right_ok(b, e) || (b.get(e) == Some(&sep) && b.get(e + 1).is_some_and(u8::is_ascii_digit)) {
         return None;
     }
     let mut d = [0u8; 9];
@@ -436,7 +461,8 @@ fn nanp_spaced(b: &[u8], s: usize) -> Option<(usize, bool)> {
     // Optional trunk prefix `1-`, `1 `, `1.`.
     if b[i] == b'1'
         && b.get(i + 1).copied().is_some_and(is_phone_sep)
-        && b.get(i + 2).is_some_and(|c| c.is_ascii_digit() || *c == b'(')
+        && b.get(i + 2)
+            .is_some_and(|c| c.is_ascii_digit() || *c == b'(')
     {
         spaced = b[i + 1] == b' ';
         i += 2;
@@ -546,7 +572,12 @@ fn national_phone(b: &[u8], s: usize) -> Option<(usize, bool)> {
 
 /// Reads up to `max_groups` digit groups separated by one `sep`. Returns (end, lengths, count);
 /// `None` when the run goes on past `max_groups` or past [`MAX_DIGITS`], or does not end cleanly.
-fn digit_groups(b: &[u8], s: usize, sep: u8, max_groups: usize) -> Option<(usize, [usize; 8], usize)> {
+fn digit_groups(
+    b: &[u8],
+    s: usize,
+    sep: u8,
+    max_groups: usize,
+) -> Option<(usize, [usize; 8], usize)> {
     let mut lens = [0usize; 8];
     let mut count = 0;
     let mut total = 0;
@@ -574,24 +605,46 @@ fn digit_groups(b: &[u8], s: usize, sep: u8, max_groups: usize) -> Option<(usize
 }
 
 /// A payment card: 13–19 digits, bare or grouped by spaces or dashes, known issuer, Luhn-valid.
-/// Returns (end, spaced).
-fn card(b: &[u8], s: usize) -> Option<(usize, bool)> {
+fn card(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize> {
     let first_run = digits_end(b, s, MAX_DIGITS + 1);
     let sep = match b.get(first_run) {
         Some(&c @ (b' ' | b'-')) if b.get(first_run + 1).is_some_and(u8::is_ascii_digit) => c,
         _ => b'-',
     };
-    let (e, _, count) = digit_groups(b, s, sep, 8)?;
+    // A space-grouped card cannot start in the middle of a space-grouped number.
+    if !(after_space_digit && sep == b' ') {
+        if let Some((e, _, _)) = digit_groups(b, s, sep, 8) {
+            if card_digits_ok(&b[s..e]) {
+                return Some(e);
+            }
+        }
+    }
+    // A bare card number followed by a space and some other number.
+    let run = first_run - s;
+    if (13..=MAX_DIGITS).contains(&run)
+        && b.get(first_run) == Some(&b' ')
+        && right_ok(b, first_run)
+        && card_digits_ok(&b[s..first_run])
+    {
+        return Some(first_run);
+    }
+    None
+}
+
+fn card_digits_ok(text: &[u8]) -> bool {
     let mut digits = [0u8; MAX_DIGITS];
     let mut n = 0;
-    for &c in &b[s..e] {
+    for &c in text {
         if c.is_ascii_digit() {
+            if n == MAX_DIGITS {
+                return false;
+            }
             digits[n] = c - b'0';
             n += 1;
         }
     }
     let d = &digits[..n];
-    (validate::card_issuer_ok(d) && validate::luhn(d)).then_some((e, count > 1 && sep == b' '))
+    validate::card_issuer_ok(d) && validate::luhn(d)
 }
 
 /// A US ZIP or ZIP+4 right after a state or a `zip` / `postal code` label.
@@ -669,7 +722,14 @@ const STATE_NAMES: &[&str] = &[
     "puerto rico",
 ];
 
-const ZIP_LABELS: &[&str] = &["zip", "zipcode", "zip code", "postal code", "postcode", "zip+4"];
+const ZIP_LABELS: &[&str] = &[
+    "zip",
+    "zipcode",
+    "zip code",
+    "postal code",
+    "postcode",
+    "zip+4",
+];
 
 /// Ends `hay` with `needle` (ASCII case-insensitive) at a word start?
 fn ends_with_word(b: &[u8], end: usize, needle: &str) -> bool {
@@ -755,7 +815,10 @@ fn iban(b: &[u8], i: usize) -> Option<Span> {
         }
         return None;
     }
-    if j < b.len() && (b[j] == b'@' || (b[j] == b'-' || b[j] == b'/') && b.get(j + 1).is_some_and(|c| is_word(*c))) {
+    if j < b.len()
+        && (b[j] == b'@'
+            || (b[j] == b'-' || b[j] == b'/') && b.get(j + 1).is_some_and(|c| is_word(*c)))
+    {
         return None;
     }
     validate::iban_ok(&chars[..n]).then_some(Span {
@@ -819,7 +882,9 @@ fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
         }
         match b.get(i) {
             Some(&c) if is_phone_sep(c) => {
-                if b.get(i + 1).is_some_and(|d| d.is_ascii_digit() || *d == b'(') {
+                if b.get(i + 1)
+                    .is_some_and(|d| d.is_ascii_digit() || *d == b'(')
+                {
                     i += 1;
                 } else {
                     break;
@@ -929,7 +994,8 @@ fn email(text: &str, a: usize, floor: usize) -> Option<Span> {
         labels[count] = (start, i);
         count += 1;
         if b.get(i) == Some(&b'.')
-            && b.get(i + 1).is_some_and(|&c| c.is_ascii_alphanumeric() || c >= 0x80)
+            && b.get(i + 1)
+                .is_some_and(|&c| c.is_ascii_alphanumeric() || c >= 0x80)
         {
             i += 1;
         } else {
@@ -1012,4 +1078,28 @@ fn ipv6(text: &str, c: usize, floor: usize) -> (Option<Span>, usize) {
         }),
         token_end,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_word_prefilter_never_misses_a_trigger() {
+        for c in 0..=255u8 {
+            for pos in 0..8 {
+                let mut w = [b'a'; 8];
+                w[pos] = c;
+                let maybe = maybe_trigger(u64::from_le_bytes(w)) != 0;
+                assert!(maybe || !TRIGGER[c as usize], "byte {c:#x} at {pos}");
+                assert_eq!(maybe, (0x28..=0x40).contains(&c), "byte {c:#x} at {pos}");
+            }
+        }
+        let text = "Ünïcødé text, with. no-trigger/at all; then 7";
+        assert_eq!(next_trigger(text.as_bytes(), 0), text.len() - 1);
+        for k in 0..40 {
+            let text = format!("{}@{}", "a.".repeat(k), "b".repeat(k));
+            assert_eq!(next_trigger(text.as_bytes(), 0), 2 * k);
+        }
+    }
 }

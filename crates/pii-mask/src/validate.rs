@@ -62,10 +62,8 @@ pub(crate) fn ssn_parts(d: &[u8]) -> bool {
     if d.len() != 9 || !d.iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let v = |r: core::ops::Range<usize>| {
-        d[r].iter()
-            .fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'))
-    };
+    let v =
+        |r: core::ops::Range<usize>| d[r].iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'));
     let area = v(0..3);
     let group = v(3..5);
     let serial = v(5..9);
@@ -130,7 +128,12 @@ mod tests {
 
     #[test]
     fn luhn_accepts_test_cards_and_rejects_one_digit_off() {
-        for card in ["4111111111111111", "5555555555554444", "378282246310005", "2223003122003222"] {
+        for card in [
+            "4111111111111111",
+            "5555555555554444",
+            "378282246310005",
+            "2223003122003222",
+        ] {
             assert!(luhn(&digits(card)), "{card}");
             assert!(card_issuer_ok(&digits(card)), "{card}");
             let mut d = digits(card);
@@ -141,8 +144,14 @@ mod tests {
 
     #[test]
     fn issuer_rules() {
-        assert!(!card_issuer_ok(&digits("1700000000000")), "timestamps start with 1");
-        assert!(!card_issuer_ok(&digits("371449635398431000")), "Amex is 15 digits");
+        assert!(
+            !card_issuer_ok(&digits("1700000000000")),
+            "timestamps start with 1"
+        );
+        assert!(
+            !card_issuer_ok(&digits("371449635398431000")),
+            "Amex is 15 digits"
+        );
         assert!(card_issuer_ok(&digits("6011111111111117")));
         assert!(!card_issuer_ok(&digits("9400111111111111")));
     }

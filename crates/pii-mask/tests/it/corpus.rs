@@ -39,6 +39,10 @@ impl Rng {
         self.below(100) < percent
     }
 
+    pub fn word(&mut self, items: &[&'static str]) -> &'static str {
+        items[self.below(items.len() as u64) as usize]
+    }
+
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
@@ -234,7 +238,11 @@ fn group(d: &str, sizes: &[usize], sep: &str) -> String {
 }
 
 fn format_card(r: &mut Rng, d: &str) -> String {
-    let sizes: &[usize] = if d.len() == 15 { &[4, 6, 5] } else { &[4, 4, 4, 4] };
+    let sizes: &[usize] = if d.len() == 15 {
+        &[4, 6, 5]
+    } else {
+        &[4, 4, 4, 4]
+    };
     match r.below(3) {
         0 => d.to_string(),
         1 => group(d, sizes, " "),
@@ -286,7 +294,7 @@ fn iban_raw(r: &mut Rng, valid: bool) -> String {
     let (cc, len) = *r.pick(IBAN_COUNTRIES);
     let mut bban = String::new();
     for k in 0..len - 4 {
-        if cc == "GB" && k < 4 || cc == "NL" && k < 4 {
+        if (cc == "GB" || cc == "NL") && k < 4 {
             bban.push(char::from(b'A' + r.below(26) as u8));
         } else {
             bban.push(char::from(b'0' + r.below(10) as u8));
@@ -332,7 +340,13 @@ fn ipv6(r: &mut Rng) -> String {
             r.below(0x10000)
         ),
         1 => format!("2001:db8::{}:{}", h(r), h(r)),
-        2 => format!("fe80::{}:{}ff:fe{}:{}", h(r), r.range(1, 9), r.range(10, 99), h(r)),
+        2 => format!(
+            "fe80::{}:{}ff:fe{}:{}",
+            h(r),
+            r.range(1, 9),
+            r.range(10, 99),
+            h(r)
+        ),
         3 => format!("::ffff:{}", ipv4(r)),
         _ => format!("2a02:{}:{}::{}", h(r), h(r), r.range(1, 999)),
     }
@@ -350,7 +364,14 @@ const STATES: &[(&str, &str)] = &[
     ("NC", "North Carolina"),
     ("IN", "Indiana"),
 ];
-const CITIES: &[&str] = &["Springfield", "Austin", "Portland", "San José", "Boston", "Miami"];
+const CITIES: &[&str] = &[
+    "Springfield",
+    "Austin",
+    "Portland",
+    "San José",
+    "Boston",
+    "Miami",
+];
 
 /// (context before the ZIP, the ZIP).
 fn zip(r: &mut Rng) -> (String, String) {
@@ -385,17 +406,40 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
                 3 => format!("{}-{}-{}", r.range(200, 999), r.digits(3), r.digits(4)),
                 _ => r.digits(10),
             };
-            let ctx = *r.pick(&["order #", "Order No. ", "order number ", "ORDER ", "order: ", "my order number is "]);
+            let ctx = *r.pick(&[
+                "order #",
+                "Order No. ",
+                "order number ",
+                "ORDER ",
+                "order: ",
+                "my order number is ",
+            ]);
             (ctx.to_string(), v)
         }
         "ticket" => {
-            let ctx = *r.pick(&["ticket #", "Ticket ", "case ", "Case #", "reference ", "ref: ", "confirmation code "]);
-            { let n = r.range(5, 12) as usize; (ctx.to_string(), r.digits(n)) }
+            let ctx = *r.pick(&[
+                "ticket #",
+                "Ticket ",
+                "case ",
+                "Case #",
+                "reference ",
+                "ref: ",
+                "confirmation code ",
+            ]);
+            {
+                let n = r.range(5, 12) as usize;
+                (ctx.to_string(), r.digits(n))
+            }
         }
         "amount" => {
             let v = match r.below(6) {
                 0 => format!("${}.{:02}", r.range(1, 99999), r.below(100)),
-                1 => format!("${},{:03}.{:02}", r.range(1, 999), r.below(1000), r.below(100)),
+                1 => format!(
+                    "${},{:03}.{:02}",
+                    r.range(1, 999),
+                    r.below(1000),
+                    r.below(100)
+                ),
                 2 => format!("€{}", r.range(10, 99999)),
                 3 => format!("{},{:02} €", r.range(10, 9999), r.below(100)),
                 4 => format!("USD {}", r.range(10000, 99999)),
@@ -410,7 +454,12 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
                 1 => format!("{m:02}/{d:02}/{y}"),
                 2 => format!("{d:02}.{m:02}.{y}"),
                 3 => format!("{y}{m:02}{d:02}"),
-                _ => format!("{y}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", r.below(24), r.below(60), r.below(60)),
+                _ => format!(
+                    "{y}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+                    r.below(24),
+                    r.below(60),
+                    r.below(60)
+                ),
             };
             (String::new(), v)
         }
@@ -433,7 +482,14 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
         "tracking" => {
             let v = match r.below(5) {
                 0 => format!("1Z{}{}", r.digits(3).replace('0', "A"), r.digits(13)),
-                1 => format!("9400 {} {} {} {} {}", r.digits(4), r.digits(4), r.digits(4), r.digits(4), r.digits(2)),
+                1 => format!(
+                    "9400 {} {} {} {} {}",
+                    r.digits(4),
+                    r.digits(4),
+                    r.digits(4),
+                    r.digits(4),
+                    r.digits(2)
+                ),
                 2 => format!("9400{}", r.digits(18)),
                 3 => r.digits(12),
                 _ => format!("{}{}", r.range(4, 7), r.digits(21)),
@@ -443,30 +499,64 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
         }
         "uuid" => {
             let h = |r: &mut Rng, n: usize| -> String {
-                (0..n).map(|_| char::from(b"0123456789abcdef"[r.below(16) as usize])).collect()
+                (0..n)
+                    .map(|_| char::from(b"0123456789abcdef"[r.below(16) as usize]))
+                    .collect()
             };
-            let v = format!("{}-{}-4{}-a{}-{}", h(r, 8), h(r, 4), h(r, 3), h(r, 3), h(r, 12));
-            (String::new(), if r.chance(30) { v.to_uppercase() } else { v })
+            let v = format!(
+                "{}-{}-4{}-a{}-{}",
+                h(r, 8),
+                h(r, 4),
+                h(r, 3),
+                h(r, 3),
+                h(r, 12)
+            );
+            (
+                String::new(),
+                if r.chance(30) { v.to_uppercase() } else { v },
+            )
         }
         "version" => {
             let v = match r.below(5) {
                 0 => format!("v{}.{}.{}", r.below(20), r.below(30), r.below(100)),
-                1 => format!("{}.{}.{}-beta.{}", r.below(5), r.below(30), r.below(10), r.below(5)),
-                2 => format!("{}.{}.{}.{}", r.below(20), r.below(10), r.below(10), r.below(300)),
+                1 => format!(
+                    "{}.{}.{}-beta.{}",
+                    r.below(5),
+                    r.below(30),
+                    r.below(10),
+                    r.below(5)
+                ),
+                2 => format!(
+                    "{}.{}.{}.{}",
+                    r.below(20),
+                    r.below(10),
+                    r.below(10),
+                    r.below(300)
+                ),
                 3 => format!("10.0.{}.{}", r.range(10000, 22631), r.range(256, 4000)),
                 _ => format!("{}.{}", r.below(20), r.below(99)),
             };
             let ctx = if v.starts_with('v') || v.starts_with("10.0.") {
                 ""
             } else {
-                *r.pick(&["version ", "Version: ", "app version ", "build ", "release "])
+                *r.pick(&[
+                    "version ",
+                    "Version: ",
+                    "app version ",
+                    "build ",
+                    "release ",
+                ])
             };
             (ctx.to_string(), v)
         }
         "luhn_invalid" => {
             let d = card_digits(r);
             let last = d.as_bytes()[d.len() - 1] - b'0';
-            let bad = format!("{}{}", &d[..d.len() - 1], (last + 1 + r.below(8) as u8) % 10);
+            let bad = format!(
+                "{}{}",
+                &d[..d.len() - 1],
+                (last + 1 + r.below(8) as u8) % 10
+            );
             (String::new(), format_card(r, &bad))
         }
         "iban_invalid" => {
@@ -485,9 +575,22 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
         }
         "ip_invalid" => {
             let v = match r.below(3) {
-                0 => format!("{}.{}.{}.{}", r.range(256, 999), r.below(256), r.below(256), r.below(256)),
+                0 => format!(
+                    "{}.{}.{}.{}",
+                    r.range(256, 999),
+                    r.below(256),
+                    r.below(256),
+                    r.below(256)
+                ),
                 1 => format!("{}.{}.{}", r.range(1, 255), r.below(256), r.below(256)),
-                _ => format!("{}.{}.{}.{}.{}", r.range(1, 255), r.below(256), r.below(256), r.below(256), r.below(256)),
+                _ => format!(
+                    "{}.{}.{}.{}.{}",
+                    r.range(1, 255),
+                    r.below(256),
+                    r.below(256),
+                    r.below(256),
+                    r.below(256)
+                ),
             };
             (String::new(), v)
         }
@@ -502,7 +605,13 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
         }
         _ => {
             // phone_invalid: NANP area codes cannot start with 0 or 1.
-            let v = format!("{}{}-{}-{}", r.range(0, 1), r.digits(2), r.digits(3), r.digits(4));
+            let v = format!(
+                "{}{}-{}-{}",
+                r.range(0, 1),
+                r.digits(2),
+                r.digits(3),
+                r.digits(4)
+            );
             (String::new(), v)
         }
     }
@@ -523,16 +632,7 @@ const OPENERS: &[&str] = &[
 ];
 
 const CLOSERS: &[&str] = &[
-    "",
-    ".",
-    " thanks",
-    "!",
-    " 🙏",
-    "?",
-    " ... thx",
-    " 谢谢",
-    ", merci.",
-    ";",
+    "", ".", " thanks", "!", " 🙏", "?", " ... thx", " 谢谢", ", merci.", ";",
 ];
 
 const AROUND: &[(&str, &str)] = &[
@@ -563,7 +663,16 @@ const PII_LEADS: &[&str] = &[
     "here",
 ];
 
-const LA_LEADS: &[&str] = &["about", "regarding", "re", "it says", "see", "on", "for", "paid"];
+const LA_LEADS: &[&str] = &[
+    "about",
+    "regarding",
+    "re",
+    "it says",
+    "see",
+    "on",
+    "for",
+    "paid",
+];
 
 fn pii(r: &mut Rng, entity: EntityType) -> (String, String) {
     match entity {
@@ -597,7 +706,7 @@ pub fn generate(seed: u64, n: usize) -> Vec<Line> {
     for _ in 0..n {
         let mut text = String::new();
         let mut labels = Vec::new();
-        text.push_str(*r.pick(OPENERS));
+        text.push_str(r.word(OPENERS));
         let slots = r.range(1, 3);
         for k in 0..slots {
             let is_pii = r.chance(55);
@@ -606,7 +715,11 @@ pub fn generate(seed: u64, n: usize) -> Vec<Line> {
                 (*r.pick(PII_LEADS), pii(&mut r, e), Kind::Pii(e))
             } else {
                 let la = *r.pick(LOOK_ALIKES);
-                (*r.pick(LA_LEADS), look_alike(&mut r, la), Kind::LookAlike(la))
+                (
+                    *r.pick(LA_LEADS),
+                    look_alike(&mut r, la),
+                    Kind::LookAlike(la),
+                )
             };
             // Sometimes the value opens the line or is glued to the previous text.
             let bare_start = text.is_empty() && k == 0 && ctx.is_empty() && r.chance(50);
@@ -622,12 +735,12 @@ pub fn generate(seed: u64, n: usize) -> Vec<Line> {
             labels.push(Label { kind, start, end });
             if k + 1 < slots {
                 text.push_str(close);
-                text.push_str(*r.pick(&[" and", " or", ", also", " /", " —", " then"]));
+                text.push_str(r.word(&[" and", " or", ", also", " /", " —", " then"]));
             } else if r.chance(70) {
                 text.push_str(close);
             }
         }
-        text.push_str(*r.pick(CLOSERS));
+        text.push_str(r.word(CLOSERS));
         lines.push(Line { text, labels });
     }
     lines
@@ -637,11 +750,60 @@ pub fn generate(seed: u64, n: usize) -> Vec<Line> {
 /// value every ten lines), as a support conversation is.
 pub fn chat_text(seed: u64, bytes: usize) -> String {
     const WORDS: &[&str] = &[
-        "the", "order", "is", "late", "and", "I", "would", "like", "a", "refund", "please", "can",
-        "you", "check", "my", "account", "thanks", "for", "waiting", "agent", "customer", "help",
-        "today", "delivery", "was", "supposed", "to", "arrive", "on", "Monday", "but", "it", "has",
-        "not", "shown", "up", "yet", "sorry", "about", "that", "let", "me", "look", "into", "this",
-        "issue", "right", "away", "your", "package", "shipped", "from", "our", "warehouse",
+        "the",
+        "order",
+        "is",
+        "late",
+        "and",
+        "I",
+        "would",
+        "like",
+        "a",
+        "refund",
+        "please",
+        "can",
+        "you",
+        "check",
+        "my",
+        "account",
+        "thanks",
+        "for",
+        "waiting",
+        "agent",
+        "customer",
+        "help",
+        "today",
+        "delivery",
+        "was",
+        "supposed",
+        "to",
+        "arrive",
+        "on",
+        "Monday",
+        "but",
+        "it",
+        "has",
+        "not",
+        "shown",
+        "up",
+        "yet",
+        "sorry",
+        "about",
+        "that",
+        "let",
+        "me",
+        "look",
+        "into",
+        "this",
+        "issue",
+        "right",
+        "away",
+        "your",
+        "package",
+        "shipped",
+        "from",
+        "our",
+        "warehouse",
     ];
     let mut r = Rng::new(seed);
     let lines = generate(seed ^ 0x5eed, bytes / 400 + 1);
@@ -653,7 +815,7 @@ pub fn chat_text(seed: u64, bytes: usize) -> String {
             if w > 0 {
                 out.push(' ');
             }
-            out.push_str(*r.pick(WORDS));
+            out.push_str(r.word(WORDS));
             if r.chance(3) {
                 out.push_str(&format!(" {}", r.range(1, 30)));
             }

@@ -57,7 +57,10 @@ fn check(name: &str, scores: &BTreeMap<String, Score>, min: f64) -> Vec<String> 
         let rate = s.hits as f64 / s.total as f64;
         eprintln!("{name} {kind}: {}/{} = {rate:.4}", s.hits, s.total);
         if rate < min || s.total < 100 {
-            failures.push(format!("{name} {kind} {rate:.4} ({} samples): {:#?}", s.total, s.examples));
+            failures.push(format!(
+                "{name} {kind} {rate:.4} ({} samples): {:#?}",
+                s.total, s.examples
+            ));
         }
     }
     failures
@@ -69,8 +72,16 @@ fn recall_and_look_alike_preservation_are_at_least_99_5_percent_for_every_kind()
     for seed in [1u64, 0xC0FFEE] {
         let lines = corpus::generate(seed, 15_000);
         let (recall, keep) = evaluate(&lines);
-        assert_eq!(recall.len(), EntityType::ALL.len(), "every entity is generated");
-        assert_eq!(keep.len(), corpus::LOOK_ALIKES.len(), "every look-alike is generated");
+        assert_eq!(
+            recall.len(),
+            EntityType::ALL.len(),
+            "every entity is generated"
+        );
+        assert_eq!(
+            keep.len(),
+            corpus::LOOK_ALIKES.len(),
+            "every look-alike is generated"
+        );
         failures.extend(check("recall", &recall, 0.995));
         failures.extend(check("preserved", &keep, 0.995));
     }

@@ -1,0 +1,84 @@
+//! Invariants on any UTF-8 input.
+
+use pii_mask::{EntityType, Masker, Operator, PseudonymKey};
+use proptest::prelude::*;
+
+/// Text that mixes arbitrary Unicode with the characters and fragments personal data is made of,
+/// so the recognizers see near-misses, not just letters.
+fn texty() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        any::<String>(),
+        "[0-9 .:@+()#$/-]{0,24}",
+        "[a-zA-Z0-9._%+-]{0,10}@[a-z0-9.-]{0,12}",
+        "[0-9a-fA-F:.]{0,30}",
+        "(GB|DE|FR|NO)[0-9]{2}[ A-Z0-9]{0,30}",
+        Just("555-123-4567".to_string()),
+        Just("4111 1111 1111 1111".to_string()),
+        Just("Austin, TX 78701".to_string()),
+        Just("é".to_string()),
+        Just("😀".to_string()),
+    ];
+    prop::collection::vec(piece, 0..8).prop_map(|v| v.concat())
+}
+
+fn key() -> PseudonymKey {
+    PseudonymKey::new(vec![42u8; 32]).expect("32 bytes")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn findings_are_ordered_disjoint_on_char_boundaries_and_the_rest_is_kept(text in texty()) {
+        let masker = Masker::default();
+        let out = masker.mask(&text);
+        let mut expected = String::new();
+        let mut prev = 0;
+        for f in &out.findings {
+            prop_assert!(f.start >= prev && f.start < f.end && f.end <= text.len());
+            prop_assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
+            expected.push_str(&text[prev..f.start]);
+            expected.push_str(&format!("[{}_REDACTED]", f.entity));
+            prev = f.end;
+        }
+        expected.push_str(&text[prev..]);
+        prop_assert_eq!(out.text, expected);
+    }
+
+    #[test]
+    fn every_operator_gives_valid_text_and_the_same_findings(text in texty()) {
+        let label = Masker::default().find(&text);
+        for op in [Operator::Partial { keep_last: 4 }, Operator::Pseudonym] {
+            let m = Masker::builder().operator(op).pseudonym_key(key()).build().expect("valid");
+            let out = m.mask(&text);
+            // `String` guarantees UTF-8; spans must agree with the label operator.
+            let spans: Vec<_> = out.findings.iter().map(|f| (f.entity, f.start, f.end)).collect();
+            let expected: Vec<_> = label.iter().map(|f| (f.entity, f.start, f.end)).collect();
+            prop_assert_eq!(spans, expected);
+            prop_assert!(std::str::from_utf8(out.text.as_bytes()).is_ok());
+        }
+    }
+
+    #[test]
+    fn a_valid_value_between_ordinary_words_is_always_found(
+        before in prop::sample::select(vec!["hi", "Bonjour", "電話", "call me at", "it's", "(", "\"", "my", ""]),
+        after in prop::sample::select(vec!["", ".", ",", ")", " thanks", "!", " 🙏", "\""]),
+        value in prop::sample::select(vec![
+            (EntityType::Phone, "555-123-4567"),
+            (EntityType::Phone, "(212) 555-0199"),
+            (EntityType::Phone, "+44 20 7946 0958"),
+            (EntityType::Email, "jane.doe@example.com"),
+            (EntityType::CreditCard, "5555 5555 5555 4444"),
+            (EntityType::UsSsn, "078-05-1120"),
+            (EntityType::Iban, "DE89 3704 0044 0532 0130 00"),
+            (EntityType::IpAddress, "10.20.30.40"),
+            (EntityType::IpAddress, "2001:db8::7"),
+        ]),
+    ) {
+        let text = format!("{before} {} {after}", value.1);
+        let found = Masker::default().find(&text);
+        prop_assert_eq!(found.len(), 1, "{:?}", text);
+        prop_assert_eq!(found[0].entity, value.0);
+        prop_assert_eq!(&text[found[0].start..found[0].end], value.1);
+    }
+}
