@@ -395,3 +395,24 @@ async fn a_failing_build_sends_no_patch() {
     assert_eq!(source.to_string(), "over the hard limit");
     assert!(requests(&server, "PATCH").await.is_empty());
 }
+
+#[test]
+fn update_futures_are_send_so_callers_can_spawn_them() {
+    fn assert_send<T: Send>(_: &T) {}
+    let client = GatewayClient::new(
+        gateway_client::GatewayConfig::new("http://127.0.0.1:9"),
+        Arc::new(StaticToken::new("t")),
+    )
+    .unwrap();
+    let (build, _) = appender("x");
+    let update = client.update_context(crate::common::CONV, false, build);
+    assert_send(&update);
+    let payload = payload("c", vec![]);
+    let patch = client.patch_context("c", &payload, &Precondition::IfNoneMatch, false);
+    assert_send(&patch);
+    assert_send(&client.capacity());
+    assert_send(&client.get_context("c"));
+    let webhook = gateway_client::WebhookConfig::new("http://127.0.0.1:9/hook").unwrap();
+    let event = gateway_client::WebhookEvent::new("c", "ctx", 1, "updated");
+    assert_send(&client.sync_webhook(&webhook, &event));
+}
