@@ -69,6 +69,19 @@ pub(crate) enum Access {
     At(i128),
 }
 
+impl Access {
+    /// Order-preserving `u64`: `Missing` is 0, times (clamped to ±292 years around 1970) above.
+    fn sort_key(self) -> u64 {
+        match self {
+            Access::Missing => 0,
+            Access::At(nanos) => {
+                let clamped = nanos.clamp(i128::from(i64::MIN + 1), i128::from(i64::MAX)) as i64;
+                (clamped as u64) ^ (1 << 63)
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Unit {
     /// Summed tokens of its messages.
@@ -261,21 +274,25 @@ impl Ledger {
                         value: value.clone(),
                     });
                 }
-                let mut order: Vec<(Access, u32)> = self
+                // One u128 per unit, (access key, unit number): units are numbered by position
+                // of their first message, so this orders by access with ties to the oldest.
+                let mut order: Vec<u128> = self
                     .units
                     .iter()
                     .enumerate()
                     .filter(|&(u, unit)| !pinned(u, unit))
-                    .map(|(u, unit)| (unit.access, u as u32))
+                    .map(|(u, unit)| (u128::from(unit.access.sort_key()) << 32) | u as u128)
                     .collect();
-                // Units are numbered by position of their first message, so (access, unit)
-                // orders by access with ties to the oldest.
                 order.sort_unstable();
-                for (_, u) in order {
+                for key in order {
                     if usage <= limit {
                         break;
                     }
-                    evict(u as usize, &mut usage, &mut evicted);
+                    evict(
+                        (key & u128::from(u32::MAX)) as usize,
+                        &mut usage,
+                        &mut evicted,
+                    );
                 }
             }
         }

@@ -187,3 +187,76 @@ proptest! {
         prop_assert_eq!(batch.message_tokens(), conv.message_tokens());
     }
 }
+
+fn reference(enc: Encoding) -> &'static tiktoken_rs::CoreBPE {
+    match enc {
+        Encoding::O200kBase => tiktoken_rs::o200k_base_singleton(),
+        _ => tiktoken_rs::cl100k_base_singleton(),
+    }
+}
+
+fn assert_same_as_tiktoken(text: &str) -> Result<(), TestCaseError> {
+    for enc in [Encoding::O200kBase, Encoding::Cl100kBase] {
+        let ours = BpeCounter::new(enc).unwrap().count_text(text);
+        let theirs = reference(enc).encode_ordinary(text).len() as u64;
+        prop_assert_eq!(ours, theirs, "{} on {:?}", enc, text);
+    }
+    Ok(())
+}
+
+#[test]
+fn text_counts_match_tiktoken_on_tricky_text() {
+    let long_word = "a".repeat(500);
+    let long_mixed = "Supercalifragilistic".repeat(30);
+    let long_space = format!("{}x", " ".repeat(300));
+    let long_punct = "!?".repeat(150);
+    let cases = [
+        "",
+        " ",
+        "  ",
+        "   x",
+        "x   ",
+        "a  \n  b",
+        "a \t\u{a0} b",
+        "\r\n\r\n  \t",
+        "line1\n\n\nline2   \n",
+        "I'm here, you're there; they'LL go. He'S",
+        "1234567 numbers 3.14159 and 1,000,000",
+        "emoji 👋🏽 and 中文字符 and العربية and हिन्दी",
+        "tabs\t\tand\u{2003}em\u{2003}\u{2003}spaces",
+        "<|endoftext|> is text here",
+        "path/to/file.rs\n// comment\nfn main() {}",
+        "ſ 'ſ ǅungla MIXEDcase camelCaseWord XMLHttpRequest",
+        long_word.as_str(),
+        long_mixed.as_str(),
+        long_space.as_str(),
+        long_punct.as_str(),
+    ];
+    for text in cases {
+        assert_same_as_tiktoken(text).unwrap();
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn text_counts_match_tiktoken_on_any_unicode(text in "\\PC{0,80}") {
+        assert_same_as_tiktoken(&text)?;
+    }
+
+    #[test]
+    fn text_counts_match_tiktoken_on_whitespace_heavy_text(
+        text in "([ \t\r\n\u{a0}\u{3000}]{0,4}[a-zA-Z0-9'.,!/]{0,6}){0,30}"
+    ) {
+        assert_same_as_tiktoken(&text)?;
+    }
+
+    #[test]
+    fn text_counts_match_tiktoken_on_long_runs(
+        parts in proptest::collection::vec(("[a-z]{0,150}", "[ \n]{0,120}", "[!-/]{0,110}", "[0-9]{0,9}"), 1..4)
+    ) {
+        let text: String = parts.into_iter().map(|(a, b, c, d)| format!("{a}{b}{c}{d}")).collect();
+        assert_same_as_tiktoken(&text)?;
+    }
+}
