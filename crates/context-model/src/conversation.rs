@@ -93,7 +93,8 @@ impl Conversation {
     }
 
     /// Set `metadata.last_accessed` of message `index` to `at` (RFC 3339), for `lru` eviction.
-    /// Returns `false` when `index` is out of range.
+    /// Returns `false` (and changes nothing) when `index` is out of range or `at` cannot be
+    /// written as RFC 3339 (a year outside 0–9999).
     pub fn touch(&mut self, index: usize, at: OffsetDateTime) -> bool {
         let Some(message) = self.messages.get_mut(index) else {
             return false;

@@ -88,7 +88,6 @@ fn message_from_value(prefix: &str, index: usize, item: Value) -> Result<Message
                     }
                     Ok(())
                 }
-                Value::Null => Ok(()),
                 other => Err(format!("expected an array, found {}", describe(other))),
             },
             _ => Ok(()),
