@@ -1,1 +1,8 @@
-//! Cross-crate integration tests.
+//! Cross-crate integration tests: the facade's 401, 412 and 429 paths against wiremock, the full
+//! workflow against the emulator, and the zero-loss soak.
+
+mod support;
+
+mod facade_paths;
+mod soak;
+mod workflow;

@@ -222,6 +222,9 @@ struct Attempted<T> {
     result: Result<T, GatewayError>,
     attempts: u32,
     status: Option<u16>,
+    /// Some attempt may have been processed without us seeing the answer (a 5xx/408 answer or
+    /// a transport error after connecting).
+    uncertain: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -341,6 +344,7 @@ impl GatewayClient {
             }),
             attempts: done.attempts,
             status: done.status,
+            uncertain: done.uncertain,
         };
         self.finish(req.op, None, start, attempted)
     }
@@ -435,6 +439,7 @@ impl GatewayClient {
                 result,
                 attempts,
                 status,
+                uncertain: false,
             },
         )
         .map(|o| o.value)
@@ -455,6 +460,8 @@ impl GatewayClient {
         let max_rounds = self.inner.config.retry.max_update_attempts;
         // Everything this call has sent: any of it may have landed.
         let mut sent: Vec<(ContextPayload, Precondition)> = Vec::new();
+        // PATCHes whose answer we did not see, with the version each would have created.
+        let mut maybe_landed: Vec<(String, Option<u64>)> = Vec::new();
         let mut conflicts = 0;
         let mut rounds = 0;
         let mut current = self.timed_get(id, attempts, status).await?;
@@ -471,6 +478,9 @@ impl GatewayClient {
             *attempts += patched.attempts;
             *status = patched.status.or(*status);
             let patch_attempts = patched.attempts;
+            if patched.uncertain {
+                maybe_landed.push((payload.context_id.clone(), landing_version(&precondition)));
+            }
             let patched = self.finish("patch_context", Some(id), patch_start, patched);
             sent.push((payload, precondition));
             let outcome = |result, payload: ContextPayload, precondition, conflicts, attempts| {
@@ -538,6 +548,21 @@ impl GatewayClient {
                     return Ok(outcome(result, payload, precondition, conflicts, *attempts));
                 }
             }
+            // Not ours now. A PATCH with `If-Match: "v"` can only have created version v+1: if
+            // the context is still below that, or someone else holds it, ours did not land; if it
+            // has moved past it, ours may have landed and been overwritten since.
+            let observed = current.as_ref().map_or(0, |(stored, _)| stored.version);
+            if let Some((context_id, _)) = maybe_landed
+                .iter()
+                .find(|(_, landing)| landing.is_none_or(|v| observed > v))
+            {
+                return Err(GatewayError::OutcomeUnknown {
+                    context_id: context_id.clone(),
+                    observed_version: observed,
+                    last: Box::new(err),
+                });
+            }
+            maybe_landed.clear();
             match conflict {
                 Some(last) => {
                     if rounds >= max_rounds {
@@ -550,11 +575,29 @@ impl GatewayClient {
                         conflicts += 1;
                     }
                 }
+                // The answer was lost but the re-read proves the PATCH did not land: re-apply
+                // against the current version, within the round bound.
+                None if rounds < max_rounds => {}
                 None => return Err(err),
             }
         }
     }
+}
 
+/// The version a PATCH with `precondition` creates if it lands (`None` when the entity tag is
+/// not a version number, which makes any lost answer unresolvable).
+fn landing_version(precondition: &Precondition) -> Option<u64> {
+    match precondition {
+        Precondition::IfNoneMatch => Some(1),
+        Precondition::IfMatch(etag) => {
+            let tag = etag.as_str();
+            let tag = tag.strip_prefix("W/").unwrap_or(tag);
+            tag.trim_matches('"').parse::<u64>().ok().map(|v| v + 1)
+        }
+    }
+}
+
+impl GatewayClient {
     async fn timed_get(
         &self,
         id: &str,
@@ -593,6 +636,7 @@ impl GatewayClient {
             }),
             attempts: done.attempts,
             status: done.status,
+            uncertain: done.uncertain,
         }
     }
 
@@ -610,6 +654,7 @@ impl GatewayClient {
                     result: Err(GatewayError::Build(Box::new(e))),
                     attempts: 0,
                     status: None,
+                    uncertain: false,
                 }
             }
         };
@@ -640,6 +685,7 @@ impl GatewayClient {
             }),
             attempts: done.attempts,
             status: done.status,
+            uncertain: done.uncertain,
         }
     }
 
@@ -684,6 +730,7 @@ impl GatewayClient {
         let mut refreshed = false;
         let mut retries = 0;
         let mut spent = 0;
+        let mut uncertain = false;
         loop {
             let token = match inner.tokens.token().await {
                 Ok(token) => token,
@@ -692,6 +739,7 @@ impl GatewayClient {
                         result: Err(GatewayError::Auth(e)),
                         attempts,
                         status,
+                        uncertain,
                     }
                 }
             };
@@ -700,6 +748,9 @@ impl GatewayClient {
             let (last, cost, wait) = match self.send(req, &token).await {
                 Ok(raw) => {
                     status = Some(raw.status);
+                    if raw.status >= 500 || raw.status == 408 {
+                        uncertain = true;
+                    }
                     match raw.status {
                         401 if !refreshed => {
                             tracing::debug!(operation = req.op, "401: refreshing the token once");
@@ -722,6 +773,7 @@ impl GatewayClient {
                                     result: Err(err),
                                     attempts,
                                     status,
+                                    uncertain,
                                 };
                             }
                             let wait = retry_after.unwrap_or_else(|| {
@@ -753,6 +805,7 @@ impl GatewayClient {
                                 result: Ok(raw),
                                 attempts,
                                 status,
+                                uncertain,
                             };
                         }
                     }
@@ -762,12 +815,16 @@ impl GatewayClient {
                         GatewayError::Transport { kind, .. } => *kind,
                         _ => TransportKind::Other,
                     };
+                    if kind != TransportKind::Connect {
+                        uncertain = true;
+                    }
                     let resendable = safe_to_resend || kind == TransportKind::Connect;
                     if !resendable || attempts >= bound {
                         return Attempted {
                             result: Err(err),
                             attempts,
                             status,
+                            uncertain,
                         };
                     }
                     let cost = if kind == TransportKind::Timeout {
@@ -789,6 +846,7 @@ impl GatewayClient {
                     result: last,
                     attempts,
                     status,
+                    uncertain,
                 };
             }
             spent += cost;

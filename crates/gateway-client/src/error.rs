@@ -144,6 +144,23 @@ pub enum GatewayError {
     /// The configuration is invalid.
     #[error("configuration: {0}")]
     Config(String),
+    /// A PATCH whose answer was lost (5xx, timeout, broken connection) may have landed, and the
+    /// context has since moved past the version it would have created, so a re-read cannot tell.
+    /// Re-applying could store the update twice, so the client stops here: the caller decides
+    /// (e.g. compare the stored context, then update again).
+    #[error(
+        "outcome unknown: the answer to PATCH of {context_id} was lost ({last}) and the context \
+         has since moved to version {observed_version}; not re-applied, to avoid a duplicate"
+    )]
+    OutcomeUnknown {
+        /// The `context_id` whose PATCH may have landed.
+        context_id: String,
+        /// The version the re-read showed.
+        observed_version: u64,
+        /// The error that hid the answer.
+        #[source]
+        last: Box<GatewayError>,
+    },
 }
 
 fn fmt_retry_after(d: Option<Duration>) -> String {
@@ -173,6 +190,7 @@ impl GatewayError {
             | GatewayError::Server(e)
             | GatewayError::UnexpectedStatus(e) => Some(e),
             GatewayError::VersionConflict { last, .. } => Some(last),
+            GatewayError::OutcomeUnknown { last, .. } => last.api_error(),
             GatewayError::RateLimited { details, .. } => Some(details),
             _ => None,
         }
@@ -238,6 +256,7 @@ impl GatewayError {
             GatewayError::Auth(_) => "auth",
             GatewayError::Build(_) => "build",
             GatewayError::Config(_) => "config",
+            GatewayError::OutcomeUnknown { .. } => "outcome_unknown",
         }
     }
 }

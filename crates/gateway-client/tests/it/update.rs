@@ -416,3 +416,86 @@ fn update_futures_are_send_so_callers_can_spawn_them() {
     let event = gateway_client::WebhookEvent::new("c", "ctx", 1, "updated");
     assert_send(&client.sync_webhook(&webhook, &event));
 }
+
+#[tokio::test]
+async fn a_lost_answer_overwritten_since_is_outcome_unknown_not_reapplied() {
+    // Our PATCH of version 1 answers 503 (it may have landed as version 2); the resend meets 412;
+    // the re-read shows version 3 written by someone else. Whether version 2 was ours cannot be
+    // told, so re-applying could duplicate it: the client must stop with a typed error.
+    let server = MockServer::start().await;
+    let v1 = stored("ctx_a", 1, vec![system("be kind")]);
+    let v3 = stored("ctx_other", 3, vec![system("be kind"), user("other")]);
+    Mock::given(method("GET"))
+        .and(path(CTX_PATH))
+        .respond_with(stored_response(&v1))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(CTX_PATH))
+        .respond_with(stored_response(&v3))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(CTX_PATH))
+        .respond_with(genesys_error(503, "service.unavailable", "corr-503"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(CTX_PATH))
+        .respond_with(genesys_error(412, "precondition.failed", "corr-412"))
+        .mount(&server)
+        .await;
+    let (client, _sleeper) = client(&server);
+    let (build, _seen) = appender("mine");
+    let err = client
+        .update_context(crate::common::CONV, false, build)
+        .await
+        .unwrap_err();
+    let GatewayError::OutcomeUnknown {
+        observed_version, ..
+    } = &err
+    else {
+        panic!("expected OutcomeUnknown, got {err:?}");
+    };
+    assert_eq!(*observed_version, 3);
+    assert_eq!(err.kind(), "outcome_unknown");
+    assert!(!err.is_retryable());
+    // One PATCH and its resend; no third PATCH re-applying the update.
+    assert_eq!(requests(&server, "PATCH").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_lost_answer_proven_not_landed_is_reapplied() {
+    // The 503 came before the write (the re-read still shows version 1): re-applying is safe.
+    let server = MockServer::start().await;
+    let v1 = stored("ctx_a", 1, vec![system("be kind")]);
+    Mock::given(method("GET"))
+        .and(path(CTX_PATH))
+        .respond_with(stored_response(&v1))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(CTX_PATH))
+        .respond_with(genesys_error(503, "service.unavailable", "corr-503"))
+        .up_to_n_times(3)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(CTX_PATH))
+        .and(header("if-match", "\"1\""))
+        .respond_with(patch_response("ctx_ours_2", 2))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _sleeper) = client(&server);
+    let (build, seen) = appender("mine");
+    let outcome = client
+        .update_context(crate::common::CONV, false, build)
+        .await
+        .unwrap();
+    assert_eq!(outcome.version(), 2);
+    assert_eq!(outcome.rounds, 2);
+    assert_eq!(*seen.lock().unwrap(), [Some(1), Some(1)]);
+}

@@ -1,0 +1,173 @@
+//! Zero-loss soak: many conversations, concurrent writers, faults on. Every update either lands
+//! exactly once or fails with a typed error; nothing reported as stored is missing, nothing is
+//! stored twice, and no retry loop exceeds its bound — all checked against the emulator's history.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use genesys_context::context_model::{Message, Role};
+use genesys_context::gateway_emulator::{Emulator, EmulatorConfig, Faults, Writer};
+use genesys_context::{ContextManager, Error};
+use tokio::task::JoinSet;
+
+use crate::support::{emulator_manager, gateway_config};
+
+struct Scale {
+    conversations: usize,
+    writers: usize,
+    updates_per_writer: usize,
+}
+
+struct Attempt {
+    conversation: String,
+    context_id: Option<String>,
+    result: Result<u32, String>,
+}
+
+async fn run_soak(scale: Scale) {
+    let emulator = Emulator::start(EmulatorConfig {
+        faults: Faults {
+            rate_limit: 0.20,
+            retry_after_secs: 1,
+            unavailable: 0.05,
+            version_race: 0.10,
+            lost_answer: 0.02,
+            latency: Duration::from_millis(1),
+            webhook_failure: 0.0,
+        },
+        seed: 20261127,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut config = gateway_config(&emulator.base_url());
+    config.retry.max_attempts = 6;
+    config.retry.max_update_attempts = 8;
+    config.retry.retry_budget = 100_000;
+    let max_rounds = config.retry.max_update_attempts;
+    let max_attempts = config.retry.max_attempts;
+    let manager = emulator_manager(&emulator, config).build().unwrap();
+    manager.initialize().await.unwrap();
+
+    let mut tasks = JoinSet::new();
+    for c in 0..scale.conversations {
+        for w in 0..scale.writers {
+            let manager: ContextManager = manager.clone();
+            let updates = scale.updates_per_writer;
+            tasks.spawn(async move {
+                let conversation = format!("soak-{c:03}");
+                let mut attempts = Vec::new();
+                for u in 0..updates {
+                    let messages = vec![
+                        Message::new(Role::System, "You are a customer support agent."),
+                        Message::new(
+                            Role::User,
+                            format!("writer {w} update {u}: where is order #{c}{w}{u}?"),
+                        ),
+                    ];
+                    let result = manager.update(&conversation, &messages).await;
+                    attempts.push(match result {
+                        Ok(report) => Attempt {
+                            conversation: conversation.clone(),
+                            context_id: Some(report.prepared.payload.context_id.clone()),
+                            result: Ok(report.outcome.rounds),
+                        },
+                        Err(e) => {
+                            // Typed errors only: the gateway said no, or the bound was reached.
+                            assert!(matches!(e, Error::Gateway(_)), "untyped failure {e:?}");
+                            Attempt {
+                                conversation: conversation.clone(),
+                                context_id: None,
+                                result: Err(e.kind()),
+                            }
+                        }
+                    });
+                }
+                attempts
+            });
+        }
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        results.extend(joined.expect("writer task panicked"));
+    }
+    let total = scale.conversations * scale.writers * scale.updates_per_writer;
+    assert_eq!(results.len(), total);
+
+    // Every context id written by a client, per conversation, with its multiplicity.
+    let mut landed: HashMap<String, usize> = HashMap::new();
+    for c in 0..scale.conversations {
+        let conversation = format!("soak-{c:03}");
+        let history = emulator.history(&conversation);
+        for (i, applied) in history.iter().enumerate() {
+            assert_eq!(applied.version, i as u64 + 1, "versions are contiguous");
+            if applied.writer == Writer::Client {
+                *landed.entry(applied.context_id.clone()).or_default() += 1;
+            }
+        }
+    }
+    let duplicated: Vec<_> = landed.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(duplicated.is_empty(), "duplicated writes: {duplicated:?}");
+
+    let mut succeeded = 0;
+    let mut failures: HashMap<String, usize> = HashMap::new();
+    for attempt in &results {
+        match (&attempt.result, &attempt.context_id) {
+            (Ok(rounds), Some(id)) => {
+                succeeded += 1;
+                assert!(*rounds <= max_rounds, "update loop exceeded its bound");
+                assert_eq!(
+                    landed.get(id),
+                    Some(&1),
+                    "{} reported stored but not in {}'s history",
+                    id,
+                    attempt.conversation
+                );
+            }
+            (Err(kind), _) => *failures.entry(kind.clone()).or_default() += 1,
+            (Ok(_), None) => unreachable!(),
+        }
+    }
+    // Client writes in the history = successes + failures whose write landed unseen.
+    let client_writes: usize = landed.values().sum();
+    assert!(client_writes >= succeeded);
+    assert!(client_writes <= total);
+
+    let stats = emulator.stats();
+    assert!(stats.rate_limited > 0 && stats.version_races > 0 && stats.unavailable > 0);
+    // Bounded retries: each update makes at most max_rounds rounds of a GET and a PATCH, each
+    // request retried at most max_attempts times (+1 for a 401 refresh).
+    let bound = total as u64 * u64::from(max_rounds) * 2 * u64::from(max_attempts + 1)
+        + scale.conversations as u64;
+    assert!(stats.gateway_requests <= bound);
+    // Faults at these rates must not stop most updates.
+    assert!(
+        succeeded * 10 >= total * 9,
+        "only {succeeded}/{total} succeeded; failures {failures:?}"
+    );
+    eprintln!(
+        "soak: {total} updates, {succeeded} succeeded, failures {failures:?}, \
+         {client_writes} client writes, emulator {stats:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soak_zero_loss_under_faults() {
+    run_soak(Scale {
+        conversations: 64,
+        writers: 2,
+        updates_per_writer: 3,
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "long: run with `cargo xtask soak`"]
+async fn soak_large_zero_loss_under_faults() {
+    run_soak(Scale {
+        conversations: 256,
+        writers: 4,
+        updates_per_writer: 10,
+    })
+    .await;
+}
