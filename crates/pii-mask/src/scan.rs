@@ -96,6 +96,8 @@ pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
     let mut i = 0;
     let mut last_end = 0;
     let mut v6_checked_until = 0;
+    // End of an invalid IBAN-shaped text, inside which no number starts.
+    let mut quiet_until = 0;
     while i < n {
         i = next_trigger(b, i);
         if i >= n {
@@ -114,14 +116,14 @@ pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
                 }
             }
             b'+' => {
-                if left_ok(b, i) {
+                if i >= quiet_until && left_ok(b, i) {
                     intl_phone(b, i).filter(|_| !label_before(b, i))
                 } else {
                     None
                 }
             }
             b'(' => {
-                if left_ok(b, i) {
+                if i >= quiet_until && left_ok(b, i) {
                     nanp(b, i).filter(|_| !label_before(b, i)).map(|e| Span {
                         entity: EntityType::Phone,
                         start: i,
@@ -135,8 +137,11 @@ pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
                 // A digit.
                 if i > 0 && is_word(b[i - 1]) {
                     match iban(b, i) {
-                        Some(span) => Some(span),
-                        None => {
+                        IbanScan::Valid(span) => Some(span),
+                        scan => {
+                            if let IbanScan::Invalid(end) = scan {
+                                quiet_until = end;
+                            }
                             // Inside a word such as `abc123` or `v2`: skip the word.
                             while i < n && is_word(b[i]) {
                                 i += 1;
@@ -144,6 +149,8 @@ pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
                             continue;
                         }
                     }
+                } else if i < quiet_until {
+                    None
                 } else if left_ok(b, i) {
                     numeric(b, i).filter(|_| !label_before(b, i))
                 } else {
@@ -176,6 +183,30 @@ pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
     }
 }
 
+/// After a value ending at `e`, do `sep` and more digits carry the same number on? With `-` or
+/// `.`, any digit does; with a space, only a group of three or more digits that is not a date
+/// or a time (`… 4567 2 days ago`, `… 6789 12/27` end the value).
+fn continues(b: &[u8], e: usize, sep: u8) -> bool {
+    if b.get(e) != Some(&sep) || !b.get(e + 1).is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    if sep != b' ' {
+        return true;
+    }
+    let r = digits_end(b, e + 1, 6);
+    r - (e + 1) >= 3 && !matches!(b.get(r), Some(b'/' | b':'))
+}
+
+/// A space and a last group of one to three digits (`4111 1111 1111 1`); its length.
+fn short_tail(b: &[u8], e: usize) -> Option<usize> {
+    if b.get(e) != Some(&b' ') || !b.get(e + 1).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let r = digits_end(b, e + 1, 4);
+    let len = r - (e + 1);
+    (len <= 3 && right_ok(b, r)).then_some(len)
+}
+
 /// Multi-byte currency signs that mark an amount.
 fn currency_before(b: &[u8], s: usize) -> bool {
     (s >= 2 && matches!(&b[s - 2..s], [0xC2, 0xA3] | [0xC2, 0xA5]))
@@ -193,7 +224,7 @@ fn left_ok(b: &[u8], s: usize) -> bool {
     }
     let before = if s >= 2 { Some(b[s - 2]) } else { None };
     match p {
-        b'$' | b'#' | b'@' | b'/' | b'\\' | b'=' | b'&' | b'%' | b'+' | b'*' | b'^' | b'~' => false,
+        b'$' | b'#' | b'@' | b'/' | b'\\' | b'%' | b'+' | b'*' | b'^' | b'~' => false,
         b'-' | b'.' | b'_' => !before.is_some_and(|c| c.is_ascii_alphanumeric()),
         b':' => !before.is_some_and(|c| c.is_ascii_digit()),
         _ => !currency_before(b, s),
@@ -283,11 +314,32 @@ const LABELS: &[&str] = &[
     "usd",
     "eur",
     "gbp",
+    "dhl",
+    "ups",
+    "usps",
+    "fedex",
+    "app",
+    "ios",
+    "android",
+    "windows",
+    "macos",
+    "os",
+    "sdk",
+    "patch",
+    "update",
+    "upgrade",
+    "updated",
+    "upgraded",
+    "installed",
+    "driver",
+    "kernel",
+    "chrome",
+    "firefox",
 ];
 
 /// Words skipped between a label and its number (`order number is #…`).
 const FILLERS: &[&str] = &[
-    "number", "no", "num", "nr", "is", "id", "was", "code", "the", "my",
+    "number", "no", "num", "nr", "is", "id", "was", "code", "the", "my", "to", "your",
 ];
 
 /// Reads the ASCII word ending at `end` (at most 16 letters); returns its start.
@@ -400,7 +452,9 @@ fn ipv4(b: &[u8], s: usize) -> Option<usize> {
         }
         i = e;
     }
-    let port = b.get(i) == Some(&b':') && b.get(i + 1).is_some_and(u8::is_ascii_digit);
+    // A port (`:8080`) or a prefix length (`/24`) may follow.
+    let port =
+        matches!(b.get(i), Some(b':' | b'/')) && b.get(i + 1).is_some_and(u8::is_ascii_digit);
     if !(port || right_ok(b, i))
         || b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(|c| is_word(*c))
     {
@@ -422,7 +476,7 @@ fn ssn(b: &[u8], s: usize) -> Option<(usize, bool)> {
     if e != s + 11 {
         return None;
     }
-    if !right_ok(b, e) || (b.get(e) == Some(&sep) && b.get(e + 1).is_some_and(u8::is_ascii_digit)) {
+    if !right_ok(b, e) || continues(b, e, sep) {
         return None;
     }
     let mut d = [0u8; 9];
@@ -525,7 +579,7 @@ fn nanp_spaced(b: &[u8], s: usize) -> Option<(usize, bool)> {
         return None;
     }
     // A longer number with the same separators (`555-123-4567-89`) is something else.
-    if b.get(i) == Some(&sep2) && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+    if continues(b, i, sep2) {
         return None;
     }
     let all_spaces = sep1.is_none_or(|c| c == b' ') && sep2 == b' ';
@@ -552,10 +606,7 @@ fn national_phone(b: &[u8], s: usize) -> Option<(usize, bool)> {
                 }
                 i += 3;
             }
-            if ok
-                && right_ok(b, i)
-                && !(b.get(i) == Some(&sep) && b.get(i + 1).is_some_and(u8::is_ascii_digit))
-            {
+            if ok && right_ok(b, i) && !continues(b, i, sep) {
                 return Some((i, sep == b' '));
             }
         }
@@ -595,7 +646,10 @@ fn digit_groups(
         lens[count] = len;
         count += 1;
         i = e;
-        if b.get(i) == Some(&sep) && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        // A short last group only where cards have one: 4-4-4-1…3 (13–15 digits), 4-4-4-4-3.
+        let tail_ok =
+            sep == b' ' && short_tail(b, i).is_some_and(|t| total == 12 || (total == 16 && t == 3));
+        if continues(b, i, sep) || tail_ok {
             i += 1;
             continue;
         }
@@ -616,6 +670,39 @@ fn card(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize> {
         if let Some((e, _, _)) = digit_groups(b, s, sep, 8) {
             if card_digits_ok(&b[s..e]) {
                 return Some(e);
+            }
+        }
+        // A card printed in its usual groups, followed by a space and another number
+        // (`4111 1111 1111 1111 12/25`).
+        if sep == b' ' {
+            let mut lens = [0usize; 6];
+            let mut total = 0;
+            let mut i = s;
+            for k in 0..lens.len() {
+                let e = digits_end(b, i, 7);
+                let len = e - i;
+                lens[k] = len;
+                total += len;
+                // 4-4-4-4, 4-4-4-1…4, 4-4-4-4-3, 4-6-4, 4-6-5.
+                let canonical = (lens[..k].iter().all(|&l| l == 4)
+                    && (len == 4 || k == 3 || (k == 4 && len == 3)))
+                    || (k == 1 && lens[0] == 4 && len == 6)
+                    || (k == 2 && lens[0] == 4 && lens[1] == 6 && (len == 4 || len == 5));
+                if len == 0 || !canonical || total > MAX_DIGITS {
+                    break;
+                }
+                // Only when what follows is not more of one long number.
+                if total >= 13
+                    && right_ok(b, e)
+                    && !continues(b, e, b' ')
+                    && card_digits_ok(&b[s..e])
+                {
+                    return Some(e);
+                }
+                if b.get(e) != Some(&b' ') || !b.get(e + 1).is_some_and(u8::is_ascii_digit) {
+                    break;
+                }
+                i = e + 1;
             }
         }
     }
@@ -781,26 +868,53 @@ fn address_context(b: &[u8], s: usize) -> bool {
 
 /// Two country letters, two check digits, the rest: an IBAN starting two bytes before the digit
 /// at `i`, grouped by single spaces or not, of its country's length and with a valid mod-97.
-fn iban(b: &[u8], i: usize) -> Option<Span> {
+/// What [`iban`] saw.
+enum IbanScan {
+    /// Not the start of an IBAN.
+    Not,
+    /// IBAN-shaped (known country, two check digits) but invalid; nothing up to this offset may
+    /// start another value (its digit groups are not a card or a phone).
+    Invalid(usize),
+    /// A valid IBAN.
+    Valid(Span),
+}
+
+fn iban(b: &[u8], i: usize) -> IbanScan {
     if i < 2 || !b[i - 1].is_ascii_alphabetic() || !b[i - 2].is_ascii_alphabetic() {
-        return None;
+        return IbanScan::Not;
     }
     let s = i - 2;
     if s > 0 && (is_word(b[s - 1]) || !left_ok(b, s)) {
-        return None;
+        return IbanScan::Not;
     }
     if !b.get(i + 1).is_some_and(u8::is_ascii_digit) {
-        return None;
+        return IbanScan::Not;
     }
     let country = [b[s].to_ascii_uppercase(), b[s + 1].to_ascii_uppercase()];
-    let want = validate::iban_length(country)?;
+    let Some(want) = validate::iban_length(country) else {
+        return IbanScan::Not;
+    };
+    let invalid = || {
+        // The extent of the IBAN-shaped text: alphanumeric groups joined by single spaces.
+        let mut j = s;
+        let mut n = 0;
+        while j < b.len() && n < 40 {
+            if b[j].is_ascii_alphanumeric() {
+                n += 1;
+            } else if !(b[j] == b' ' && b.get(j + 1).is_some_and(u8::is_ascii_alphanumeric)) {
+                break;
+            }
+            j += 1;
+        }
+        IbanScan::Invalid(j)
+    };
     let mut chars = [0u8; 34];
     let mut n = 0;
     let mut j = s;
     loop {
         while j < b.len() && b[j].is_ascii_alphanumeric() {
             if n == want {
-                return None;
+                return invalid();
             }
             chars[n] = b[j].to_ascii_uppercase();
             n += 1;
@@ -813,19 +927,23 @@ fn iban(b: &[u8], i: usize) -> Option<Span> {
             j += 1;
             continue;
         }
-        return None;
+        return invalid();
     }
     if j < b.len()
         && (b[j] == b'@'
             || (b[j] == b'-' || b[j] == b'/') && b.get(j + 1).is_some_and(|c| is_word(*c)))
     {
-        return None;
+        return invalid();
     }
-    validate::iban_ok(&chars[..n]).then_some(Span {
-        entity: EntityType::Iban,
-        start: s,
-        end: j,
-    })
+    if validate::iban_ok(&chars[..n]) {
+        IbanScan::Valid(Span {
+            entity: EntityType::Iban,
+            start: s,
+            end: j,
+        })
+    } else {
+        invalid()
+    }
 }
 
 /// Country codes of two digits (ITU-T E.164); others starting with 2–9 have three, 1 and 7 one.
@@ -843,6 +961,10 @@ fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
     if !b.get(i).is_some_and(|c| (b'1'..=b'9').contains(c)) {
         return None;
     }
+    // Group ends and the digit count up to each, so a number followed by another number
+    // (`+44 20 7946 0958 2 days`) can back off to its own groups.
+    let mut ends = [(0usize, 0usize); 10];
+    let mut groups = 0;
     let mut trunk_dropped = false;
     let mut after_paren;
     loop {
@@ -880,6 +1002,11 @@ fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
             }
             _ => break,
         }
+        if groups == ends.len() {
+            return None;
+        }
+        ends[groups] = (i, n);
+        groups += 1;
         match b.get(i) {
             Some(&c) if is_phone_sep(c) => {
                 if b.get(i + 1)
@@ -895,26 +1022,50 @@ fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
             _ => break,
         }
     }
-    // Back off a trailing separator we did not use.
-    let mut end = i;
-    while end > s && is_phone_sep(b[end - 1]) {
-        end -= 1;
+    // Longest run of groups that is a valid number and ends cleanly; backing off is allowed
+    // only over a space (`+44 20 7946 0958 2 days`), not inside `-` or `.` groups.
+    for k in (0..groups).rev() {
+        let (end, count) = ends[k];
+        let next = b.get(end).copied();
+        let clean = if k + 1 == groups {
+            right_ok(b, end)
+        } else {
+            next == Some(b' ')
+        };
+        if clean && intl_digits_ok(&digits[..count], trunk_dropped) {
+            return Some(Span {
+                entity: EntityType::Phone,
+                start: s,
+                end,
+            });
+        }
+        if next.is_some_and(|c| c != b' ') && k + 1 < groups {
+            return None;
+        }
     }
-    if !right_ok(b, end) {
-        return None;
-    }
-    let d = &digits[..n];
-    let ok = match d.first()? {
-        1 => n == 11 && (2..=9).contains(&d[1]),
+    None
+}
+
+/// Country code and national number length of an international number's digits.
+fn intl_digits_ok(d: &[u8], trunk_dropped: bool) -> bool {
+    let n = d.len();
+    let (Some(&first), Some(&second)) = (d.first(), d.get(1)) else {
+        return false;
+    };
+    match first {
+        1 => n == 11 && (2..=9).contains(&second),
         7 => (10..=11).contains(&n),
         _ => {
-            let cc2 = d[0] * 10 + *d.get(1)?;
+            let cc2 = first * 10 + second;
             let (cc_len, cc) = if CC2.contains(&cc2) {
                 (2, u16::from(cc2))
             } else {
-                (3, u16::from(cc2) * 10 + u16::from(*d.get(2)?))
+                match d.get(2) {
+                    Some(&third) => (3, u16::from(cc2) * 10 + u16::from(third)),
+                    None => return false,
+                }
             };
-            let mut national = &d[cc_len..];
+            let mut national = &d[cc_len.min(n)..];
             if national.first() == Some(&0) && !trunk_dropped {
                 national = &national[1..];
             }
@@ -927,12 +1078,7 @@ fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
                 _ => (6..=12).contains(&nl) && n <= 15,
             }
         }
-    };
-    ok.then_some(Span {
-        entity: EntityType::Phone,
-        start: s,
-        end,
-    })
+    }
 }
 
 /// An email address around the `@` at `a`: a dot-atom local part (Latin letters allowed) and a
@@ -945,6 +1091,14 @@ fn email(text: &str, a: usize, floor: usize) -> Option<Span> {
     while s > 0 && a - s < 64 {
         let c = b[s - 1];
         if c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-') {
+            s -= 1;
+        } else if c == b'\''
+            && s >= 2
+            && b[s - 2].is_ascii_alphanumeric()
+            && s < a
+            && b[s].is_ascii_alphanumeric()
+        {
+            // `o'brien@…`, but not a quote around the address.
             s -= 1;
         } else if c >= 0x80 {
             // Step back to the start of the character and accept Latin-script letters only.

@@ -151,7 +151,7 @@ fn cards_need_an_issuer_and_luhn() {
         "1700000000000",
         "9400 1000 0000 0000 0000 00",
         "1234567890123456",
-        "4111 1111 1111 1111 11",
+        "4111 1111 1111 1111 1111",
     ]);
 }
 
@@ -417,4 +417,49 @@ fn adversarial_megabyte_inputs_are_handled() {
             prev = f.end;
         }
     }
+}
+
+#[test]
+fn values_followed_by_other_numbers_are_still_found() {
+    for (text, entity, value) in [
+        (
+            "card 4111 1111 1111 1111 12/25 cvv 123",
+            EntityType::CreditCard,
+            "4111 1111 1111 1111",
+        ),
+        (
+            "4111111111111111 12/25",
+            EntityType::CreditCard,
+            "4111111111111111",
+        ),
+        (
+            "+44 20 7946 0958 2 days ago",
+            EntityType::Phone,
+            "+44 20 7946 0958",
+        ),
+        (
+            "+1 555 123 4567 10 times",
+            EntityType::Phone,
+            "+1 555 123 4567",
+        ),
+        (
+            "net 192.168.1.0/24 here",
+            EntityType::IpAddress,
+            "192.168.1.0",
+        ),
+        ("host 10.1.2.3:8080", EntityType::IpAddress, "10.1.2.3"),
+        (
+            "write o'brien@example.com",
+            EntityType::Email,
+            "o'brien@example.com",
+        ),
+        (
+            "write 'jo@example.com'",
+            EntityType::Email,
+            "jo@example.com",
+        ),
+    ] {
+        assert_eq!(entities(text), vec![(entity, value)], "{text}");
+    }
+    assert_untouched(&["app 3.2.1.0", "DHL 3456789012", "updated to 10.2.1.5"]);
 }

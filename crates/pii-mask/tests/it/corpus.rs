@@ -128,7 +128,13 @@ fn email(r: &mut Rng) -> String {
         3 => format!("{}{last}", &first[..1]),
         4 => format!("{first}{}", r.range(1950, 2010)),
         5 => format!("{first}-{last}"),
-        6 => "josé.núñez".to_string(),
+        6 => {
+            if r.chance(50) {
+                "josé.núñez".to_string()
+            } else {
+                format!("{first}.o'{last}")
+            }
+        }
         _ => first.to_uppercase(),
     };
     format!("{local}@{}", r.pick(DOMAINS))
@@ -399,12 +405,13 @@ fn zip(r: &mut Rng) -> (String, String) {
 fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
     match kind {
         "order" => {
-            let v = match r.below(5) {
+            let v = match r.below(6) {
                 0 => r.digits(5),
                 1 => r.digits(8),
                 2 => format!("{}-{}-{}", r.digits(3), r.digits(7), r.digits(7)),
                 3 => format!("{}-{}-{}", r.range(200, 999), r.digits(3), r.digits(4)),
-                _ => r.digits(10),
+                4 => r.digits(10),
+                _ => format!("{}-{}-{}", r.range(100, 999), r.digits(7), r.digits(7)),
             };
             let ctx = *r.pick(&[
                 "order #",
@@ -413,6 +420,7 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
                 "ORDER ",
                 "order: ",
                 "my order number is ",
+                "Order ID: ",
             ]);
             (ctx.to_string(), v)
         }
@@ -466,7 +474,13 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
         "time" => {
             let v = match r.below(3) {
                 0 => format!("{}:{:02}", r.range(0, 23), r.below(60)),
-                1 => format!("{:02}:{:02}:{:02}", r.below(24), r.below(60), r.below(60)),
+                1 => format!(
+                    "{:02}:{:02}:{:02}.{:03}",
+                    r.below(24),
+                    r.below(60),
+                    r.below(60),
+                    r.below(1000)
+                ),
                 _ => format!("{}:{:02} PM", r.range(1, 12), r.below(60)),
             };
             (String::new(), v)
@@ -494,7 +508,16 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
                 3 => r.digits(12),
                 _ => format!("{}{}", r.range(4, 7), r.digits(21)),
             };
-            let ctx = *r.pick(&["tracking ", "Tracking number: ", "", "shipment "]);
+            let v = if r.chance(15) {
+                format!("{}{}", r.range(2, 9), r.digits(9))
+            } else {
+                v
+            };
+            let ctx = if v.len() == 10 {
+                *r.pick(&["DHL ", "tracking ", "DHL tracking: "])
+            } else {
+                *r.pick(&["tracking ", "Tracking number: ", "", "shipment ", "UPS "])
+            };
             (ctx.to_string(), v)
         }
         "uuid" => {
@@ -536,7 +559,7 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
                 3 => format!("10.0.{}.{}", r.range(10000, 22631), r.range(256, 4000)),
                 _ => format!("{}.{}", r.below(20), r.below(99)),
             };
-            let ctx = if v.starts_with('v') || v.starts_with("10.0.") {
+            let ctx = if v.starts_with('v') {
                 ""
             } else {
                 *r.pick(&[
@@ -648,6 +671,10 @@ const AROUND: &[(&str, &str)] = &[
     (" ", "!"),
     ("\t", " "),
     (" «", "»"),
+    (" ", " 12/27"),
+    (" ", " 2 days ago"),
+    ("=", "&x=1"),
+    ("\u{a0}", "\u{a0}"),
 ];
 
 const PII_LEADS: &[&str] = &[

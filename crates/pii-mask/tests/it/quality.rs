@@ -56,6 +56,9 @@ fn check(name: &str, scores: &BTreeMap<String, Score>, min: f64) -> Vec<String> 
     for (kind, s) in scores {
         let rate = s.hits as f64 / s.total as f64;
         eprintln!("{name} {kind}: {}/{} = {rate:.4}", s.hits, s.total);
+        for e in &s.examples {
+            eprintln!("    miss: {e}");
+        }
         if rate < min || s.total < 100 {
             failures.push(format!(
                 "{name} {kind} {rate:.4} ({} samples): {:#?}",
