@@ -224,7 +224,11 @@ fn left_ok(b: &[u8], s: usize) -> bool {
     }
     let before = if s >= 2 { Some(b[s - 2]) } else { None };
     match p {
-        b'$' | b'#' | b'@' | b'/' | b'\\' | b'%' | b'+' | b'*' | b'^' | b'~' => false,
+        // `Ph#555…`, `SSN#…`, `cc#…` are values; `#12345`, `order#12345` are references.
+        b'#' => word_in(&b[word_before(b, s - 1)..s - 1], KEY_WORDS),
+        // `http://192.168.0.1/` is a host; `/users/5551234567` is a path.
+        b'/' => before == Some(b'/'),
+        b'$' | b'@' | b'\\' | b'%' | b'+' | b'*' | b'^' | b'~' => false,
         b'-' | b'.' | b'_' => !before.is_some_and(|c| c.is_ascii_alphanumeric()),
         b':' => !before.is_some_and(|c| c.is_ascii_digit()),
         _ => !currency_before(b, s),
@@ -337,6 +341,11 @@ const LABELS: &[&str] = &[
     "firefox",
 ];
 
+/// Words that name personal data, after which a `#` does not mark a reference.
+const KEY_WORDS: &[&str] = &[
+    "ph", "phone", "tel", "cell", "mobile", "fax", "ssn", "card", "cc", "ip", "zip", "iban",
+];
+
 /// Words skipped between a label and its number (`order number is #…`).
 const FILLERS: &[&str] = &[
     "number", "no", "num", "nr", "is", "id", "was", "code", "the", "my", "to", "your",
@@ -369,7 +378,9 @@ fn label_before(b: &[u8], s: usize) -> bool {
         }
         let word = &b[w..j];
         if word_in(word, LABELS) {
-            return true;
+            // `in case 555-123-4567 is busy`, `in order to …` are not labels.
+            let k = w.saturating_sub(1);
+            return !(w >= 1 && b[k] == b' ' && ends_with_word(b, k, "in"));
         }
         if !word_in(word, FILLERS) {
             return false;
@@ -452,9 +463,9 @@ fn ipv4(b: &[u8], s: usize) -> Option<usize> {
         }
         i = e;
     }
-    // A port (`:8080`) or a prefix length (`/24`) may follow.
-    let port =
-        matches!(b.get(i), Some(b':' | b'/')) && b.get(i + 1).is_some_and(u8::is_ascii_digit);
+    // A port (`:8080`), a prefix length (`/24`) or a URL path (`/admin`) may follow.
+    let port = b.get(i) == Some(&b'/')
+        || (b.get(i) == Some(&b':') && b.get(i + 1).is_some_and(u8::is_ascii_digit));
     if !(port || right_ok(b, i))
         || b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(|c| is_word(*c))
     {
@@ -488,7 +499,7 @@ fn ssn(b: &[u8], s: usize) -> Option<(usize, bool)> {
 
 /// `ssn`, `social security` or `SSN #` right before a bare nine-digit number.
 fn ssn_context(b: &[u8], s: usize) -> bool {
-    let from = s.saturating_sub(24);
+    let from = s.saturating_sub(32);
     let window = &b[from..s];
     let lower: Vec<u8> = window.iter().map(u8::to_ascii_lowercase).collect();
     contains(&lower, b"ssn") || contains(&lower, b"social security")
@@ -523,7 +534,8 @@ fn nanp_spaced(b: &[u8], s: usize) -> Option<(usize, bool)> {
     }
     let area_first;
     let sep1;
-    if b.get(i) == Some(&b'(') {
+    let paren = b.get(i) == Some(&b'(');
+    if paren {
         if digits_end(b, i + 1, 4) != i + 4 || b.get(i + 4) != Some(&b')') {
             return None;
         }
@@ -543,13 +555,16 @@ fn nanp_spaced(b: &[u8], s: usize) -> Option<(usize, bool)> {
         spaced = false;
     } else {
         if digits_end(b, i, 4) != i + 3 {
-            // Bare ten digits: exactly ten.
-            if i == s && digits_end(b, i, 11) == i + 10 {
-                let e = i + 10;
-                if !right_ok(b, e) || !(b'2'..=b'9').contains(&b[i]) {
-                    return None;
-                }
-                return Some((e, false));
+            // Bare ten digits with an area code of 2–9xx (ten-digit Unix times start with 1),
+            // or eleven starting with the country code 1.
+            if i == s {
+                let e = digits_end(b, i, 12);
+                let ok = match e - i {
+                    10 => (b'2'..=b'9').contains(&b[i]),
+                    11 => b[i] == b'1' && (b'2'..=b'9').contains(&b[i + 1]),
+                    _ => false,
+                };
+                return (ok && right_ok(b, e)).then_some((e, false));
             }
             return None;
         }
@@ -575,7 +590,11 @@ fn nanp_spaced(b: &[u8], s: usize) -> Option<(usize, bool)> {
         return None;
     }
     i += 4;
-    if !(b'2'..=b'9').contains(&area_first) || !right_ok(b, i) {
+    // The numbering plan wants an area code of 2–9xx; people and test data write any digits in
+    // the unmistakable `(555) 123-4567`, `555-123-4567`, `555.123.4567` shapes, so only the
+    // weaker all-spaces shape is held to the plan.
+    let all_spaces = !paren && sep1 == Some(b' ') && sep2 == b' ';
+    if (all_spaces && !(b'2'..=b'9').contains(&area_first)) || !right_ok(b, i) {
         return None;
     }
     // A longer number with the same separators (`555-123-4567-89`) is something else.
@@ -611,6 +630,16 @@ fn national_phone(b: &[u8], s: usize) -> Option<(usize, bool)> {
             }
         }
     }
+    // `0044 20 7946 0958`: an international number with the `00` prefix.
+    // Only with a separator after the country code: a bare run of digits starting with 00 is
+    // more likely a reference. Reported as spaced, so it never starts inside a longer number.
+    if b.get(s + 1) == Some(&b'0') {
+        let cc_end = digits_end(b, s, 6);
+        if cc_end - s > 5 || b.get(cc_end) != Some(&b' ') {
+            return None;
+        }
+        return intl_phone(b, s + 1).map(|span| (span.end, true));
+    }
     // UK mobile `07xxx xxxxxx` / `07xxxxxxxxx`; Australian mobile `04xx xxx xxx`.
     let groups = digit_groups(b, s, b' ', 4)?;
     let (e, lens, count) = groups;
@@ -618,7 +647,23 @@ fn national_phone(b: &[u8], s: usize) -> Option<(usize, bool)> {
     let shape = &lens[..count];
     let uk = total == 11 && b[s + 1] == b'7' && (shape == [5, 6] || shape == [11]);
     let au = total == 10 && b[s + 1] == b'4' && (shape == [4, 3, 3] || shape == [10]);
-    (uk || au).then_some((e, count > 1))
+    if uk || au {
+        return Some((e, count > 1));
+    }
+    // Other national numbers with a trunk 0, in two to four groups of two or more digits:
+    // `020 7946 0958`, `030 12345678`, `02 9876 5432`, `0161-496-0000`.
+    let first = digits_end(b, s, 12);
+    let sep = match b.get(first) {
+        Some(&c @ (b' ' | b'-')) => c,
+        _ => return None,
+    };
+    let (e, lens, count) = digit_groups(b, s, sep, 4)?;
+    let total: usize = lens[..count].iter().sum();
+    let ok = (10..=11).contains(&total)
+        && count >= 2
+        && lens[..count].iter().all(|&l| l >= 2)
+        && (b'1'..=b'9').contains(&b[s + 1]);
+    ok.then_some((e, sep == b' '))
 }
 
 /// Reads up to `max_groups` digit groups separated by one `sep`. Returns (end, lengths, count);
@@ -898,7 +943,7 @@ fn iban(b: &[u8], i: usize) -> IbanScan {
         // The extent of the IBAN-shaped text: alphanumeric groups joined by single spaces.
         let mut j = s;
         let mut n = 0;
-        while j < b.len() && n < 40 {
+        while j < b.len() && n < want {
             if b[j].is_ascii_alphanumeric() {
                 n += 1;
             } else if !(b[j] == b' ' && b.get(j + 1).is_some_and(u8::is_ascii_alphanumeric)) {

@@ -117,12 +117,19 @@ fn phones_north_american_and_international() {
             "06 12 34 56 78",
             "07911 123456",
             "0412 345 678",
+            "123-456-7890",
+            "(012) 345-6789",
+            "15551234567",
+            "0044 20 7946 0958",
+            "020 7946 0958",
+            "030 12345678",
+            "02 9876 5432",
         ],
     );
     assert_untouched(&[
-        "155-123-4567",
-        "055-123-4567",
+        "155 123 4567",
         "1555123456",
+        "1700000000",
         "555-123-45678",
         "+5",
         "+100",
@@ -462,4 +469,35 @@ fn values_followed_by_other_numbers_are_still_found() {
         assert_eq!(entities(text), vec![(entity, value)], "{text}");
     }
     assert_untouched(&["app 3.2.1.0", "DHL 3456789012", "updated to 10.2.1.5"]);
+}
+
+#[test]
+fn keywords_hashes_urls_and_labels() {
+    for (text, entity, value) in [
+        ("Ph#555-123-4567", EntityType::Phone, "555-123-4567"),
+        ("SSN#123-45-6789", EntityType::UsSsn, "123-45-6789"),
+        (
+            "http://192.168.1.1/admin",
+            EntityType::IpAddress,
+            "192.168.1.1",
+        ),
+        (
+            "in case 555-123-4567 is busy",
+            EntityType::Phone,
+            "555-123-4567",
+        ),
+        (
+            "my social security number is 123456789",
+            EntityType::UsSsn,
+            "123456789",
+        ),
+    ] {
+        assert_eq!(entities(text), vec![(entity, value)], "{text}");
+    }
+    assert_untouched(&[
+        "#5551234567",
+        "order#5551234567",
+        "/users/5551234567",
+        "Case 555-123-4567",
+    ]);
 }

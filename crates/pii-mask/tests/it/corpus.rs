@@ -94,7 +94,7 @@ pub const LOOK_ALIKES: &[&str] = &[
     "ssn_invalid",
     "ip_invalid",
     "bare_number",
-    "phone_invalid",
+    "near_phone",
 ];
 
 const FIRST: &[&str] = &[
@@ -143,6 +143,8 @@ fn email(r: &mut Rng) -> String {
 fn nanp_parts(r: &mut Rng) -> (String, String, String) {
     let area = if r.chance(30) {
         "555".to_string()
+    } else if r.chance(10) {
+        format!("{}{}", r.range(0, 1), r.digits(2))
     } else {
         format!("{}{}", r.range(2, 9), r.digits(2))
     };
@@ -155,8 +157,13 @@ fn nanp_parts(r: &mut Rng) -> (String, String, String) {
 }
 
 fn phone(r: &mut Rng) -> String {
-    let (a, e, l) = nanp_parts(r);
-    match r.below(22) {
+    let (mut a, e, l) = nanp_parts(r);
+    let k = r.below(22);
+    if !matches!(k, 0..=3 | 9) && a.starts_with(['0', '1']) {
+        // Only the unmistakable shapes carry an area code outside the numbering plan.
+        a.replace_range(..1, "5");
+    }
+    match k {
         0 => format!("({a}) {e}-{l}"),
         1 => format!("({a}){e}-{l}"),
         2 => format!("{a}-{e}-{l}"),
@@ -627,14 +634,13 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
             (ctx.to_string(), v)
         }
         _ => {
-            // phone_invalid: NANP area codes cannot start with 0 or 1.
-            let v = format!(
-                "{}{}-{}-{}",
-                r.range(0, 1),
-                r.digits(2),
-                r.digits(3),
-                r.digits(4)
-            );
+            // near_phone: phone-like groups of the wrong sizes.
+            let v = match r.below(4) {
+                0 => format!("{}-{}-{}", r.digits(3), r.digits(3), r.digits(5)),
+                1 => format!("{}-{}-{}", r.digits(2), r.digits(3), r.digits(4)),
+                2 => format!("{}.{}.{}", r.digits(3), r.digits(4), r.digits(4)),
+                _ => format!("1{} {} {}", r.digits(2), r.digits(3), r.digits(4)),
+            };
             (String::new(), v)
         }
     }
