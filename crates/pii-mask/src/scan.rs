@@ -226,8 +226,9 @@ fn left_ok(b: &[u8], s: usize) -> bool {
     match p {
         // `Ph#555…`, `SSN#…`, `cc#…` are values; `#12345`, `order#12345` are references.
         b'#' => word_in(&b[word_before(b, s - 1)..s - 1], KEY_WORDS),
-        // `http://192.168.0.1/` is a host; `/users/5551234567` is a path.
-        b'/' => before == Some(b'/'),
+        // `http://192.168.0.1/` is a host and `555-123-4567/555-987-6543` a list;
+        // `/users/5551234567` is a path.
+        b'/' => before.is_some_and(|c| c == b'/' || c.is_ascii_digit()),
         b'$' | b'@' | b'\\' | b'%' | b'+' | b'*' | b'^' | b'~' => false,
         b'-' | b'.' | b'_' => !before.is_some_and(|c| c.is_ascii_alphanumeric()),
         b':' => !before.is_some_and(|c| c.is_ascii_digit()),
@@ -516,15 +517,16 @@ fn is_phone_sep(c: u8) -> bool {
 /// North American numbers (`(555) 123-4567`, `555-123-4567`, `555.123.4567`, `555 123 4567`,
 /// `5551234567`, `1-800-555-1234`) starting at `s`. Returns the end.
 fn nanp(b: &[u8], s: usize) -> Option<usize> {
-    nanp_spaced(b, s).map(|(e, _)| e)
+    nanp_spaced(b, s, true).map(|(e, _)| e)
 }
 
 /// Like [`nanp`], also telling whether the groups are separated by spaces only.
-fn nanp_spaced(b: &[u8], s: usize) -> Option<(usize, bool)> {
+/// With `list`, a `/` and a second number may follow (looked at without recursing further).
+fn nanp_spaced(b: &[u8], s: usize, list: bool) -> Option<(usize, bool)> {
     let mut i = s;
     let mut spaced = false;
     // Optional trunk prefix `1-`, `1 `, `1.`.
-    if b[i] == b'1'
+    if b.get(i) == Some(&b'1')
         && b.get(i + 1).copied().is_some_and(is_phone_sep)
         && b.get(i + 2)
             .is_some_and(|c| c.is_ascii_digit() || *c == b'(')
@@ -594,7 +596,9 @@ fn nanp_spaced(b: &[u8], s: usize) -> Option<(usize, bool)> {
     // the unmistakable `(555) 123-4567`, `555-123-4567`, `555.123.4567` shapes, so only the
     // weaker all-spaces shape is held to the plan.
     let all_spaces = !paren && sep1 == Some(b' ') && sep2 == b' ';
-    if (all_spaces && !(b'2'..=b'9').contains(&area_first)) || !right_ok(b, i) {
+    // `555-123-4567/555-987-6543` lists two numbers.
+    let listed = list && b.get(i) == Some(&b'/') && nanp_spaced(b, i + 1, false).is_some();
+    if (all_spaces && !(b'2'..=b'9').contains(&area_first)) || !(listed || right_ok(b, i)) {
         return None;
     }
     // A longer number with the same separators (`555-123-4567-89`) is something else.
@@ -607,7 +611,7 @@ fn nanp_spaced(b: &[u8], s: usize) -> Option<(usize, bool)> {
 
 /// A phone number without `+`: North American, or French / UK / Australian national formats.
 fn national_phone(b: &[u8], s: usize) -> Option<(usize, bool)> {
-    if let Some(r) = nanp_spaced(b, s) {
+    if let Some(r) = nanp_spaced(b, s, true) {
         return Some(r);
     }
     if b[s] != b'0' {

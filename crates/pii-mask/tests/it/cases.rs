@@ -501,3 +501,16 @@ fn keywords_hashes_urls_and_labels() {
         "Case 555-123-4567",
     ]);
 }
+
+#[test]
+fn inputs_found_by_fuzzing_do_not_panic() {
+    let m = Masker::default();
+    for text in [
+        "1.70M\u{0}0 111 111 1112/",
+        "555-123-4567/",
+        "555-123-4567/5",
+    ] {
+        let out = m.mask(text);
+        assert!(out.findings.iter().all(|f| f.end <= text.len()), "{text:?}");
+    }
+}
