@@ -15,12 +15,17 @@ fn main() -> ExitCode {
         "ci" => ci(),
         "bench" => bench(&args[1..]),
         "soak" => soak(&args[1..]),
+        "bench-table" => {
+            println!("{}", bench_table(&root().join("target")));
+            Ok(())
+        }
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
                  tasks:\n  \
                  ci      fmt --check, clippy -D warnings, tests, docs with warnings denied\n  \
-                 bench   criterion benchmarks of every crate (extra args go to cargo bench)\n  \
+                 bench   criterion benchmarks of every crate, then one table (extra args go to criterion)\n  \
+                 bench-table  the table of the latest benchmark results, without running them\n  \
                  soak    the long zero-loss soak against the emulator"
             );
             return if task == "help" {
@@ -86,8 +91,156 @@ fn ci() -> Result<(), String> {
 
 fn bench(extra: &[String]) -> Result<(), String> {
     let mut args = vec!["bench", "--workspace", "--locked"];
-    args.extend(extra.iter().map(String::as_str));
-    cargo(&args, &[])
+    if !extra.is_empty() {
+        args.push("--");
+        args.extend(extra.iter().map(String::as_str));
+    }
+    cargo(&args, &[])?;
+    println!("{}", bench_table(&root().join("target")));
+    Ok(())
+}
+
+/// One row of the summary: a label, the criterion benchmark id, and how to show it.
+struct Row {
+    label: &'static str,
+    id: &'static str,
+    show: Show,
+}
+
+#[derive(Clone, Copy)]
+enum Show {
+    /// Throughput in MB/s (10^6 bytes).
+    MegabytesPerSecond,
+    /// Elements per second.
+    PerSecond,
+    /// Mean time per iteration.
+    Time,
+}
+
+const ROWS: &[Row] = &[
+    Row {
+        label: "masking, chat-like text",
+        id: "mask/chat",
+        show: Show::MegabytesPerSecond,
+    },
+    Row {
+        label: "masking, PII-dense text",
+        id: "mask/pii_dense",
+        show: Show::MegabytesPerSecond,
+    },
+    Row {
+        label: "masking, 1 MB of digits",
+        id: "mask/digits",
+        show: Show::MegabytesPerSecond,
+    },
+    Row {
+        label: "masking, 1 MB of `@`",
+        id: "mask/at_signs",
+        show: Show::MegabytesPerSecond,
+    },
+    Row {
+        label: "masking, 1 MB of dots",
+        id: "mask/dots",
+        show: Show::MegabytesPerSecond,
+    },
+    Row {
+        label: "exact counting, o200k_base",
+        id: "count_text/o200k_base",
+        show: Show::MegabytesPerSecond,
+    },
+    Row {
+        label: "exact counting, cl100k_base",
+        id: "count_text/cl100k_base",
+        show: Show::MegabytesPerSecond,
+    },
+    Row {
+        label: "heuristic counting",
+        id: "count_text/heuristic",
+        show: Show::MegabytesPerSecond,
+    },
+    Row {
+        label: "fit 10,000 messages (fifo)",
+        id: "fit_10k/fifo",
+        show: Show::Time,
+    },
+    Row {
+        label: "fit 10,000 messages (lru)",
+        id: "fit_10k/lru",
+        show: Show::Time,
+    },
+    Row {
+        label: "append 1 + re-fit 10,000 (lru)",
+        id: "append_refit_10k/lru",
+        show: Show::Time,
+    },
+    Row {
+        label: "client updates, 64 concurrent conversations",
+        id: "gateway/updates_64_concurrent",
+        show: Show::PerSecond,
+    },
+    Row {
+        label: "audit append (no fsync)",
+        id: "audit/append_no_fsync",
+        show: Show::Time,
+    },
+];
+
+/// The number after `"key":` following `after` in `json` (criterion's files are flat enough).
+fn number_after(json: &str, after: &str, key: &str) -> Option<f64> {
+    let start = json.find(after)? + after.len();
+    let rest = &json[start..];
+    let at = rest.find(&format!("\"{key}\":"))? + key.len() + 3;
+    let rest = &rest[at..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+')))
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+fn format_time(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.1} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+/// The summary table of the latest criterion results under `target`.
+fn bench_table(target: &Path) -> String {
+    let mut out = String::from("\n| benchmark | result |\n|---|---|\n");
+    for row in ROWS {
+        let dir = target.join("criterion").join(row.id).join("new");
+        let estimates = std::fs::read_to_string(dir.join("estimates.json")).unwrap_or_default();
+        let meta = std::fs::read_to_string(dir.join("benchmark.json")).unwrap_or_default();
+        let mean_ns = number_after(&estimates, "\"mean\"", "point_estimate");
+        let cell = match (mean_ns, row.show) {
+            (None, _) => "not run".to_owned(),
+            (Some(ns), Show::Time) => format_time(ns),
+            (Some(ns), Show::MegabytesPerSecond) => {
+                match number_after(&meta, "throughput", "Bytes") {
+                    Some(bytes) => format!("{:.0} MB/s", bytes / ns * 1e3),
+                    None => format_time(ns),
+                }
+            }
+            (Some(ns), Show::PerSecond) => match number_after(&meta, "throughput", "Elements") {
+                Some(n) => format!("{:.0} /s", n / ns * 1e9),
+                None => format_time(ns),
+            },
+        };
+        out.push_str(&format!("| {} | {} |\n", row.label, cell));
+    }
+    let facts = target.join("tmp/bench-facts/token_requests_per_1000_callers.txt");
+    let tokens = std::fs::read_to_string(facts)
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "not run".to_owned());
+    out.push_str(&format!(
+        "| token requests per 1,000 concurrent callers, cold cache | {tokens} |\n"
+    ));
+    out
 }
 
 fn soak(extra: &[String]) -> Result<(), String> {
