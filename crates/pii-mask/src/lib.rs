@@ -17,6 +17,31 @@
 //!   HMAC-SHA256 with a caller's [`PseudonymKey`] over the normalized value, so formatting variants
 //!   of one value map to one token and two customers stay apart).
 //!
+//! ## What is recognized
+//! - `EMAIL`: dot-atom local part (Latin letters allowed), at least two domain labels, an
+//!   alphabetic top-level label.
+//! - `PHONE`: North American `(555) 123-4567`, `555-123-4567`, `555.123.4567`, `555 123 4567`,
+//!   `5551234567`, `1-800-…`, `+1 …` (the all-spaces and bare shapes need an area code 2–9xx, so
+//!   ten-digit Unix times stay); international `+CC …` / `00CC …` with per-country lengths (UK,
+//!   DE, FR, AU and the E.164 range for others), `(0)` trunk and `(20)` area groups; national
+//!   trunk-0 formats such as `06 12 34 56 78`, `020 7946 0958`, `0412 345 678`.
+//! - `CREDIT_CARD`: 13–19 digits, bare or grouped by spaces or dashes, a known issuer prefix and
+//!   length (Visa, Mastercard incl. 2221–2720, Amex, Discover, Diners, JCB, UnionPay, Maestro,
+//!   Mir) and a valid Luhn digit.
+//! - `US_SSN`: `ddd-dd-dddd` / `ddd dd dddd` (bare nine digits only after `SSN` or
+//!   `social security`), area not 000, 666 or 900–999, group not 00, serial not 0000.
+//! - `IBAN`: a country with IBANs, that country's length, check digits 02–98 and mod-97 = 1,
+//!   compact or grouped by spaces, any case.
+//! - `IP_ADDRESS`: IPv4 with octets 0–255 and no leading zeros (a port, `/prefix` or path may
+//!   follow); IPv6 parsed by `core::net::Ipv6Addr`.
+//! - `ZIP`: `ddddd` or `ddddd-dddd` only after a state abbreviation or name (`Austin, TX`,
+//!   `New York`) or after `zip`, `zip code`, `postal code`, `postcode`.
+//!
+//! Never masked: a number inside a word, URL path, decimal, amount (`$`, `€`, `£`), hashtag
+//! (`#12345`) or after a reference label (`order`, `ticket`, `case`, `tracking`, `invoice`,
+//! `ref`, `version`, `build`, …, with fillers such as `number is #` in between); a digit run of
+//! the wrong length or checksum; an IBAN-shaped text whose checksum fails (nor any part of it).
+//!
 //! ## Key design decision: one linear scan, validators after it
 //! Chat text is mostly letters. A byte table finds the few candidate positions (digits, `@`, `+`,
 //! `(`, `:`) eight bytes at a time; hand-written recognizers with bounded look-ahead read each
@@ -577,6 +602,13 @@ fn partial(entity: EntityType, value: &str, keep_last: usize, out: &mut String) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_masker_can_be_shared_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Masker>();
+        assert_send_sync::<PseudonymKey>();
+    }
 
     #[test]
     fn partial_keeps_last_four_of_a_card_and_separators() {
