@@ -152,7 +152,16 @@ pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
                 } else if i < quiet_until {
                     None
                 } else if left_ok(b, i) {
-                    numeric(b, i).filter(|_| !label_before(b, i))
+                    numeric(b, i).filter(|span| match label_kind(b, i) {
+                        Label::None => true,
+                        Label::Reference => false,
+                        // `customer ID 8472619350` is an identifier; a formatted phone number
+                        // or a validated card after `account` is still personal data.
+                        Label::Identifier => {
+                            span.entity != EntityType::Phone
+                                || !b[span.start..span.end].iter().all(u8::is_ascii_digit)
+                        }
+                    })
                 } else {
                     None
                 }
@@ -367,7 +376,29 @@ fn word_in(b: &[u8], list: &[&str]) -> bool {
 
 /// Is the number at `s` labelled as a reference (`order #12345`, `ticket no. 555-123-4567`)?
 fn label_before(b: &[u8], s: usize) -> bool {
+    label_kind(b, s) == Label::Reference
+}
+
+/// What the words right before a number say about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    /// Nothing in particular.
+    None,
+    /// A reference (`order`, `ticket`, `tracking`, …): the number is not personal data.
+    Reference,
+    /// An identifier (`customer ID`, `account`): a bare digit run is not personal data, a
+    /// formatted phone or card still is.
+    Identifier,
+}
+
+/// Words that make a bare digit run an identifier rather than a phone number or a card.
+const ID_WORDS: &[&str] = &[
+    "id", "account", "acct", "customer", "member", "user", "uid", "pin", "otp", "passcode", "code",
+];
+
+fn label_kind(b: &[u8], s: usize) -> Label {
     let mut j = s;
+    let mut kind = Label::None;
     for _ in 0..4 {
         let stop = j.saturating_sub(4);
         while j > stop && matches!(b[j - 1], b' ' | b'\t' | b'#' | b':' | b'.' | b'-' | b'=') {
@@ -375,20 +406,26 @@ fn label_before(b: &[u8], s: usize) -> bool {
         }
         let w = word_before(b, j);
         if w == j || (w > 0 && is_word(b[w - 1])) {
-            return false;
+            return kind;
         }
         let word = &b[w..j];
         if word_in(word, LABELS) {
             // `in case 555-123-4567 is busy`, `in order to …` are not labels.
             let k = w.saturating_sub(1);
-            return !(w >= 1 && b[k] == b' ' && ends_with_word(b, k, "in"));
+            if w >= 1 && b[k] == b' ' && ends_with_word(b, k, "in") {
+                return kind;
+            }
+            return Label::Reference;
         }
-        if !word_in(word, FILLERS) {
-            return false;
+        if word_in(word, ID_WORDS) {
+            kind = Label::Identifier;
+        }
+        if !word_in(word, FILLERS) && kind != Label::Identifier {
+            return kind;
         }
         j = w;
     }
-    false
+    kind
 }
 
 /// A number starting with a digit at `s` (left boundary already checked).
@@ -884,17 +921,14 @@ fn address_context(b: &[u8], s: usize) -> bool {
     while j > stop && matches!(b[j - 1], b' ' | b'\t' | b',') {
         j -= 1;
     }
-    if j == s && s > 0 {
-        // Needs at least a space: `CA94105` is not an address.
-        return false;
-    }
-    if j >= 2 && (j == 2 || !is_word(b[j - 3])) {
+    // A state needs at least a space before the ZIP: `CA94105` is not an address.
+    if j < s && j >= 2 && (j == 2 || !is_word(b[j - 3])) {
         let two = &b[j - 2..j];
         if STATE_ABBR.iter().any(|a| &a[..] == two) {
             return true;
         }
     }
-    if STATE_NAMES.iter().any(|name| ends_with_word(b, j, name)) {
+    if j < s && STATE_NAMES.iter().any(|name| ends_with_word(b, j, name)) {
         return true;
     }
     // `zip: 94105`, `ZIP code is 94105`, `postal code #94105`.

@@ -499,7 +499,17 @@ fn keywords_hashes_urls_and_labels() {
         "order#5551234567",
         "/users/5551234567",
         "Case 555-123-4567",
+        "Customer ID: 8472619350",
+        "account 8472619350",
     ]);
+    assert_eq!(
+        entities("zip=02134 account 4111111111111111 customer id 555-123-4567"),
+        vec![
+            (EntityType::Zip, "02134"),
+            (EntityType::CreditCard, "4111111111111111"),
+            (EntityType::Phone, "555-123-4567"),
+        ]
+    );
 }
 
 #[test]

@@ -95,6 +95,7 @@ pub const LOOK_ALIKES: &[&str] = &[
     "ip_invalid",
     "bare_number",
     "near_phone",
+    "identifier",
 ];
 
 const FIRST: &[&str] = &[
@@ -623,6 +624,17 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
                 ),
             };
             (String::new(), v)
+        }
+        "identifier" => {
+            let ctx = *r.pick(&[
+                "Customer ID: ",
+                "account ",
+                "member id ",
+                "user ",
+                "OTP code ",
+            ]);
+            let n = *r.pick(&[6usize, 8, 10]);
+            (ctx.to_string(), r.digits(n))
         }
         "bare_number" => {
             let ctx = *r.pick(&["", "I have ", "about ", "qty ", "room "]);
