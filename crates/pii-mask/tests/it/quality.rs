@@ -108,3 +108,25 @@ fn the_generator_is_deterministic_and_its_labels_point_at_values() {
         }
     }
 }
+
+#[test]
+fn masked_output_holds_nothing_detectable() {
+    let label = Masker::default();
+    let key = pii_mask::PseudonymKey::new(vec![3u8; 32]).expect("32 bytes");
+    let pseudonym = Masker::builder()
+        .operator(pii_mask::Operator::Pseudonym)
+        .pseudonym_key(key)
+        .build()
+        .expect("key given");
+    for line in corpus::generate(99, 5_000) {
+        for m in [&label, &pseudonym] {
+            let once = m.mask(&line.text).text;
+            let again = label.find(&once);
+            assert!(
+                again.is_empty(),
+                "{:?} -> {once:?} still has {again:?}",
+                line.text
+            );
+        }
+    }
+}
