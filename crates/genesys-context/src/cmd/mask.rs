@@ -10,12 +10,17 @@ use super::CliError;
 /// Arguments of `genesys-ctx mask`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Read JSON Lines: objects with a "text" field (other fields kept); write each object with
-    /// "masked" and "findings" ([{"type","start","end"}], byte offsets into "text") added.
+    /// Read JSON Lines: objects with a "text" field; write each object with "masked" and
+    /// "findings" (`[{"type","start","end"}]`, byte offsets into the original text) in place of
+    /// "text" (other fields such as "id" kept).
     #[arg(long)]
     pub jsonl: bool,
-    /// How to replace a value: a label such as [EMAIL_REDACTED], a partial mask keeping the last
-    /// four digits, or a keyed pseudonym such as [EMAIL_3f9a1c] (needs --key-env).
+    /// With --jsonl, keep the unmasked "text" field in the output too (off by default: the
+    /// output of a masking step should not carry the values it masked).
+    #[arg(long, requires = "jsonl")]
+    pub keep_text: bool,
+    /// How to replace a value: a label such as `[EMAIL_REDACTED]`, a partial mask keeping the
+    /// last four digits, or a keyed pseudonym such as `[EMAIL_3f9a1c]` (needs --key-env).
     #[arg(long, value_enum, default_value_t = OperatorArg::Label)]
     pub operator: OperatorArg,
     /// Name of the environment variable holding the pseudonym key (at least 16 bytes).
@@ -67,12 +72,14 @@ pub async fn run(args: Args) -> Result<(), CliError> {
     let masker = build_masker(&args)?;
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
-    let result = process(
-        &masker,
-        args.jsonl,
-        stdin.lock(),
-        BufWriter::new(stdout.lock()),
-    );
+    let mode = if args.jsonl {
+        Mode::Jsonl {
+            keep_text: args.keep_text,
+        }
+    } else {
+        Mode::Plain
+    };
+    let result = process(&masker, mode, stdin.lock(), BufWriter::new(stdout.lock()));
     match result {
         Err(Failure::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(Failure::Write(e)) => Err(CliError::runtime(format!("cannot write to stdout: {e}"))),
@@ -89,10 +96,17 @@ enum Failure {
     Input(String),
 }
 
+/// Plain text lines, or JSON Lines objects with a "text" field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Plain,
+    Jsonl { keep_text: bool },
+}
+
 /// Masks `input` line by line into `output`.
 fn process(
     masker: &Masker,
-    jsonl: bool,
+    mode: Mode,
     mut input: impl BufRead,
     mut output: impl Write,
 ) -> Result<(), Failure> {
@@ -118,11 +132,11 @@ fn process(
         }
         let line = std::str::from_utf8(body)
             .map_err(|e| Failure::Input(format!("line {number}: not valid UTF-8 ({e})")))?;
-        if jsonl {
+        if let Mode::Jsonl { keep_text } = mode {
             if line.trim().is_empty() {
                 continue;
             }
-            let out = mask_json_line(masker, line)
+            let out = mask_json_line(masker, line, keep_text)
                 .map_err(|msg| Failure::Input(format!("line {number}: {msg}")))?;
             output.write_all(out.as_bytes()).map_err(Failure::Write)?;
             output.write_all(b"\n").map_err(Failure::Write)?;
@@ -138,8 +152,9 @@ fn process(
     output.flush().map_err(Failure::Write)
 }
 
-/// One JSON Lines object: `text` masked into `masked`, with `findings` added.
-fn mask_json_line(masker: &Masker, line: &str) -> Result<String, String> {
+/// One JSON Lines object: `text` masked into `masked`, with `findings` added (and `text`
+/// dropped unless `keep_text`).
+fn mask_json_line(masker: &Masker, line: &str, keep_text: bool) -> Result<String, String> {
     let mut value: serde_json::Value =
         serde_json::from_str(line).map_err(|e| format!("not valid JSON ({e})"))?;
     let obj = value
@@ -162,6 +177,9 @@ fn mask_json_line(masker: &Masker, line: &str) -> Result<String, String> {
             })
         })
         .collect();
+    if !keep_text {
+        obj.remove("text");
+    }
     obj.insert("masked".to_string(), serde_json::Value::String(out.text));
     obj.insert("findings".to_string(), serde_json::Value::Array(findings));
     serde_json::to_string(&value).map_err(|e| format!("cannot write JSON ({e})"))
@@ -172,8 +190,13 @@ mod tests {
     use super::*;
 
     fn run_on(jsonl: bool, input: &str) -> Result<String, Failure> {
+        let mode = if jsonl {
+            Mode::Jsonl { keep_text: false }
+        } else {
+            Mode::Plain
+        };
         let mut out = Vec::new();
-        process(&Masker::default(), jsonl, input.as_bytes(), &mut out)?;
+        process(&Masker::default(), mode, input.as_bytes(), &mut out)?;
         Ok(String::from_utf8(out).expect("utf-8"))
     }
 
@@ -200,11 +223,30 @@ mod tests {
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0]["id"], 7);
         assert_eq!(lines[0]["masked"], "é [PHONE_REDACTED]");
+        assert!(
+            lines[0].get("text").is_none(),
+            "the unmasked text is dropped"
+        );
         assert_eq!(
             lines[0]["findings"],
             serde_json::json!([{"type": "PHONE", "start": 3, "end": 15}])
         );
         assert_eq!(lines[1]["findings"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn keep_text_keeps_the_original_on_request() {
+        let mut out = Vec::new();
+        process(
+            &Masker::default(),
+            Mode::Jsonl { keep_text: true },
+            &b"{\"text\":\"a@b.io\"}\n"[..],
+            &mut out,
+        )
+        .expect("ok");
+        let line: serde_json::Value = serde_json::from_slice(&out).expect("json");
+        assert_eq!(line["text"], "a@b.io");
+        assert_eq!(line["masked"], "[EMAIL_REDACTED]");
     }
 
     #[test]
@@ -221,7 +263,12 @@ mod tests {
             }
         }
         let mut out = Vec::new();
-        let bad = process(&Masker::default(), false, &b"ok\n\xff\n"[..], &mut out);
+        let bad = process(
+            &Masker::default(),
+            Mode::Plain,
+            &b"ok\n\xff\n"[..],
+            &mut out,
+        );
         assert!(matches!(bad, Err(Failure::Input(m)) if m.starts_with("line 2: not valid UTF-8")));
     }
 
@@ -229,6 +276,7 @@ mod tests {
     fn pseudonym_needs_a_key_variable() {
         let args = Args {
             jsonl: false,
+            keep_text: false,
             operator: OperatorArg::Pseudonym,
             key_env: None,
         };
