@@ -90,7 +90,8 @@ fn ci() -> Result<(), String> {
 }
 
 fn bench(extra: &[String]) -> Result<(), String> {
-    let mut args = vec!["bench", "--workspace", "--locked"];
+    // Only the criterion targets: libtest harnesses would reject criterion's options.
+    let mut args = vec!["bench", "--workspace", "--locked", "--bench", "*"];
     if !extra.is_empty() {
         args.push("--");
         args.extend(extra.iter().map(String::as_str));
