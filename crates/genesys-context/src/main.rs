@@ -46,8 +46,22 @@ enum Command {
     Audit(cmd::audit::AuditCommand),
 }
 
+/// Structured logs to stderr, filtered by `RUST_LOG` (default `warn`): e.g.
+/// `RUST_LOG=gateway_client=debug` shows every call's latency, attempts and status. Logs never
+/// carry message text or secrets.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
