@@ -170,3 +170,54 @@ async fn a_conversation_that_cannot_fit_is_refused_before_any_write() {
     // Nothing stored, nothing lost: no write reached the emulator.
     assert_eq!(emulator.stats().patches_applied, 0);
 }
+
+#[tokio::test]
+async fn cached_counts_give_the_same_payload_as_a_cold_manager() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let warm = emulator_manager(&emulator, gateway_config(&emulator.base_url()))
+        .build()
+        .unwrap();
+    let cold = emulator_manager(&emulator, gateway_config(&emulator.base_url()))
+        .options(ManagerOptions {
+            cached_conversations: 0,
+            ..ManagerOptions::default()
+        })
+        .build()
+        .unwrap();
+    let mut messages = seed_messages();
+    let check = |warm: &genesys_context::Prepared, cold: &genesys_context::Prepared| {
+        assert_eq!(warm.payload.messages, cold.payload.messages);
+        assert_eq!(
+            warm.payload.token_limit_matrix,
+            cold.payload.token_limit_matrix
+        );
+        assert_eq!(warm.fit, cold.fit);
+        assert_eq!(warm.pii_findings, cold.pii_findings);
+    };
+    check(
+        &warm.prepare("conv-cache", &messages).await.unwrap(),
+        &cold.prepare("conv-cache", &messages).await.unwrap(),
+    );
+    // Grown by two messages: the warm manager masks and counts only those.
+    messages.push(Message::new(Role::User, "Also my card 4111 1111 1111 1111"));
+    messages.push(Message::new(Role::Assistant, "Noted."));
+    let grown = warm.prepare("conv-cache", &messages).await.unwrap();
+    check(
+        &grown,
+        &cold.prepare("conv-cache", &messages).await.unwrap(),
+    );
+    assert_eq!(grown.pii_findings.values().sum::<u64>(), 3);
+    // An edited earlier message invalidates the cache instead of reusing stale masking.
+    messages[1] = Message::new(Role::User, "Actually write to other@example.net");
+    let edited = warm.prepare("conv-cache", &messages).await.unwrap();
+    check(
+        &edited,
+        &cold.prepare("conv-cache", &messages).await.unwrap(),
+    );
+    assert!(edited.payload.messages[1]
+        .content
+        .contains("[EMAIL_REDACTED]"));
+    assert!(!edited.payload.messages[1]
+        .content
+        .contains("other@example.net"));
+}

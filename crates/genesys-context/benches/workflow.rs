@@ -77,6 +77,48 @@ fn workflow(c: &mut Criterion) {
     });
     group.finish();
 
+    // A long conversation grows by one message per update: with the per-conversation cache only
+    // the new message is masked and counted; without it, all 10,000 are.
+    let history: Vec<Message> = (0..10_000)
+        .map(|i| {
+            let role = if i % 2 == 0 {
+                Role::User
+            } else {
+                Role::Assistant
+            };
+            Message::new(
+                role,
+                format!("turn {i}: my parcel {i}77 is late, mail me at c{i}@example.com"),
+            )
+        })
+        .collect();
+    let mut group = c.benchmark_group("prepare_10k");
+    group.sample_size(20);
+    for (name, cached) in [("append_one_cached", 1024), ("append_one_uncached", 0)] {
+        let client =
+            GatewayClient::new(GatewayConfig::new(emulator.base_url()), provider(&emulator))
+                .expect("client");
+        let manager = ContextManager::builder(client)
+            .options(genesys_context::ManagerOptions {
+                cached_conversations: cached,
+                ..Default::default()
+            })
+            .build()
+            .expect("manager");
+        let mut messages = history.clone();
+        rt.block_on(manager.prepare("long", &messages))
+            .expect("first prepare");
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let n = messages.len();
+                messages.push(Message::new(Role::User, format!("turn {n}: any news?")));
+                rt.block_on(manager.prepare("long", &messages))
+                    .expect("prepare")
+            })
+        });
+    }
+    group.finish();
+
     let mut group = c.benchmark_group("token_cache");
     group.throughput(Throughput::Elements(CALLERS as u64));
     let before = emulator.stats().tokens_issued;

@@ -64,8 +64,8 @@ mod manager;
 
 pub use manager::{
     ContextManager, ContextManagerBuilder, EnvSettings, Error, ManagerOptions, Prepared,
-    UpdateReport, UpdateSummary, WebhookSummary, ENV_AUDIT_LOG, ENV_GATEWAY_PREFIX,
-    ENV_WEBHOOK_SECRET, ENV_WEBHOOK_URL,
+    UpdateReport, UpdateSummary, WebhookSummary, DEFAULT_CACHED_CONVERSATIONS, ENV_AUDIT_LOG,
+    ENV_GATEWAY_PREFIX, ENV_WEBHOOK_SECRET, ENV_WEBHOOK_URL,
 };
 
 pub use audit;

@@ -1,14 +1,15 @@
 //! `ContextManager`: the whole workflow in one value.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use audit::{AuditFacts, AuditLog, AuditRecord, Durability, PatchPrecondition};
 use context_model::{
-    BuiltPayload, ContextPayload, Encoding, Message, ModelCapacity, PayloadBuilder,
+    BuiltPayload, ContextPayload, Conversation, Encoding, Message, ModelCapacity, PayloadBuilder,
     RetentionDirectives, TokenCounter,
 };
 use gateway_client::{
@@ -77,6 +78,49 @@ impl Error {
     }
 }
 
+/// Conversations whose masked messages and token counts are kept between updates.
+pub const DEFAULT_CACHED_CONVERSATIONS: usize = 1024;
+
+/// The masked messages and cached token counts of one conversation, keyed by a fingerprint of
+/// each original message, so the next update of a grown conversation masks and counts only the
+/// new messages.
+struct Cached {
+    fingerprints: Vec<u64>,
+    findings: Vec<BTreeMap<String, u64>>,
+    masked: bool,
+    conversation: Conversation,
+    last_used: u64,
+}
+
+#[derive(Default)]
+struct ConversationCache {
+    entries: HashMap<String, Cached>,
+    clock: u64,
+}
+
+/// A 64-bit fingerprint of every field of a message (metadata through its JSON form).
+fn fingerprint(message: &Message) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    message.role.hash(&mut hasher);
+    message.content.hash(&mut hasher);
+    message.name.hash(&mut hasher);
+    message.tool_call_id.hash(&mut hasher);
+    message.tool_calls.len().hash(&mut hasher);
+    for call in &message.tool_calls {
+        call.id.hash(&mut hasher);
+        call.kind.hash(&mut hasher);
+        call.function.name.hash(&mut hasher);
+        call.function.arguments.hash(&mut hasher);
+    }
+    match &message.metadata {
+        Some(metadata) => serde_json::to_string(metadata)
+            .unwrap_or_default()
+            .hash(&mut hasher),
+        None => 0u8.hash(&mut hasher),
+    }
+    hasher.finish()
+}
+
 /// How payloads are built.
 #[derive(Debug, Clone)]
 pub struct ManagerOptions {
@@ -91,6 +135,10 @@ pub struct ManagerOptions {
     pub soft_ratio: f64,
     /// Send `X-Genesys-LLM-Compaction-Trigger: true` (default true).
     pub compaction_trigger: bool,
+    /// How many conversations keep their masked messages and token counts between updates
+    /// (least recently used dropped first; 0 turns the cache off). With the cache, updating a
+    /// conversation that grew by one message masks and counts one message.
+    pub cached_conversations: usize,
 }
 
 impl Default for ManagerOptions {
@@ -101,6 +149,7 @@ impl Default for ManagerOptions {
             reserved_completion_tokens: None,
             soft_ratio: context_model::DEFAULT_SOFT_RATIO,
             compaction_trigger: true,
+            cached_conversations: DEFAULT_CACHED_CONVERSATIONS,
         }
     }
 }
@@ -249,6 +298,7 @@ pub struct ContextManager {
     audit: Option<AuditLog>,
     options: ManagerOptions,
     capacity: Arc<OnceCell<ModelCapacity>>,
+    cache: Arc<std::sync::Mutex<ConversationCache>>,
 }
 
 impl fmt::Debug for ContextManager {
@@ -323,6 +373,7 @@ impl ContextManagerBuilder {
             audit: self.audit,
             options: self.options,
             capacity: Arc::new(OnceCell::new()),
+            cache: Arc::default(),
         })
     }
 }
@@ -471,25 +522,21 @@ impl ContextManager {
         messages: &[Message],
     ) -> Result<Prepared, Error> {
         let directives = self.options.directives;
-        let mut pii_findings = BTreeMap::new();
         let masked = !directives.retain_user_pii;
-        let owned;
-        let to_fit: &[Message] = if masked {
-            owned = self.mask_messages(messages, &mut pii_findings);
-            &owned
-        } else {
-            messages
-        };
+        let cached = self.cached_conversation(conversation_id, messages, masked);
+        let mut pii_findings = BTreeMap::new();
+        for per_message in &cached.findings {
+            for (entity, n) in per_message {
+                *pii_findings.entry(entity.clone()).or_insert(0) += n;
+            }
+        }
         let mut builder = PayloadBuilder::new(capacity).soft_ratio(self.options.soft_ratio);
         if let Some(reserve) = self.options.reserved_completion_tokens {
             builder = builder.reserved_completion_tokens(reserve);
         }
-        let BuiltPayload { payload, fit } = builder.build_from_messages(
-            conversation_id,
-            self.counter.as_ref(),
-            to_fit,
-            &directives,
-        )?;
+        let built = builder.build(conversation_id, &cached.conversation, &directives);
+        self.store_conversation(conversation_id, cached);
+        let BuiltPayload { payload, fit } = built?;
         Ok(Prepared {
             payload,
             fit,
@@ -498,31 +545,89 @@ impl ContextManager {
         })
     }
 
-    fn mask_messages(
+    /// The cached state of `conversation_id` brought up to `messages`: the common prefix is
+    /// reused, the rest masked (when `masked`) and counted.
+    fn cached_conversation(
         &self,
+        conversation_id: &str,
         messages: &[Message],
-        findings: &mut BTreeMap<String, u64>,
-    ) -> Vec<Message> {
+        masked: bool,
+    ) -> Cached {
+        let previous = if self.options.cached_conversations == 0 {
+            None
+        } else {
+            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            cache.entries.remove(conversation_id)
+        };
+        let fingerprints: Vec<u64> = messages.iter().map(fingerprint).collect();
+        let mut cached = match previous {
+            Some(c)
+                if c.masked == masked
+                    && c.fingerprints.len() <= fingerprints.len()
+                    && c.fingerprints[..] == fingerprints[..c.fingerprints.len()] =>
+            {
+                c
+            }
+            _ => Cached {
+                fingerprints: Vec::new(),
+                findings: Vec::new(),
+                masked,
+                conversation: Conversation::new(self.counter.clone()),
+                last_used: 0,
+            },
+        };
+        let start = cached.fingerprints.len();
+        for (message, print) in messages[start..].iter().zip(&fingerprints[start..]) {
+            let mut findings = BTreeMap::new();
+            let message = if masked {
+                self.mask_message(message, &mut findings)
+            } else {
+                message.clone()
+            };
+            cached.conversation.push(message);
+            cached.findings.push(findings);
+            cached.fingerprints.push(*print);
+        }
+        cached
+    }
+
+    fn store_conversation(&self, conversation_id: &str, mut cached: Cached) {
+        let limit = self.options.cached_conversations;
+        if limit == 0 {
+            return;
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.clock += 1;
+        cached.last_used = cache.clock;
+        cache.entries.insert(conversation_id.to_owned(), cached);
+        if cache.entries.len() > limit {
+            let oldest = cache
+                .entries
+                .iter()
+                .min_by_key(|(_, c)| c.last_used)
+                .map(|(id, _)| id.clone());
+            if let Some(id) = oldest {
+                cache.entries.remove(&id);
+            }
+        }
+    }
+
+    fn mask_message(&self, message: &Message, findings: &mut BTreeMap<String, u64>) -> Message {
         let mut count = |found: &[pii_mask::Finding]| {
             for f in found {
                 *findings.entry(f.entity.as_str().to_owned()).or_insert(0) += 1;
             }
         };
-        messages
-            .iter()
-            .map(|m| {
-                let mut m = m.clone();
-                let masked = self.masker.mask(&m.content);
-                count(&masked.findings);
-                m.content = masked.text;
-                for call in &mut m.tool_calls {
-                    let masked = self.masker.mask(&call.function.arguments);
-                    count(&masked.findings);
-                    call.function.arguments = masked.text;
-                }
-                m
-            })
-            .collect()
+        let mut m = message.clone();
+        let masked = self.masker.mask(&m.content);
+        count(&masked.findings);
+        m.content = masked.text;
+        for call in &mut m.tool_calls {
+            let masked = self.masker.mask(&call.function.arguments);
+            count(&masked.findings);
+            call.function.arguments = masked.text;
+        }
+        m
     }
 
     /// The whole workflow for one conversation. A failure after preparation is still audited;

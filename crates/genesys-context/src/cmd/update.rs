@@ -76,6 +76,8 @@ impl Args {
             reserved_completion_tokens: self.reserve,
             soft_ratio: self.soft_ratio,
             compaction_trigger: !self.no_compaction,
+            // One update per conversation per run: nothing to reuse.
+            cached_conversations: 0,
         }
     }
 }
