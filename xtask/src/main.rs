@@ -255,6 +255,7 @@ fn soak(extra: &[String]) -> Result<(), String> {
         "it",
         "--",
         "--ignored",
+        "--nocapture",
         "soak",
     ];
     args.extend(extra.iter().map(String::as_str));
