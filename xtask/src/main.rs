@@ -175,6 +175,16 @@ const ROWS: &[Row] = &[
         show: Show::Time,
     },
     Row {
+        label: "facade: mask+count+fit a 10,000-message conversation grown by 1 (cached)",
+        id: "prepare_10k/append_one_cached",
+        show: Show::Time,
+    },
+    Row {
+        label: "facade: the same without the conversation cache",
+        id: "prepare_10k/append_one_uncached",
+        show: Show::Time,
+    },
+    Row {
         label: "client updates, 64 concurrent conversations",
         id: "gateway/updates_64_concurrent",
         show: Show::PerSecond,
