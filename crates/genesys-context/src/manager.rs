@@ -632,6 +632,13 @@ impl ContextManager {
 
     /// The whole workflow for one conversation. A failure after preparation is still audited;
     /// a failed webhook never fails the update.
+    ///
+    /// `messages` is the conversation's full history and the source of truth: on a version
+    /// conflict (409/412) the same payload (same `context_id`) is re-applied on top of the newer
+    /// version, so concurrent writers of one conversation end with the last complete history,
+    /// never a mix. An update whose answer was lost is found by its `context_id` on re-read and
+    /// never written twice; when that cannot be decided the error is
+    /// [`GatewayError::OutcomeUnknown`](gateway_client::GatewayError::OutcomeUnknown).
     pub async fn update(
         &self,
         conversation_id: &str,
