@@ -104,7 +104,7 @@ pub use error::{Error, FitError, InputError, TokenizerError, UnknownName, Valida
 pub use fit::{fit, FitOptions, FitReport};
 pub use input::parse_messages;
 pub use payload::{
-    new_context_id, soft_limit_for, BuiltPayload, Limits, PayloadBuilder,
+    fit_with_fallback, new_context_id, soft_limit_for, BuiltPayload, Limits, PayloadBuilder,
     DEFAULT_RESERVED_COMPLETION_TOKENS, DEFAULT_SOFT_RATIO,
 };
 pub use types::*;

@@ -2,7 +2,7 @@
 
 use crate::conversation::Conversation;
 use crate::count::TokenCounter;
-use crate::error::{Error, ValidationError};
+use crate::error::{Error, FitError, ValidationError};
 use crate::fit::{FitOptions, FitReport, Ledger};
 use crate::types::{ContextPayload, Message, ModelCapacity, RetentionDirectives, TokenLimitMatrix};
 use crate::validate::{validate_id, validate_ratio};
@@ -30,6 +30,41 @@ pub fn soft_limit_for(hard_limit: u64, ratio: f64) -> u64 {
     (soft.max(0.0) as u64).min(hard_limit)
 }
 
+/// Fits `messages` to `soft.limit`; when the messages that must be kept (system prompts, the
+/// latest user turn) cannot get under it, fits to `hard_limit` instead, so a conversation that
+/// fits the model is never refused. Past the hard limit the error names the hard limit. This is
+/// what [`PayloadBuilder`] does.
+pub fn fit_with_fallback(
+    counter: &dyn TokenCounter,
+    messages: &[Message],
+    soft: &FitOptions,
+    hard_limit: u64,
+) -> Result<FitReport, FitError> {
+    let ledger = Ledger::build(counter, messages);
+    fit_within(
+        Limits {
+            soft_limit: soft.limit,
+            hard_limit,
+        },
+        soft,
+        |o| ledger.fit(o),
+    )
+}
+
+fn fit_within(
+    limits: Limits,
+    soft: &FitOptions,
+    fit: impl Fn(&FitOptions) -> Result<FitReport, FitError>,
+) -> Result<FitReport, FitError> {
+    match fit(soft) {
+        Err(FitError::DoesNotFit { .. } | FitError::NoUserMessage { .. }) => fit(&FitOptions {
+            limit: limits.hard_limit,
+            ..*soft
+        }),
+        other => other,
+    }
+}
+
 /// Soft and hard limit of a payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -54,8 +89,8 @@ pub struct BuiltPayload {
 /// [`DEFAULT_RESERVED_COMPLETION_TOKENS`] (4096) capped at a quarter of the window, so small
 /// models keep most of it (an 8192-token model reserves 2048). `soft_limit =
 /// floor(hard_limit × soft_ratio)`, [`DEFAULT_SOFT_RATIO`] (0.9) by default. Messages are fitted
-/// to the soft limit and `current_usage` is the counted tokens of the messages sent (reply
-/// priming included).
+/// to the soft limit (or, when what must be kept is over it, to the hard limit) and
+/// `current_usage` is the counted tokens of the messages sent (reply priming included).
 #[derive(Debug, Clone)]
 pub struct PayloadBuilder {
     capacity: ModelCapacity,
@@ -125,7 +160,7 @@ impl PayloadBuilder {
         directives: &RetentionDirectives,
     ) -> Result<BuiltPayload, Error> {
         let (limits, options) = self.prepare(conversation_id, directives)?;
-        let fit = conversation.fit(&options)?;
+        let fit = fit_within(limits, &options, |o| conversation.fit(o))?;
         self.finish(
             conversation_id,
             conversation.messages(),
@@ -144,7 +179,8 @@ impl PayloadBuilder {
         directives: &RetentionDirectives,
     ) -> Result<BuiltPayload, Error> {
         let (limits, options) = self.prepare(conversation_id, directives)?;
-        let fit = Ledger::build(counter, messages).fit(&options)?;
+        let ledger = Ledger::build(counter, messages);
+        let fit = fit_within(limits, &options, |o| ledger.fit(o))?;
         self.finish(conversation_id, messages, directives, limits, fit)
     }
 

@@ -167,9 +167,34 @@ fn impossible_build_is_a_fit_error_not_an_oversized_payload() {
         .unwrap_err();
     match err {
         Error::Fit(FitError::DoesNotFit { required, limit }) => {
-            assert_eq!(limit, 675);
+            // The soft limit is 675; past it the builder tries the hard limit, which it names.
+            assert_eq!(limit, 750);
             assert_eq!(required, conv.usage());
         }
         other => panic!("unexpected {other}"),
     }
+}
+
+#[test]
+fn what_must_be_kept_between_soft_and_hard_is_fitted_to_the_hard_limit() {
+    // capacity 1000: reserve 250, hard 750, soft 675.
+    let mut messages = vec![msg(Role::System, &"s".repeat(2_700)), msg(Role::User, "hi")];
+    messages.insert(1, msg(Role::User, &"older turn ".repeat(40)));
+    messages.insert(2, msg(Role::Assistant, "ok"));
+    let conv = Conversation::with_messages(Arc::new(HeuristicCounter), messages);
+    let must_keep = conv.message_tokens()[0] + conv.message_tokens()[3] + 3;
+    assert!(
+        must_keep > 675 && must_keep <= 750,
+        "test set-up: {must_keep}"
+    );
+    let built = PayloadBuilder::new(&capacity(1000))
+        .build("c", &conv, &RetentionDirectives::default())
+        .unwrap();
+    assert_eq!(built.fit.limit, 750);
+    assert_eq!(built.fit.kept, [0, 3]);
+    assert_eq!(built.fit.evicted, [1, 2]);
+    let matrix = built.payload.token_limit_matrix;
+    assert_eq!(matrix.current_usage, must_keep);
+    assert!(matrix.current_usage <= matrix.hard_limit);
+    assert_eq!((matrix.soft_limit, matrix.hard_limit), (675, 750));
 }

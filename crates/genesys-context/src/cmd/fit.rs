@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use context_model::{
-    fit, soft_limit_for, validate_ratio, Encoding, EvictionPolicy, FitError, FitOptions, Message,
-    TokenCounter,
+    fit_with_fallback, soft_limit_for, validate_ratio, Encoding, EvictionPolicy, FitError,
+    FitOptions, Message, TokenCounter,
 };
 use serde::Serialize;
 
@@ -78,10 +78,11 @@ fn fit_messages(
         policy: args.policy,
         persist_system_prompts: !args.evict_system_prompts,
     };
-    let report = fit(counter, &messages, &options).map_err(|e| match e {
-        FitError::BadLastAccessed { .. } | FitError::Empty => CliError::input(e.to_string()),
-        _ => CliError::runtime(e.to_string()),
-    })?;
+    let report =
+        fit_with_fallback(counter, &messages, &options, hard_limit).map_err(|e| match e {
+            FitError::BadLastAccessed { .. } | FitError::Empty => CliError::input(e.to_string()),
+            _ => CliError::runtime(e.to_string()),
+        })?;
     let mut messages: Vec<Option<Message>> = messages.into_iter().map(Some).collect();
     let kept_messages = report
         .kept
@@ -161,7 +162,8 @@ mod tests {
         let err =
             fit_messages(&args(10, EvictionPolicy::Lru), c.as_ref(), messages.clone()).unwrap_err();
         assert_eq!(err.code, 1);
-        assert!(err.message.contains("limit is 9"), "{}", err.message);
+        // Past the soft limit (9) the hard limit (10) is tried, and named.
+        assert!(err.message.contains("limit is 10"), "{}", err.message);
         let err =
             fit_messages(&args(0, EvictionPolicy::Lru), c.as_ref(), messages.clone()).unwrap_err();
         assert_eq!(err.code, 2);
