@@ -165,7 +165,10 @@ async fn a_conversation_that_cannot_fit_is_refused_before_any_write() {
     ];
     let err = manager.update("conv-huge", &messages).await.unwrap_err();
     assert_eq!(err.kind(), "fit_impossible", "{err}");
-    assert!(err.to_string().contains("300"), "names the hard limit: {err}");
+    assert!(
+        err.to_string().contains("300"),
+        "names the hard limit: {err}"
+    );
     assert!(emulator.history("conv-huge").is_empty());
     // Nothing stored, nothing lost: no write reached the emulator.
     assert_eq!(emulator.stats().patches_applied, 0);
