@@ -2,7 +2,9 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use context_model::{ContextPayload, EvictionPolicy, Message, Role, StoredContext};
+use context_model::{
+    ContextPayload, EvictionPolicy, HeuristicCounter, Message, Role, StoredContext, TokenCounter,
+};
 use serde::Serialize;
 
 /// Who wrote a version.
@@ -159,14 +161,10 @@ impl State {
     }
 }
 
-/// The emulator's own token estimate of one message, used for server-side compaction:
-/// chat overhead plus a quarter of the characters, the estimate most gateways start from.
+/// The emulator's own token estimate of one message, used for server-side compaction: the
+/// chars/4 heuristic with chat framing, the estimate most gateways start from.
 pub(crate) fn estimate_tokens(message: &Message) -> u64 {
-    let mut chars = message.content.chars().count();
-    for call in &message.tool_calls {
-        chars += call.function.name.chars().count() + call.function.arguments.chars().count();
-    }
-    3 + (chars as u64).div_ceil(4) + u64::from(message.name.is_some())
+    HeuristicCounter.count_message(message)
 }
 
 /// Server-side compaction: evicts by the payload's policy until the usage ratio is below
