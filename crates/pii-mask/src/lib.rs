@@ -18,6 +18,12 @@
 //!   of one value map to one token and two customers stay apart).
 //!
 //! ## What is recognized
+//! Wherever an ASCII `-` or space may separate digit groups below, a Unicode dash (U+2010
+//! hyphen, U+2011 non-breaking hyphen, U+2012 figure dash, U+2013 en dash, U+2212 minus sign) or
+//! no-break space (U+00A0, U+2007 figure space, U+202F narrow no-break space) may too, as chat
+//! apps and word processors write them (`555‑123‑4567`, `4111 1111 1111 1111` with U+00A0); the
+//! same rules apply, the finding's span covers the multi-byte separators, and partial masks
+//! keep them.
 //! - `EMAIL`: dot-atom local part (Latin letters allowed), at least two domain labels, an
 //!   alphabetic top-level label.
 //! - `PHONE`: North American `(555) 123-4567`, `555-123-4567`, `555.123.4567`, `555 123 4567`,
@@ -625,6 +631,21 @@ mod tests {
             .findings
             .iter()
             .all(|f| f.operator == OperatorKind::Partial));
+    }
+
+    #[test]
+    fn normalize_ignores_unicode_group_separators() {
+        for entity in [EntityType::Phone, EntityType::CreditCard, EntityType::UsSsn] {
+            assert_eq!(
+                normalize(entity, "555\u{2011}123\u{2013}4567"),
+                normalize(entity, "555-123-4567"),
+                "{entity}"
+            );
+        }
+        assert_eq!(
+            normalize(EntityType::Phone, "+1\u{a0}555\u{202f}123\u{2007}4567"),
+            normalize(EntityType::Phone, "555-123-4567")
+        );
     }
 
     #[test]

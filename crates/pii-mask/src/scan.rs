@@ -90,7 +90,116 @@ fn digits_end(b: &[u8], i: usize, max: usize) -> usize {
 }
 
 /// Scans `text` and appends every detected value of an enabled entity, in order, without overlap.
+///
+/// Digit groups separated by Unicode dashes or no-break spaces (`555‑123‑4567`, `4111 1111 …`
+/// with U+00A0) are read as if separated by ASCII `-` or space: when the text holds such a
+/// separator, a copy with each one folded to its ASCII byte is scanned and the spans are mapped
+/// back to the original offsets (so they cover the multi-byte separators and fall on character
+/// boundaries). Text without one, the common case, is scanned as it is after one quick pass.
 pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
+    let Some(first) = first_group_sep(text.as_bytes()) else {
+        scan_folded(text, enabled, out);
+        return;
+    };
+    let (folded, shifts) = fold_group_seps(text.as_bytes(), first);
+    let Ok(folded) = String::from_utf8(folded) else {
+        // Cannot happen (whole characters are replaced by ASCII bytes); scan the text as it is.
+        scan_folded(text, enabled, out);
+        return;
+    };
+    let from = out.len();
+    scan_folded(&folded, enabled, out);
+    // Spans come in order, so one walk over the shift points maps them all.
+    let mut k = 0;
+    let mut shift = 0;
+    let mut map = |p: usize| {
+        while k < shifts.len() && shifts[k].0 <= p {
+            shift = shifts[k].1;
+            k += 1;
+        }
+        p + shift
+    };
+    for span in &mut out[from..] {
+        span.start = map(span.start);
+        span.end = map(span.end);
+    }
+}
+
+/// A Unicode character written between digit groups where ASCII `-` or a space would be, at `k`:
+/// the ASCII byte it stands for and its length. Dashes: U+2010 hyphen, U+2011 non-breaking
+/// hyphen, U+2012 figure dash, U+2013 en dash, U+2212 minus sign. Spaces: U+00A0 no-break space,
+/// U+2007 figure space, U+202F narrow no-break space.
+#[inline]
+fn unicode_sep(b: &[u8], k: usize) -> Option<(u8, usize)> {
+    match b.get(k..k + 3) {
+        Some([0xE2, 0x80, 0x90..=0x93]) | Some([0xE2, 0x88, 0x92]) => Some((b'-', 3)),
+        Some([0xE2, 0x80, 0x87 | 0xAF]) => Some((b' ', 3)),
+        _ => (b.get(k..k + 2) == Some(&[0xC2, 0xA0])).then_some((b' ', 2)),
+    }
+}
+
+/// A Unicode separator at `k` between two groups: a digit or `)` before it, a digit or `(` after
+/// it, the places where the recognizers accept an ASCII `-` or space.
+#[inline]
+fn group_sep_at(b: &[u8], k: usize) -> Option<(u8, usize)> {
+    if k == 0 || !matches!(b[k - 1], b'0'..=b'9' | b')') {
+        return None;
+    }
+    let (c, len) = unicode_sep(b, k)?;
+    matches!(b.get(k + len), Some(b'0'..=b'9' | b'(')).then_some((c, len))
+}
+
+/// Offset of the first Unicode group separator at or after `i`, skipping ASCII eight bytes at a
+/// time.
+fn next_group_sep(b: &[u8], mut i: usize) -> Option<usize> {
+    while let Some(word) = b.get(i..i + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        if u64::from_le_bytes(bytes) & HI != 0 {
+            for (k, &c) in bytes.iter().enumerate() {
+                if matches!(c, 0xC2 | 0xE2) && group_sep_at(b, i + k).is_some() {
+                    return Some(i + k);
+                }
+            }
+        }
+        i += 8;
+    }
+    (i..b.len()).find(|&k| matches!(b[k], 0xC2 | 0xE2) && group_sep_at(b, k).is_some())
+}
+
+/// Offset of the first Unicode group separator.
+fn first_group_sep(b: &[u8]) -> Option<usize> {
+    next_group_sep(b, 0)
+}
+
+/// A copy of `b` with every Unicode group separator from `first` on replaced by its ASCII byte,
+/// and the shift points: `(p, d)` means offsets from `p` on in the copy are `d` bytes further in
+/// the original. The text between separators is copied whole.
+fn fold_group_seps(b: &[u8], first: usize) -> (Vec<u8>, Vec<(usize, usize)>) {
+    let mut out = Vec::with_capacity(b.len());
+    let mut shifts = Vec::new();
+    let mut shift = 0;
+    let mut copied = 0;
+    let mut next = Some(first);
+    while let Some(k) = next {
+        // `next_group_sep` only returns offsets where `group_sep_at` holds.
+        let Some((c, len)) = group_sep_at(b, k) else {
+            break;
+        };
+        out.extend_from_slice(&b[copied..k]);
+        out.push(c);
+        shift += len - 1;
+        shifts.push((out.len(), shift));
+        copied = k + len;
+        next = next_group_sep(b, copied);
+    }
+    out.extend_from_slice(&b[copied..]);
+    (out, shifts)
+}
+
+/// [`scan`] of a text whose group separators are ASCII.
+fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
     let b = text.as_bytes();
     let n = b.len();
     let mut i = 0;

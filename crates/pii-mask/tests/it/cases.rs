@@ -524,3 +524,179 @@ fn inputs_found_by_fuzzing_do_not_panic() {
         assert!(out.findings.iter().all(|f| f.end <= text.len()), "{text:?}");
     }
 }
+
+/// Dashes chat apps and word processors put between digit groups instead of ASCII `-`: U+2010
+/// hyphen, U+2011 non-breaking hyphen, U+2012 figure dash, U+2013 en dash, U+2212 minus sign.
+const DASHES: [char; 5] = ['\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2212}'];
+/// Spaces used between digit groups instead of ASCII space: U+00A0 no-break space, U+2007 figure
+/// space, U+202F narrow no-break space.
+const SPACES: [char; 3] = ['\u{a0}', '\u{2007}', '\u{202f}'];
+
+/// `value` with its ASCII `-` (or space) between digit groups replaced by `sep`.
+fn with_sep(value: &str, ascii: char, sep: char) -> String {
+    value.replace(ascii, &sep.to_string())
+}
+
+#[test]
+fn unicode_dashes_and_spaces_between_groups_separate_like_ascii_ones() {
+    let phones_dashed = [
+        "555-123-4567",
+        "1-800-555-1234",
+        "+1-555-123-4567",
+        "+49-89-1234567",
+    ];
+    let phones_spaced = [
+        "555 123 4567",
+        "+1 555 123 4567",
+        "+1 (555) 123 4567",
+        "(555) 123 4567",
+        "+44 20 7946 0958",
+        "+44 (0)20 7946 0958",
+        "+33 6 12 34 56 78",
+        "06 12 34 56 78",
+        "020 7946 0958",
+        "0412 345 678",
+    ];
+    let cards_dashed = ["4111-1111-1111-1111", "5555-5555-5555-4444"];
+    let cards_spaced = [
+        "4111 1111 1111 1111",
+        "3782 822463 10005",
+        "6011 1111 1111 1117",
+    ];
+    let ssns_dashed = ["123-45-6789", "078-05-1120"];
+    let ssns_spaced = ["123 45 6789"];
+    let cases = [
+        (EntityType::Phone, &phones_dashed[..], &phones_spaced[..]),
+        (EntityType::CreditCard, &cards_dashed[..], &cards_spaced[..]),
+        (EntityType::UsSsn, &ssns_dashed[..], &ssns_spaced[..]),
+    ];
+    for (entity, dashed, spaced) in cases {
+        let mut values = Vec::new();
+        for v in dashed {
+            values.extend(DASHES.iter().map(|&d| with_sep(v, '-', d)));
+        }
+        for v in spaced {
+            values.extend(SPACES.iter().map(|&s| with_sep(v, ' ', s)));
+        }
+        // Every value differs from its ASCII form, so the Unicode separator is really there.
+        assert!(values.iter().all(|v| !v.is_ascii()));
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        assert_found(entity, &values);
+    }
+    // Mixed with ASCII separators, and followed by another number as ASCII ones are.
+    assert_eq!(
+        entities("call 555\u{2011}123-4567 now"),
+        vec![(EntityType::Phone, "555\u{2011}123-4567")]
+    );
+    assert_eq!(
+        entities("card 4111\u{a0}1111\u{a0}1111\u{a0}1111\u{a0}12/25"),
+        vec![(EntityType::CreditCard, "4111\u{a0}1111\u{a0}1111\u{a0}1111")]
+    );
+    // The same longer-number rules apply after a Unicode separator.
+    assert_untouched(&[
+        "555\u{2011}123\u{2011}4567\u{2011}89",
+        "555\u{2013}123\u{2013}45678",
+    ]);
+}
+
+#[test]
+fn look_alikes_with_unicode_separators_come_through_untouched() {
+    let mut values: Vec<String> = Vec::new();
+    for s in SPACES {
+        // Luhn-invalid card, a number too long to be a card, a short group.
+        values.push(with_sep("4111 1111 1111 1112", ' ', s));
+        values.push(with_sep("4111 1111 1111 1111 1111", ' ', s));
+        values.push(with_sep("155 123 4567", ' ', s));
+        values.push(with_sep("1234 5678 9012 3456", ' ', s));
+    }
+    for d in DASHES {
+        values.push(with_sep("2024-2025", '-', d));
+        values.push(with_sep("10-20 minutes", '-', d));
+        values.push(with_sep("order #12345-6", '-', d));
+        values.push(with_sep("9-5", '-', d));
+        values.push(with_sep("1990-2024", '-', d));
+        values.push(with_sep("2024-01-15", '-', d));
+        values.push(with_sep("pages 120-135", '-', d));
+        values.push(with_sep("000-45-6789", '-', d));
+        values.push(with_sep("666-45-6789", '-', d));
+        values.push(with_sep("123-00-6789", '-', d));
+        values.push(with_sep("555-1234", '-', d));
+        values.push(with_sep("555-123-45678", '-', d));
+        values.push(with_sep("ticket 555-123-4567", '-', d));
+        values.push(with_sep("$20-30", '-', d));
+        values.push(with_sep("-5", '-', d));
+    }
+    let values: Vec<&str> = values.iter().map(String::as_str).collect();
+    assert_untouched(&values);
+}
+
+#[test]
+fn unicode_separated_values_mask_to_valid_utf8_and_keep_their_separators() {
+    let text =
+        "card 4111\u{202f}1111\u{202f}1111\u{202f}1111, call +1\u{a0}555\u{a0}123\u{a0}4567, \
+                SSN 123\u{2212}45\u{2212}6789 — thanks 🙏";
+    let label = Masker::default();
+    let out = label.mask(text);
+    assert_eq!(
+        out.text,
+        "card [CREDIT_CARD_REDACTED], call [PHONE_REDACTED], SSN [US_SSN_REDACTED] — thanks 🙏"
+    );
+    let spans: Vec<_> = out
+        .findings
+        .iter()
+        .map(|f| (f.entity, &text[f.start..f.end]))
+        .collect();
+    assert_eq!(
+        spans,
+        vec![
+            (
+                EntityType::CreditCard,
+                "4111\u{202f}1111\u{202f}1111\u{202f}1111"
+            ),
+            (EntityType::Phone, "+1\u{a0}555\u{a0}123\u{a0}4567"),
+            (EntityType::UsSsn, "123\u{2212}45\u{2212}6789"),
+        ]
+    );
+    for f in &out.findings {
+        assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
+    }
+    let partial = Masker::builder()
+        .operator(Operator::Partial { keep_last: 4 })
+        .build()
+        .expect("no key needed");
+    assert_eq!(
+        partial.mask(text).text,
+        "card ****\u{202f}****\u{202f}****\u{202f}1111, call +*\u{a0}***\u{a0}***\u{a0}4567, \
+         SSN ***\u{2212}**\u{2212}6789 — thanks 🙏"
+    );
+}
+
+#[test]
+fn pseudonyms_of_unicode_and_ascii_separated_values_are_the_same() {
+    let m = Masker::builder()
+        .operator(Operator::Pseudonym)
+        .pseudonym_key(key(9))
+        .build()
+        .expect("key given");
+    let token = |t: &str| {
+        let out = m.mask(t);
+        assert_eq!(out.findings.len(), 1, "{t:?} -> {:?}", out.text);
+        out.text
+    };
+    let pairs = [
+        ("555-123-4567", '-', &DASHES[..]),
+        ("+1 555 123 4567", ' ', &SPACES[..]),
+        ("4111 1111 1111 1111", ' ', &SPACES[..]),
+        ("4111-1111-1111-1111", '-', &DASHES[..]),
+        ("123-45-6789", '-', &DASHES[..]),
+        ("123 45 6789", ' ', &SPACES[..]),
+    ];
+    for (ascii, sep, seps) in pairs {
+        let want = token(ascii);
+        for &u in seps {
+            assert_eq!(token(&with_sep(ascii, sep, u)), want, "{ascii} with {u:?}");
+        }
+    }
+    assert_eq!(token("555\u{2013}123\u{2013}4567"), token("(555) 123-4567"));
+    assert_ne!(token("555\u{2013}123\u{2013}4567"), token("555-123-4568"));
+}

@@ -2,6 +2,8 @@
 //! formats and look-alikes (order and ticket numbers, amounts, dates, times, timestamps, tracking
 //! numbers, UUIDs, versions, checksum-invalid numbers), with varied surroundings: punctuation
 //! right against the value, quotes and brackets, line start and end, non-Latin text and emoji.
+//! Phones, cards, SSNs and look-alikes sometimes have their groups separated by Unicode dashes
+//! and no-break spaces (`555‑123‑4567`, `2024–2025`), as chat apps and word processors write them.
 //!
 //! Shared by the integration tests and the benchmarks (`#[path]`-included), so it uses no
 //! dependency: a splitmix64 PRNG.
@@ -96,7 +98,39 @@ pub const LOOK_ALIKES: &[&str] = &[
     "bare_number",
     "near_phone",
     "identifier",
+    "range",
 ];
+
+/// Dashes written between digit groups instead of ASCII `-`: U+2010 hyphen, U+2011
+/// non-breaking hyphen, U+2012 figure dash, U+2013 en dash, U+2212 minus sign.
+pub const UNICODE_DASHES: &[&str] = &["\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2212}"];
+
+/// Spaces written between digit groups instead of ASCII space: U+00A0 no-break space, U+2007
+/// figure space, U+202F narrow no-break space.
+pub const UNICODE_SPACES: &[&str] = &["\u{a0}", "\u{2007}", "\u{202f}"];
+
+/// One time in four, `v` with the ASCII `-` and spaces between its digit groups (a digit or `)`
+/// before, a digit or `(` after) replaced by one Unicode dash and one Unicode space.
+fn unicode_groups(r: &mut Rng, v: String) -> String {
+    if !r.chance(25) {
+        return v;
+    }
+    let dash = r.word(UNICODE_DASHES);
+    let space = r.word(UNICODE_SPACES);
+    let b = v.as_bytes();
+    let mut out = String::with_capacity(v.len() + 8);
+    for (k, ch) in v.char_indices() {
+        let between = k > 0
+            && matches!(b[k - 1], b'0'..=b'9' | b')')
+            && matches!(b.get(k + 1), Some(b'0'..=b'9' | b'('));
+        match ch {
+            '-' if between => out.push_str(dash),
+            ' ' if between => out.push_str(space),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
 
 const FIRST: &[&str] = &[
     "john", "Jane", "maria", "ahmed", "li", "OConnor", "sam", "priya", "jose", "Zoe",
@@ -625,6 +659,42 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
             };
             (String::new(), v)
         }
+        "range" => {
+            // Ranges written with an en dash or another Unicode dash.
+            let dash = r.word(UNICODE_DASHES);
+            match r.below(5) {
+                0 => {
+                    let y = r.range(1990, 2030);
+                    (String::new(), format!("{y}{dash}{}", y + r.range(1, 5)))
+                }
+                1 => {
+                    let a = r.range(1, 60);
+                    let ctx = *r.pick(&["", "wait ", "about ", "takes "]);
+                    (
+                        ctx.to_string(),
+                        format!("{a}{dash}{} minutes", a + r.range(1, 30)),
+                    )
+                }
+                2 => {
+                    let ctx = *r.pick(&["order #", "Order ", "ticket ", "case #"]);
+                    (
+                        ctx.to_string(),
+                        format!("{}{dash}{}", r.digits(5), r.range(1, 9)),
+                    )
+                }
+                3 => {
+                    let a = r.range(1, 900);
+                    (
+                        "pages ".to_string(),
+                        format!("{a}{dash}{}", a + r.range(1, 99)),
+                    )
+                }
+                _ => (
+                    "open ".to_string(),
+                    format!("{}{dash}{}", r.range(7, 10), r.range(4, 9)),
+                ),
+            }
+        }
         "identifier" => {
             let ctx = *r.pick(&[
                 "Customer ID: ",
@@ -722,18 +792,23 @@ const LA_LEADS: &[&str] = &[
 fn pii(r: &mut Rng, entity: EntityType) -> (String, String) {
     match entity {
         EntityType::Email => (String::new(), email(r)),
-        EntityType::Phone => (String::new(), phone(r)),
+        EntityType::Phone => {
+            let v = phone(r);
+            (String::new(), unicode_groups(r, v))
+        }
         EntityType::CreditCard => {
             let d = card_digits(r);
-            (String::new(), format_card(r, &d))
+            let v = format_card(r, &d);
+            (String::new(), unicode_groups(r, v))
         }
         EntityType::UsSsn => {
             let (a, g, s) = ssn_value(r);
-            match r.below(4) {
+            let (ctx, v) = match r.below(4) {
                 0 | 1 => (String::new(), format!("{a}-{g}-{s}")),
                 2 => (String::new(), format!("{a} {g} {s}")),
                 _ => ("SSN ".to_string(), format!("{a}{g}{s}")),
-            }
+            };
+            (ctx, unicode_groups(r, v))
         }
         EntityType::Iban => {
             let raw = iban_raw(r, true);
@@ -760,11 +835,9 @@ pub fn generate(seed: u64, n: usize) -> Vec<Line> {
                 (*r.pick(PII_LEADS), pii(&mut r, e), Kind::Pii(e))
             } else {
                 let la = *r.pick(LOOK_ALIKES);
-                (
-                    *r.pick(LA_LEADS),
-                    look_alike(&mut r, la),
-                    Kind::LookAlike(la),
-                )
+                let (ctx, value) = look_alike(&mut r, la);
+                let value = unicode_groups(&mut r, value);
+                (*r.pick(LA_LEADS), (ctx, value), Kind::LookAlike(la))
             };
             // Sometimes the value opens the line or is glued to the previous text.
             let bare_start = text.is_empty() && k == 0 && ctx.is_empty() && r.chance(50);

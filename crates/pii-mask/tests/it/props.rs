@@ -17,6 +17,9 @@ fn texty() -> impl Strategy<Value = String> {
         Just("Austin, TX 78701".to_string()),
         Just("é".to_string()),
         Just("😀".to_string()),
+        "[0-9()+\u{a0}\u{2007}\u{202f}\u{2010}-\u{2013}\u{2212} -]{0,24}",
+        Just("555\u{2011}123\u{2011}4567".to_string()),
+        Just("4111\u{a0}1111\u{a0}1111\u{a0}1111".to_string()),
     ];
     prop::collection::vec(piece, 0..8).prop_map(|v| v.concat())
 }
@@ -25,8 +28,78 @@ fn key() -> PseudonymKey {
     PseudonymKey::new(vec![42u8; 32]).expect("32 bytes")
 }
 
+/// `text` with every ASCII `-` or space between digit groups (a digit or `)` before, a digit or
+/// `(` after) replaced by the Unicode dash or space chosen for it (cycling through `dashes` and
+/// `spaces`).
+fn unicode_groups(text: &str, dashes: &[char], spaces: &[char]) -> String {
+    let b = text.as_bytes();
+    let (mut nd, mut ns) = (0, 0);
+    let mut out = String::new();
+    for (k, ch) in text.char_indices() {
+        let between = k > 0
+            && matches!(b[k - 1], b'0'..=b'9' | b')')
+            && matches!(b.get(k + 1), Some(b'0'..=b'9' | b'('));
+        match ch {
+            '-' if between => {
+                out.push(dashes[nd % dashes.len()]);
+                nd += 1;
+            }
+            ' ' if between => {
+                out.push(spaces[ns % spaces.len()]);
+                ns += 1;
+            }
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// `text` with every Unicode dash or space between digit groups replaced by ASCII `-` or space.
+fn ascii_groups(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::new();
+    for (k, ch) in text.char_indices() {
+        let between = k > 0
+            && matches!(b[k - 1], b'0'..=b'9' | b')')
+            && matches!(b.get(k + ch.len_utf8()), Some(b'0'..=b'9' | b'('));
+        match ch {
+            '\u{2010}'..='\u{2013}' | '\u{2212}' if between => out.push('-'),
+            '\u{a0}' | '\u{2007}' | '\u{202f}' if between => out.push(' '),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn unicode_group_separators_find_what_ascii_ones_do(
+        text in texty(),
+        dashes in prop::collection::vec(
+            prop::sample::select(vec!['\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2212}']),
+            1..4,
+        ),
+        spaces in prop::collection::vec(
+            prop::sample::select(vec!['\u{a0}', '\u{2007}', '\u{202f}']),
+            1..4,
+        ),
+    ) {
+        let masker = Masker::default();
+        let ascii = ascii_groups(&text);
+        let unicode = unicode_groups(&ascii, &dashes, &spaces);
+        let ascii_found = masker.find(&ascii);
+        let unicode_found = masker.find(&unicode);
+        prop_assert_eq!(ascii_found.len(), unicode_found.len(), "{:?} vs {:?}", ascii, unicode);
+        for (a, u) in ascii_found.iter().zip(&unicode_found) {
+            prop_assert_eq!(a.entity, u.entity);
+            prop_assert!(unicode.is_char_boundary(u.start) && unicode.is_char_boundary(u.end));
+            // The same value, separators aside.
+            let back = ascii_groups(&unicode[u.start..u.end]);
+            prop_assert_eq!(&ascii[a.start..a.end], back.as_str());
+        }
+    }
 
     #[test]
     fn findings_are_ordered_disjoint_on_char_boundaries_and_the_rest_is_kept(text in texty()) {
