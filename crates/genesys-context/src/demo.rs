@@ -95,7 +95,8 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, Error> {
     })?;
     let base = emulator.base_url();
 
-    // The conversation already has a stored context (version 1): its first two turns.
+    // The conversation already has a stored context (version 1): the system prompt alone, with
+    // the limits the builder computes for the default 128k model.
     let earlier: Vec<Message> = sample_messages().into_iter().take(1).collect();
     emulator.seed_context(ContextPayload {
         conversation_id: DEMO_CONVERSATION_ID.to_owned(),

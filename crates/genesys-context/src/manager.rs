@@ -72,8 +72,6 @@ impl Error {
             Error::Gateway(e) => e.kind().to_owned(),
             Error::Mask(_) => "mask".to_owned(),
             Error::Audit(_) => "audit".to_owned(),
-            #[allow(unreachable_patterns)]
-            _ => "other".to_owned(),
         }
     }
 }
