@@ -23,7 +23,8 @@
 //! no-break space (U+00A0, U+2007 figure space, U+202F narrow no-break space) may too, as chat
 //! apps and word processors write them (`555‑123‑4567`, `4111 1111 1111 1111` with U+00A0); the
 //! same rules apply, the finding's span covers the multi-byte separators, and partial masks
-//! keep them.
+//! keep them. Those no-break spaces may also join the four-character groups of an IBAN
+//! (`DE89 3704 …`, `GB82 WEST …`); French typography (`prix :`, `10 €`) is left alone.
 //! - `EMAIL`: dot-atom local part (Latin letters allowed), at least two domain labels, an
 //!   alphabetic top-level label.
 //! - `PHONE`: North American `(555) 123-4567`, `555-123-4567`, `555.123.4567`, `555 123 4567`,

@@ -92,10 +92,10 @@ fn digits_end(b: &[u8], i: usize, max: usize) -> usize {
 /// Scans `text` and appends every detected value of an enabled entity, in order, without overlap.
 ///
 /// Digit groups separated by Unicode dashes or no-break spaces (`555‑123‑4567`, `4111 1111 …`
-/// with U+00A0) are read as if separated by ASCII `-` or space: when the text holds such a
-/// separator, a copy with each one folded to its ASCII byte is scanned and the spans are mapped
-/// back to the original offsets (so they cover the multi-byte separators and fall on character
-/// boundaries). Text without one, the common case, is scanned as it is after one quick pass.
+/// with U+00A0), and IBAN groups separated by no-break spaces (`GB82 WEST …`), are read as if
+/// separated by ASCII `-` or space: when the text holds such a separator, a copy with each one
+/// folded to its ASCII byte is scanned and the spans are mapped back to the original offsets (so
+/// they cover the multi-byte separators and fall on character boundaries). Text without one, the common case, is scanned as it is after one quick pass.
 pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
     let Some(first) = first_group_sep(text.as_bytes()) else {
         scan_folded(text, enabled, out);
@@ -138,15 +138,52 @@ fn unicode_sep(b: &[u8], k: usize) -> Option<(u8, usize)> {
     }
 }
 
-/// A Unicode separator at `k` between two groups: a digit or `)` before it, a digit or `(` after
-/// it, the places where the recognizers accept an ASCII `-` or space.
+/// A Unicode separator at `k` between two groups, the places where the recognizers accept an
+/// ASCII `-` or space: a digit or `)` before it and a digit or `(` after it, or (a no-break space
+/// only) between two IBAN groups, see [`iban_group_space`].
 #[inline]
 fn group_sep_at(b: &[u8], k: usize) -> Option<(u8, usize)> {
-    if k == 0 || !matches!(b[k - 1], b'0'..=b'9' | b')') {
+    let prev = *b.get(k.checked_sub(1)?)?;
+    if !prev.is_ascii_alphanumeric() && prev != b')' {
         return None;
     }
     let (c, len) = unicode_sep(b, k)?;
-    matches!(b.get(k + len), Some(b'0'..=b'9' | b'(')).then_some((c, len))
+    let next = *b.get(k + len)?;
+    let digit_groups = matches!(prev, b'0'..=b'9' | b')') && matches!(next, b'0'..=b'9' | b'(');
+    (digit_groups || c == b' ' && iban_group_space(b, k, len)).then_some((c, len))
+}
+
+/// Whether the no-break space (U+00A0, U+2007 or U+202F, `len` bytes) at `k` sits between two
+/// IBAN groups: a whole run of exactly four ASCII alphanumerics before it, a whole run of one to
+/// four after it, and a digit in one of them (`DE89 3704`, `GB82 WEST`, `WEST 1234`, `0130 00`).
+/// Words (`Jean Paul`) and French typography (`prix :`, `10 €`) do not qualify. Looks at most
+/// five bytes each way, so the pre-pass stays linear.
+#[inline]
+fn iban_group_space(b: &[u8], k: usize, len: usize) -> bool {
+    if !matches!(
+        b.get(k..k + len),
+        Some([0xC2, 0xA0] | [0xE2, 0x80, 0x87 | 0xAF])
+    ) {
+        return false;
+    }
+    let before = b[..k].iter().rev().take(5);
+    let run_before = before
+        .clone()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .count();
+    if run_before != 4 {
+        return false;
+    }
+    let after = &b[k + len..];
+    let run_after = after
+        .iter()
+        .take(5)
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .count();
+    if !(1..=4).contains(&run_after) {
+        return false;
+    }
+    before.take(4).any(u8::is_ascii_digit) || after[..run_after].iter().any(u8::is_ascii_digit)
 }
 
 /// Offset of the first Unicode group separator at or after `i`, skipping ASCII eight bytes at a

@@ -700,3 +700,104 @@ fn pseudonyms_of_unicode_and_ascii_separated_values_are_the_same() {
     assert_eq!(token("555\u{2013}123\u{2013}4567"), token("(555) 123-4567"));
     assert_ne!(token("555\u{2013}123\u{2013}4567"), token("555-123-4568"));
 }
+
+#[test]
+fn ibans_grouped_with_no_break_spaces_are_found() {
+    let grouped = [
+        "DE89 3704 0044 0532 0130 00",
+        "GB82 WEST 1234 5698 7654 32",
+        "FR14 2004 1010 0505 0001 3M02 606",
+        "NO93 8601 1117 947",
+        "gb82 west 1234 5698 7654 32",
+    ];
+    let mut values = Vec::new();
+    for v in grouped {
+        values.extend(SPACES.iter().map(|&s| with_sep(v, ' ', s)));
+    }
+    assert!(values.iter().all(|v| !v.is_ascii()));
+    let values: Vec<&str> = values.iter().map(String::as_str).collect();
+    assert_found(EntityType::Iban, &values);
+    // Mixed with ASCII spaces, and in a sentence.
+    assert_eq!(
+        entities("IBAN\u{a0}: DE89\u{a0}3704 0044\u{202f}0532 0130\u{2007}00, merci"),
+        vec![(
+            EntityType::Iban,
+            "DE89\u{a0}3704 0044\u{202f}0532 0130\u{2007}00"
+        )]
+    );
+}
+
+#[test]
+fn iban_look_alikes_and_french_text_with_no_break_spaces_come_through_untouched() {
+    let mut values: Vec<String> = Vec::new();
+    for s in SPACES {
+        // mod-97-invalid, too short, unknown country.
+        values.push(with_sep("DE89 3704 0044 0532 0130 01", ' ', s));
+        values.push(with_sep("GB82 WEST 1234 5698 7654 33", ' ', s));
+        values.push(with_sep("GB82 WEST 1234 5698 7654", ' ', s));
+        values.push(with_sep("US82 WEST 1234 5698 7654 32", ' ', s));
+        // French typography: no-break space before `:`, `;`, `?`, `!`, `€`, `%`, inside `« »`
+        // and between words and numbers.
+        values.push(with_sep("prix : 10 €", ' ', s));
+        values.push(with_sep("total : 1 234,50 € ; TVA 20 %", ' ', s));
+        values.push(with_sep("« Bonjour » dit Jean Paul", ' ', s));
+        values.push(with_sep("code ABCD EFGH 1234 ok ?", ' ', s));
+        values.push(with_sep("Vol AF12 3456 le 12 mars", ' ', s));
+        values.push(with_sep("ref WEST 1234 5698", ' ', s));
+    }
+    let values: Vec<&str> = values.iter().map(String::as_str).collect();
+    assert_untouched(&values);
+}
+
+#[test]
+fn ibans_with_no_break_spaces_mask_and_pseudonymize_like_ascii_ones() {
+    let text = "virement sur DE89\u{a0}3704\u{a0}0044\u{a0}0532\u{a0}0130\u{a0}00 ou \
+                GB82\u{202f}WEST\u{202f}1234\u{202f}5698\u{202f}7654\u{202f}32\u{a0}!";
+    let out = Masker::default().mask(text);
+    assert_eq!(
+        out.text,
+        "virement sur [IBAN_REDACTED] ou [IBAN_REDACTED]\u{a0}!"
+    );
+    let spans: Vec<_> = out
+        .findings
+        .iter()
+        .map(|f| (f.entity, f.start, f.end, &text[f.start..f.end]))
+        .collect();
+    let de = "DE89\u{a0}3704\u{a0}0044\u{a0}0532\u{a0}0130\u{a0}00";
+    let gb = "GB82\u{202f}WEST\u{202f}1234\u{202f}5698\u{202f}7654\u{202f}32";
+    let de_start = "virement sur ".len();
+    let gb_start = de_start + de.len() + " ou ".len();
+    assert_eq!(
+        spans,
+        vec![
+            (EntityType::Iban, de_start, de_start + de.len(), de),
+            (EntityType::Iban, gb_start, gb_start + gb.len(), gb),
+        ]
+    );
+    let partial = Masker::builder()
+        .operator(Operator::Partial { keep_last: 4 })
+        .build()
+        .expect("no key needed");
+    assert_eq!(
+        partial.mask(text).text,
+        "virement sur ****\u{a0}****\u{a0}****\u{a0}****\u{a0}**30\u{a0}00 ou \
+         ****\u{202f}****\u{202f}****\u{202f}****\u{202f}**54\u{202f}32\u{a0}!"
+    );
+    let m = Masker::builder()
+        .operator(Operator::Pseudonym)
+        .pseudonym_key(key(9))
+        .build()
+        .expect("key given");
+    let token = |t: &str| {
+        let out = m.mask(t);
+        assert_eq!(out.findings.len(), 1, "{t:?} -> {:?}", out.text);
+        out.text
+    };
+    for ascii in ["DE89 3704 0044 0532 0130 00", "GB82 WEST 1234 5698 7654 32"] {
+        let want = token(ascii);
+        assert_eq!(want, token(&ascii.replace(' ', "")));
+        for s in SPACES {
+            assert_eq!(token(&with_sep(ascii, ' ', s)), want, "{ascii} with {s:?}");
+        }
+    }
+}

@@ -3,7 +3,8 @@
 //! numbers, UUIDs, versions, checksum-invalid numbers), with varied surroundings: punctuation
 //! right against the value, quotes and brackets, line start and end, non-Latin text and emoji.
 //! Phones, cards, SSNs and look-alikes sometimes have their groups separated by Unicode dashes
-//! and no-break spaces (`555‑123‑4567`, `2024–2025`), as chat apps and word processors write them.
+//! and no-break spaces (`555‑123‑4567`, `2024–2025`), as chat apps and word processors write them,
+//! and IBANs (valid and not) sometimes have their groups of four separated by no-break spaces.
 //!
 //! Shared by the integration tests and the benchmarks (`#[path]`-included), so it uses no
 //! dependency: a splitmix64 PRNG.
@@ -99,6 +100,7 @@ pub const LOOK_ALIKES: &[&str] = &[
     "near_phone",
     "identifier",
     "range",
+    "nbsp_text",
 ];
 
 /// Dashes written between digit groups instead of ASCII `-`: U+2010 hyphen, U+2011
@@ -355,16 +357,23 @@ fn iban_raw(r: &mut Rng, valid: bool) -> String {
     format!("{cc}{check:02}{bban}")
 }
 
+/// `raw` whole, or in groups of four joined by spaces: ASCII ones, or one time in four a
+/// no-break space (U+00A0, U+2007, U+202F) as French and German word processors write them.
 fn format_iban(r: &mut Rng, raw: &str) -> String {
     if r.chance(50) {
         raw.to_string()
     } else {
+        let sep = if r.chance(25) {
+            r.word(UNICODE_SPACES)
+        } else {
+            " "
+        };
         let chars: Vec<char> = raw.chars().collect();
         chars
             .chunks(4)
             .map(|c| c.iter().collect::<String>())
             .collect::<Vec<_>>()
-            .join(" ")
+            .join(sep)
     }
 }
 
@@ -694,6 +703,28 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
                     format!("{}{dash}{}", r.range(7, 10), r.range(4, 9)),
                 ),
             }
+        }
+        "nbsp_text" => {
+            // French typography and codes of letters and digits, with no-break spaces.
+            let sp = r.word(UNICODE_SPACES);
+            let v = match r.below(5) {
+                0 => format!(
+                    "prix{sp}: {}{sp}{:03},{:02}{sp}€",
+                    r.range(1, 99),
+                    r.below(1000),
+                    r.below(100)
+                ),
+                1 => format!("TVA{sp}: {}{sp}%", r.range(5, 20)),
+                2 => format!("vol AF{}{sp}{}", r.range(10, 99), r.digits(4)),
+                3 => format!("ref WEST{sp}{}{sp}{}", r.digits(4), r.digits(4)),
+                _ => format!(
+                    "«{sp}{}{sp}» code {}{sp}{}",
+                    r.word(FIRST),
+                    r.digits(4),
+                    r.word(&["ABCD", "EFGH", "XK7Q"])
+                ),
+            };
+            (String::new(), v)
         }
         "identifier" => {
             let ctx = *r.pick(&[

@@ -20,6 +20,8 @@ fn texty() -> impl Strategy<Value = String> {
         "[0-9()+\u{a0}\u{2007}\u{202f}\u{2010}-\u{2013}\u{2212} -]{0,24}",
         Just("555\u{2011}123\u{2011}4567".to_string()),
         Just("4111\u{a0}1111\u{a0}1111\u{a0}1111".to_string()),
+        "(GB|DE|FR|NO)[0-9]{2}([\u{a0}\u{2007}\u{202f} ][A-Z0-9]{1,4}){0,7}",
+        Just("DE89\u{a0}3704\u{a0}0044\u{a0}0532\u{a0}0130\u{a0}00".to_string()),
     ];
     prop::collection::vec(piece, 0..8).prop_map(|v| v.concat())
 }
@@ -98,6 +100,44 @@ proptest! {
             // The same value, separators aside.
             let back = ascii_groups(&unicode[u.start..u.end]);
             prop_assert_eq!(&ascii[a.start..a.end], back.as_str());
+        }
+    }
+
+    #[test]
+    fn no_break_spaces_between_iban_groups_find_what_ascii_spaces_do(
+        before in texty(),
+        after in texty(),
+        iban in prop::sample::select(vec![
+            "DE89 3704 0044 0532 0130 00",
+            "GB82 WEST 1234 5698 7654 32",
+            "gb82 west 1234 5698 7654 32",
+            "FR14 2004 1010 0505 0001 3M02 606",
+            "NO93 8601 1117 947",
+            "GB82 WEST 1234 5698 7654 33",
+            "DE89 3704 0044 0532 0130 0",
+            "AF12 3456 WEST",
+        ]),
+        spaces in prop::collection::vec(
+            prop::sample::select(vec!['\u{a0}', '\u{2007}', '\u{202f}']),
+            1..4,
+        ),
+    ) {
+        let mut k = 0;
+        let grouped: String = iban
+            .chars()
+            .map(|c| if c == ' ' { k += 1; spaces[k % spaces.len()] } else { c })
+            .collect();
+        let ascii = format!("{before} {iban} {after}");
+        let unicode = format!("{before} {grouped} {after}");
+        let masker = Masker::default();
+        let ascii_found = masker.find(&ascii);
+        let unicode_found = masker.find(&unicode);
+        let plain = |v: &str| v.replace(['\u{a0}', '\u{2007}', '\u{202f}'], " ");
+        prop_assert_eq!(ascii_found.len(), unicode_found.len(), "{:?} vs {:?}", ascii, unicode);
+        for (a, u) in ascii_found.iter().zip(&unicode_found) {
+            prop_assert_eq!(a.entity, u.entity);
+            prop_assert!(unicode.is_char_boundary(u.start) && unicode.is_char_boundary(u.end));
+            prop_assert_eq!(plain(&ascii[a.start..a.end]), plain(&unicode[u.start..u.end]));
         }
     }
 

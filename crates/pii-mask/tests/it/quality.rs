@@ -130,3 +130,50 @@ fn masked_output_holds_nothing_detectable() {
         }
     }
 }
+
+#[test]
+fn the_corpus_has_ibans_and_look_alikes_grouped_by_no_break_spaces_and_scores_them() {
+    let lines = corpus::generate(1, 15_000);
+    let nbsp = |v: &str| corpus::UNICODE_SPACES.iter().any(|s| v.contains(s));
+    let iban_pii: Vec<Line> = lines
+        .iter()
+        .filter(|l| {
+            l.labels
+                .iter()
+                .any(|lb| lb.kind == Kind::Pii(EntityType::Iban) && nbsp(&l.text[lb.start..lb.end]))
+        })
+        .cloned()
+        .collect();
+    let nbsp_look_alikes: Vec<Line> = lines
+        .iter()
+        .filter(|l| {
+            l.labels.iter().any(|lb| {
+                matches!(lb.kind, Kind::LookAlike("iban_invalid" | "nbsp_text"))
+                    && nbsp(&l.text[lb.start..lb.end])
+            })
+        })
+        .cloned()
+        .collect();
+    assert!(iban_pii.len() >= 50, "{} IBAN lines", iban_pii.len());
+    assert!(
+        nbsp_look_alikes.len() >= 100,
+        "{} look-alike lines",
+        nbsp_look_alikes.len()
+    );
+    let (recall, _) = evaluate(&iban_pii);
+    let iban = &recall[&EntityType::Iban.to_string()];
+    assert!(
+        iban.hits as f64 >= 0.995 * iban.total as f64,
+        "{:#?}",
+        iban.examples
+    );
+    let (_, keep) = evaluate(&nbsp_look_alikes);
+    for kind in ["iban_invalid", "nbsp_text"] {
+        let s = &keep[kind];
+        assert!(
+            s.hits as f64 >= 0.995 * s.total as f64,
+            "{kind}: {:#?}",
+            s.examples
+        );
+    }
+}
