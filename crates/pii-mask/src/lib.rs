@@ -19,12 +19,14 @@
 //!
 //! ## What is recognized
 //! Wherever an ASCII `-` or space may separate digit groups below, a Unicode dash (U+2010
-//! hyphen, U+2011 non-breaking hyphen, U+2012 figure dash, U+2013 en dash, U+2212 minus sign) or
-//! no-break space (U+00A0, U+2007 figure space, U+202F narrow no-break space) may too, as chat
-//! apps and word processors write them (`555‑123‑4567`, `4111 1111 1111 1111` with U+00A0); the
-//! same rules apply, the finding's span covers the multi-byte separators, and partial masks
-//! keep them. Those no-break spaces may also join the four-character groups of an IBAN
-//! (`DE89 3704 …`, `GB82 WEST …`); French typography (`prix :`, `10 €`) is left alone.
+//! hyphen, U+2011 non-breaking hyphen, U+2012 figure dash, U+2013 en dash, U+2014 em dash,
+//! U+2015 horizontal bar, U+2212 minus sign, U+FE63 small hyphen-minus, U+FF0D full-width
+//! hyphen-minus) or space (U+00A0 no-break space, U+2007 figure space, U+2009 thin space, U+200A
+//! hair space, U+202F narrow no-break space) may too, as chat apps and word processors write them
+//! (`555‑123‑4567`, `4111 1111 1111 1111` with U+00A0); the same rules apply, the finding's span
+//! covers the multi-byte separators, and partial masks keep them. The no-break spaces (U+00A0,
+//! U+2007, U+202F) may also join the four-character groups of an IBAN (`DE89 3704 …`,
+//! `GB82 WEST …`); French typography (`prix :`, `10 €`) is left alone.
 //! - `EMAIL`: dot-atom local part (Latin letters allowed), at least two domain labels, an
 //!   alphabetic top-level label.
 //! - `PHONE`: North American `(555) 123-4567`, `555-123-4567`, `555.123.4567`, `555 123 4567`,
@@ -639,6 +641,11 @@ mod tests {
         for entity in [EntityType::Phone, EntityType::CreditCard, EntityType::UsSsn] {
             assert_eq!(
                 normalize(entity, "555\u{2011}123\u{2013}4567"),
+                normalize(entity, "555-123-4567"),
+                "{entity}"
+            );
+            assert_eq!(
+                normalize(entity, "555\u{2014}123\u{ff0d}4567"),
                 normalize(entity, "555-123-4567"),
                 "{entity}"
             );

@@ -91,8 +91,8 @@ fn digits_end(b: &[u8], i: usize, max: usize) -> usize {
 
 /// Scans `text` and appends every detected value of an enabled entity, in order, without overlap.
 ///
-/// Digit groups separated by Unicode dashes or no-break spaces (`555‑123‑4567`, `4111 1111 …`
-/// with U+00A0), and IBAN groups separated by no-break spaces (`GB82 WEST …`), are read as if
+/// Digit groups separated by Unicode dashes or spaces (`555‑123‑4567`, `4111 1111 …` with
+/// U+00A0, see [`unicode_sep`]), and IBAN groups separated by no-break spaces (`GB82 WEST …`), are read as if
 /// separated by ASCII `-` or space: when the text holds such a separator, a copy with each one
 /// folded to its ASCII byte is scanned and the spans are mapped back to the original offsets (so
 /// they cover the multi-byte separators and fall on character boundaries). Text without one, the common case, is scanned as it is after one quick pass.
@@ -127,15 +127,24 @@ pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
 
 /// A Unicode character written between digit groups where ASCII `-` or a space would be, at `k`:
 /// the ASCII byte it stands for and its length. Dashes: U+2010 hyphen, U+2011 non-breaking
-/// hyphen, U+2012 figure dash, U+2013 en dash, U+2212 minus sign. Spaces: U+00A0 no-break space,
-/// U+2007 figure space, U+202F narrow no-break space.
+/// hyphen, U+2012 figure dash, U+2013 en dash, U+2014 em dash, U+2015 horizontal bar, U+2212
+/// minus sign, U+FE63 small hyphen-minus, U+FF0D full-width hyphen-minus. Spaces: U+00A0
+/// no-break space, U+2007 figure space, U+2009 thin space, U+200A hair space, U+202F narrow
+/// no-break space.
 #[inline]
 fn unicode_sep(b: &[u8], k: usize) -> Option<(u8, usize)> {
     match b.get(k..k + 3) {
-        Some([0xE2, 0x80, 0x90..=0x93]) | Some([0xE2, 0x88, 0x92]) => Some((b'-', 3)),
-        Some([0xE2, 0x80, 0x87 | 0xAF]) => Some((b' ', 3)),
+        Some([0xE2, 0x80, 0x90..=0x95] | [0xE2, 0x88, 0x92] | [0xEF, 0xB9, 0xA3])
+        | Some([0xEF, 0xBC, 0x8D]) => Some((b'-', 3)),
+        Some([0xE2, 0x80, 0x87 | 0x89 | 0x8A | 0xAF]) => Some((b' ', 3)),
         _ => (b.get(k..k + 2) == Some(&[0xC2, 0xA0])).then_some((b' ', 2)),
     }
+}
+
+/// Whether `c` may lead a Unicode separator (see [`unicode_sep`]).
+#[inline]
+fn sep_lead(c: u8) -> bool {
+    matches!(c, 0xC2 | 0xE2 | 0xEF)
 }
 
 /// A Unicode separator at `k` between two groups, the places where the recognizers accept an
@@ -195,14 +204,14 @@ fn next_group_sep(b: &[u8], mut i: usize) -> Option<usize> {
         };
         if u64::from_le_bytes(bytes) & HI != 0 {
             for (k, &c) in bytes.iter().enumerate() {
-                if matches!(c, 0xC2 | 0xE2) && group_sep_at(b, i + k).is_some() {
+                if sep_lead(c) && group_sep_at(b, i + k).is_some() {
                     return Some(i + k);
                 }
             }
         }
         i += 8;
     }
-    (i..b.len()).find(|&k| matches!(b[k], 0xC2 | 0xE2) && group_sep_at(b, k).is_some())
+    (i..b.len()).find(|&k| sep_lead(b[k]) && group_sep_at(b, k).is_some())
 }
 
 /// Offset of the first Unicode group separator.

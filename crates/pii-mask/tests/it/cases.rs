@@ -527,10 +527,18 @@ fn inputs_found_by_fuzzing_do_not_panic() {
 
 /// Dashes chat apps and word processors put between digit groups instead of ASCII `-`: U+2010
 /// hyphen, U+2011 non-breaking hyphen, U+2012 figure dash, U+2013 en dash, U+2212 minus sign.
-const DASHES: [char; 5] = ['\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2212}'];
+/// Also U+2014 em dash, U+2015 horizontal bar, U+FE63 small hyphen-minus, U+FF0D full-width
+/// hyphen-minus.
+const DASHES: [char; 9] = [
+    '\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2212}', '\u{2014}', '\u{2015}', '\u{fe63}',
+    '\u{ff0d}',
+];
 /// Spaces used between digit groups instead of ASCII space: U+00A0 no-break space, U+2007 figure
 /// space, U+202F narrow no-break space.
 const SPACES: [char; 3] = ['\u{a0}', '\u{2007}', '\u{202f}'];
+/// Spaces used between digit groups (not IBAN groups): the no-break ones, U+2009 thin space and
+/// U+200A hair space.
+const DIGIT_SPACES: [char; 5] = ['\u{a0}', '\u{2007}', '\u{202f}', '\u{2009}', '\u{200a}'];
 
 /// `value` with its ASCII `-` (or space) between digit groups replaced by `sep`.
 fn with_sep(value: &str, ascii: char, sep: char) -> String {
@@ -576,7 +584,7 @@ fn unicode_dashes_and_spaces_between_groups_separate_like_ascii_ones() {
             values.extend(DASHES.iter().map(|&d| with_sep(v, '-', d)));
         }
         for v in spaced {
-            values.extend(SPACES.iter().map(|&s| with_sep(v, ' ', s)));
+            values.extend(DIGIT_SPACES.iter().map(|&s| with_sep(v, ' ', s)));
         }
         // Every value differs from its ASCII form, so the Unicode separator is really there.
         assert!(values.iter().all(|v| !v.is_ascii()));
@@ -602,7 +610,9 @@ fn unicode_dashes_and_spaces_between_groups_separate_like_ascii_ones() {
 #[test]
 fn look_alikes_with_unicode_separators_come_through_untouched() {
     let mut values: Vec<String> = Vec::new();
-    for s in SPACES {
+    for s in DIGIT_SPACES {
+        values.push(with_sep("10 000 €", ' ', s));
+        values.push(with_sep("1 234 567 visitors", ' ', s));
         // Luhn-invalid card, a number too long to be a card, a short group.
         values.push(with_sep("4111 1111 1111 1112", ' ', s));
         values.push(with_sep("4111 1111 1111 1111 1111", ' ', s));
@@ -617,6 +627,7 @@ fn look_alikes_with_unicode_separators_come_through_untouched() {
         values.push(with_sep("1990-2024", '-', d));
         values.push(with_sep("2024-01-15", '-', d));
         values.push(with_sep("pages 120-135", '-', d));
+        values.push(with_sep("page 10-12", '-', d));
         values.push(with_sep("000-45-6789", '-', d));
         values.push(with_sep("666-45-6789", '-', d));
         values.push(with_sep("123-00-6789", '-', d));
@@ -685,11 +696,11 @@ fn pseudonyms_of_unicode_and_ascii_separated_values_are_the_same() {
     };
     let pairs = [
         ("555-123-4567", '-', &DASHES[..]),
-        ("+1 555 123 4567", ' ', &SPACES[..]),
-        ("4111 1111 1111 1111", ' ', &SPACES[..]),
+        ("+1 555 123 4567", ' ', &DIGIT_SPACES[..]),
+        ("4111 1111 1111 1111", ' ', &DIGIT_SPACES[..]),
         ("4111-1111-1111-1111", '-', &DASHES[..]),
         ("123-45-6789", '-', &DASHES[..]),
-        ("123 45 6789", ' ', &SPACES[..]),
+        ("123 45 6789", ' ', &DIGIT_SPACES[..]),
     ];
     for (ascii, sep, seps) in pairs {
         let want = token(ascii);
@@ -800,4 +811,51 @@ fn ibans_with_no_break_spaces_mask_and_pseudonymize_like_ascii_ones() {
             assert_eq!(token(&with_sep(ascii, ' ', s)), want, "{ascii} with {s:?}");
         }
     }
+}
+
+#[test]
+fn em_dashes_full_width_hyphens_and_thin_spaces_separate_digit_groups() {
+    let text = "tel 555\u{2014}123\u{2014}4567, card 4111\u{2009}1111\u{2009}1111\u{2009}1111, \
+                SSN 123\u{ff0d}45\u{ff0d}6789, fax +1\u{200a}555\u{2015}123\u{fe63}4567; \
+                2024\u{2014}2025, page 10\u{2014}12, 10\u{2009}000 €, 4111\u{2009}1111\u{2009}1111\u{2009}1112";
+    let out = Masker::default().mask(text);
+    assert_eq!(
+        out.text,
+        "tel [PHONE_REDACTED], card [CREDIT_CARD_REDACTED], SSN [US_SSN_REDACTED], \
+         fax [PHONE_REDACTED]; 2024\u{2014}2025, page 10\u{2014}12, 10\u{2009}000 €, \
+         4111\u{2009}1111\u{2009}1111\u{2009}1112"
+    );
+    let values = [
+        (EntityType::Phone, "555\u{2014}123\u{2014}4567"),
+        (
+            EntityType::CreditCard,
+            "4111\u{2009}1111\u{2009}1111\u{2009}1111",
+        ),
+        (EntityType::UsSsn, "123\u{ff0d}45\u{ff0d}6789"),
+        (EntityType::Phone, "+1\u{200a}555\u{2015}123\u{fe63}4567"),
+    ];
+    let spans: Vec<_> = out
+        .findings
+        .iter()
+        .map(|f| (f.entity, f.start, f.end))
+        .collect();
+    let want: Vec<_> = values
+        .iter()
+        .map(|&(e, v)| {
+            let start = text.find(v).expect("value in text");
+            (e, start, start + v.len())
+        })
+        .collect();
+    assert_eq!(spans, want);
+    let partial = Masker::builder()
+        .operator(Operator::Partial { keep_last: 4 })
+        .build()
+        .expect("no key needed");
+    assert_eq!(
+        partial.mask(text).text,
+        "tel ***\u{2014}***\u{2014}4567, card ****\u{2009}****\u{2009}****\u{2009}1111, \
+         SSN ***\u{ff0d}**\u{ff0d}6789, fax +*\u{200a}***\u{2015}***\u{fe63}4567; \
+         2024\u{2014}2025, page 10\u{2014}12, 10\u{2009}000 €, \
+         4111\u{2009}1111\u{2009}1111\u{2009}1112"
+    );
 }

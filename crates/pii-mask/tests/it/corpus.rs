@@ -3,8 +3,9 @@
 //! numbers, UUIDs, versions, checksum-invalid numbers), with varied surroundings: punctuation
 //! right against the value, quotes and brackets, line start and end, non-Latin text and emoji.
 //! Phones, cards, SSNs and look-alikes sometimes have their groups separated by Unicode dashes
-//! and no-break spaces (`555‑123‑4567`, `2024–2025`), as chat apps and word processors write them,
-//! and IBANs (valid and not) sometimes have their groups of four separated by no-break spaces.
+//! and spaces (`555‑123‑4567`, `2024—2025`, `10 000 €` with U+2009), as chat apps and word
+//! processors write them, and IBANs (valid and not) sometimes have their groups of four
+//! separated by no-break spaces.
 //!
 //! Shared by the integration tests and the benchmarks (`#[path]`-included), so it uses no
 //! dependency: a splitmix64 PRNG.
@@ -104,12 +105,20 @@ pub const LOOK_ALIKES: &[&str] = &[
 ];
 
 /// Dashes written between digit groups instead of ASCII `-`: U+2010 hyphen, U+2011
-/// non-breaking hyphen, U+2012 figure dash, U+2013 en dash, U+2212 minus sign.
-pub const UNICODE_DASHES: &[&str] = &["\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2212}"];
+/// non-breaking hyphen, U+2012 figure dash, U+2013 en dash, U+2014 em dash, U+2015 horizontal
+/// bar, U+2212 minus sign, U+FE63 small hyphen-minus, U+FF0D full-width hyphen-minus.
+pub const UNICODE_DASHES: &[&str] = &[
+    "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{2015}", "\u{2212}", "\u{fe63}",
+    "\u{ff0d}",
+];
 
-/// Spaces written between digit groups instead of ASCII space: U+00A0 no-break space, U+2007
-/// figure space, U+202F narrow no-break space.
+/// No-break spaces, written between digit groups and IBAN groups instead of ASCII space: U+00A0
+/// no-break space, U+2007 figure space, U+202F narrow no-break space.
 pub const UNICODE_SPACES: &[&str] = &["\u{a0}", "\u{2007}", "\u{202f}"];
+
+/// Spaces written between digit groups instead of ASCII space: the no-break ones, U+2009 thin
+/// space and U+200A hair space.
+pub const DIGIT_GROUP_SPACES: &[&str] = &["\u{a0}", "\u{2007}", "\u{202f}", "\u{2009}", "\u{200a}"];
 
 /// One time in four, `v` with the ASCII `-` and spaces between its digit groups (a digit or `)`
 /// before, a digit or `(` after) replaced by one Unicode dash and one Unicode space.
@@ -118,7 +127,7 @@ fn unicode_groups(r: &mut Rng, v: String) -> String {
         return v;
     }
     let dash = r.word(UNICODE_DASHES);
-    let space = r.word(UNICODE_SPACES);
+    let space = r.word(DIGIT_GROUP_SPACES);
     let b = v.as_bytes();
     let mut out = String::with_capacity(v.len() + 8);
     for (k, ch) in v.char_indices() {
@@ -491,7 +500,7 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
             }
         }
         "amount" => {
-            let v = match r.below(6) {
+            let v = match r.below(7) {
                 0 => format!("${}.{:02}", r.range(1, 99999), r.below(100)),
                 1 => format!(
                     "${},{:03}.{:02}",
@@ -502,6 +511,8 @@ fn look_alike(r: &mut Rng, kind: &'static str) -> (String, String) {
                 2 => format!("€{}", r.range(10, 99999)),
                 3 => format!("{},{:02} €", r.range(10, 9999), r.below(100)),
                 4 => format!("USD {}", r.range(10000, 99999)),
+                // Thousands grouped by a space (a thin or no-break one after `unicode_groups`).
+                5 => format!("{} {:03} €", r.range(1, 999), r.below(1000)),
                 _ => format!("£{}.{:02}", r.range(1, 9999), r.below(100)),
             };
             (String::new(), v)

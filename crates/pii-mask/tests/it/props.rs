@@ -17,7 +17,8 @@ fn texty() -> impl Strategy<Value = String> {
         Just("Austin, TX 78701".to_string()),
         Just("é".to_string()),
         Just("😀".to_string()),
-        "[0-9()+\u{a0}\u{2007}\u{202f}\u{2010}-\u{2013}\u{2212} -]{0,24}",
+        "[0-9()+\u{a0}\u{2007}\u{2009}\u{200a}\u{202f}\u{2010}-\u{2015}\u{2212}\u{fe63}\u{ff0d} -]{0,24}",
+        Just("555\u{2014}123\u{ff0d}4567 10\u{2009}000 €".to_string()),
         Just("555\u{2011}123\u{2011}4567".to_string()),
         Just("4111\u{a0}1111\u{a0}1111\u{a0}1111".to_string()),
         "(GB|DE|FR|NO)[0-9]{2}([\u{a0}\u{2007}\u{202f} ][A-Z0-9]{1,4}){0,7}",
@@ -65,8 +66,12 @@ fn ascii_groups(text: &str) -> String {
             && matches!(b[k - 1], b'0'..=b'9' | b')')
             && matches!(b.get(k + ch.len_utf8()), Some(b'0'..=b'9' | b'('));
         match ch {
-            '\u{2010}'..='\u{2013}' | '\u{2212}' if between => out.push('-'),
-            '\u{a0}' | '\u{2007}' | '\u{202f}' if between => out.push(' '),
+            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{fe63}' | '\u{ff0d}' if between => {
+                out.push('-')
+            }
+            '\u{a0}' | '\u{2007}' | '\u{2009}' | '\u{200a}' | '\u{202f}' if between => {
+                out.push(' ')
+            }
             _ => out.push(ch),
         }
     }
@@ -80,11 +85,14 @@ proptest! {
     fn unicode_group_separators_find_what_ascii_ones_do(
         text in texty(),
         dashes in prop::collection::vec(
-            prop::sample::select(vec!['\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2212}']),
+            prop::sample::select(vec![
+                '\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2014}', '\u{2015}', '\u{2212}',
+                '\u{fe63}', '\u{ff0d}',
+            ]),
             1..4,
         ),
         spaces in prop::collection::vec(
-            prop::sample::select(vec!['\u{a0}', '\u{2007}', '\u{202f}']),
+            prop::sample::select(vec!['\u{a0}', '\u{2007}', '\u{2009}', '\u{200a}', '\u{202f}']),
             1..4,
         ),
     ) {

@@ -177,3 +177,40 @@ fn the_corpus_has_ibans_and_look_alikes_grouped_by_no_break_spaces_and_scores_th
         );
     }
 }
+
+#[test]
+fn the_corpus_has_digit_groups_split_by_em_dashes_full_width_hyphens_and_thin_spaces() {
+    let lines = corpus::generate(0xC0FFEE, 15_000);
+    let newer = [
+        "\u{2014}", "\u{2015}", "\u{fe63}", "\u{ff0d}", "\u{2009}", "\u{200a}",
+    ];
+    // Every line, scored only on its values written with one of the newer separators.
+    let picked: Vec<Line> = lines
+        .into_iter()
+        .map(|mut l| {
+            let text = &l.text;
+            l.labels
+                .retain(|lb| newer.iter().any(|s| text[lb.start..lb.end].contains(s)));
+            l
+        })
+        .collect();
+    let (recall, keep) = evaluate(&picked);
+    for entity in [EntityType::Phone, EntityType::CreditCard, EntityType::UsSsn] {
+        let s = &recall[&entity.to_string()];
+        assert!(s.total >= 20, "{entity}: {} samples", s.total);
+        assert!(
+            s.hits as f64 >= 0.995 * s.total as f64,
+            "{entity}: {:#?}",
+            s.examples
+        );
+    }
+    for kind in ["range", "amount", "luhn_invalid"] {
+        let s = &keep[kind];
+        assert!(s.total >= 10, "{kind}: {} samples", s.total);
+        assert!(
+            s.hits as f64 >= 0.995 * s.total as f64,
+            "{kind}: {:#?}",
+            s.examples
+        );
+    }
+}
