@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use gateway_emulator::{Emulator, EmulatorConfig};
 use genesys_context::context_model::{Message, Role};
 use genesys_context::gateway_client::{GatewayClient, GatewayConfig};
-use genesys_context::gateway_emulator::{Emulator, EmulatorConfig};
 use genesys_context::genesys_auth::{AuthConfig, ClientCredentialsProvider, TokenProvider};
 use genesys_context::ContextManager;
 

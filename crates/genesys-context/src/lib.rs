@@ -16,7 +16,7 @@
 //! | [`pii_mask`] | detecting and masking personal data (pure) |
 //! | [`gateway_client`] | the gateway HTTP client: If-Match updates, retries, webhook, metrics |
 //! | [`audit`] | audit records and the hash-chained audit log |
-//! | [`gateway_emulator`] | the gateway contract served on 127.0.0.1 with fault injection |
+//! | `gateway_emulator` | the gateway contract served on 127.0.0.1 with fault injection (feature `emulator`, off by default) |
 //!
 //! Masking runs before counting, so `current_usage` is the count of the text actually sent.
 //!
@@ -29,7 +29,7 @@
 //! use genesys_context::{ContextManager, ManagerOptions};
 //! use genesys_context::context_model::{Message, Role};
 //! use genesys_context::gateway_client::{GatewayClient, GatewayConfig};
-//! use genesys_context::gateway_emulator::{Emulator, EmulatorConfig};
+//! use gateway_emulator::{Emulator, EmulatorConfig};
 //! use genesys_context::genesys_auth::{AuthConfig, ClientCredentialsProvider, TokenProvider};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -59,7 +59,6 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod demo;
 mod manager;
 
 pub use manager::{
@@ -71,6 +70,7 @@ pub use manager::{
 pub use audit;
 pub use context_model;
 pub use gateway_client;
+#[cfg(feature = "emulator")]
 pub use gateway_emulator;
 pub use genesys_auth;
 pub use pii_mask;

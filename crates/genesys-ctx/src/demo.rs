@@ -18,7 +18,7 @@ use gateway_emulator::{Emulator, EmulatorConfig, EmulatorStats, ReceivedWebhook,
 use genesys_auth::{AuthConfig, ClientCredentialsProvider, TokenProvider};
 use secrecy::SecretString;
 
-use crate::{ContextManager, Error, ManagerOptions, UpdateReport};
+use genesys_context::{ContextManager, Error, ManagerOptions, UpdateReport};
 
 /// The seed tutorial's conversation id.
 pub const DEMO_CONVERSATION_ID: &str = "conv_8a7b3c2d-1e4f-5g6h-7i8j-9k0l1m2n3o4p";

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use genesys_context::demo::{self, DemoOptions, DemoReport};
+use crate::demo::{self, DemoOptions, DemoReport};
 
 use super::CliError;
 
