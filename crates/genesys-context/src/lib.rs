@@ -59,12 +59,19 @@
 //! ```
 #![deny(missing_docs)]
 
+mod cache;
+mod error;
 mod manager;
+mod report;
+mod settings;
+mod workflow;
 
-pub use manager::{
-    ContextManager, ContextManagerBuilder, EnvSettings, Error, ManagerOptions, Prepared,
-    UpdateReport, UpdateSummary, WebhookSummary, DEFAULT_CACHED_CONVERSATIONS, ENV_AUDIT_LOG,
-    ENV_GATEWAY_PREFIX, ENV_WEBHOOK_SECRET, ENV_WEBHOOK_URL,
+pub use error::Error;
+pub use manager::{ContextManager, ContextManagerBuilder};
+pub use report::{Prepared, UpdateReport, UpdateSummary, WebhookSummary};
+pub use settings::{
+    EnvSettings, ManagerOptions, DEFAULT_CACHED_CONVERSATIONS, ENV_AUDIT_LOG, ENV_GATEWAY_PREFIX,
+    ENV_WEBHOOK_SECRET, ENV_WEBHOOK_URL,
 };
 
 pub use audit;

@@ -1,0 +1,49 @@
+//! The facade's error type.
+
+use gateway_client::GatewayError;
+use genesys_auth::AuthError;
+
+/// Everything that can stop the workflow.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Configuration is missing or malformed (names the variable or field).
+    #[error("configuration: {variable}: {reason}")]
+    Config {
+        /// The variable or field.
+        variable: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Authentication failed.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// Building, fitting or validating the payload failed (names the field or the numbers).
+    #[error(transparent)]
+    Model(#[from] context_model::Error),
+    /// The gateway call failed.
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+    /// Masking could not be set up.
+    #[error(transparent)]
+    Mask(#[from] pii_mask::MaskError),
+    /// The audit log could not be opened or written.
+    #[error(transparent)]
+    Audit(#[from] audit::AuditError),
+}
+
+impl Error {
+    /// A short label for audit records and metrics (never a message).
+    pub fn kind(&self) -> String {
+        match self {
+            Error::Config { .. } => "config".to_owned(),
+            Error::Auth(_) => "auth".to_owned(),
+            Error::Model(context_model::Error::Fit(_)) => "fit_impossible".to_owned(),
+            Error::Model(context_model::Error::Validation(_)) => "validation".to_owned(),
+            Error::Model(_) => "model".to_owned(),
+            Error::Gateway(e) => e.kind().to_owned(),
+            Error::Mask(_) => "mask".to_owned(),
+            Error::Audit(_) => "audit".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! How the manager is configured: payload options and the settings read from the environment.
+
+use std::path::PathBuf;
+
+use context_model::{Encoding, RetentionDirectives};
+use gateway_client::WebhookConfig;
+use genesys_auth::AuthConfig;
+use secrecy::SecretString;
+
+use crate::Error;
+
+/// Environment variable: the gateway's route prefix.
+pub const ENV_GATEWAY_PREFIX: &str = "GENESYS_GATEWAY_PREFIX";
+/// Environment variable: the webhook URL.
+pub const ENV_WEBHOOK_URL: &str = "WEBHOOK_URL";
+/// Environment variable: the webhook signing secret.
+pub const ENV_WEBHOOK_SECRET: &str = "WEBHOOK_SECRET";
+/// Environment variable: the audit log path.
+pub const ENV_AUDIT_LOG: &str = "AUDIT_LOG";
+
+/// Conversations whose masked messages and token counts are kept between updates.
+pub const DEFAULT_CACHED_CONVERSATIONS: usize = 1024;
+
+/// How payloads are built.
+#[derive(Debug, Clone)]
+pub struct ManagerOptions {
+    /// Token encoding used to count and fit (default `o200k_base`, exact).
+    pub encoding: Encoding,
+    /// Retention directives sent with every payload (defaults: persist system prompts, mask
+    /// PII, compact at 0.85, `lru`).
+    pub directives: RetentionDirectives,
+    /// Completion reserve; `None` uses context-model's default.
+    pub reserved_completion_tokens: Option<u64>,
+    /// `soft_limit / hard_limit` (default 0.9).
+    pub soft_ratio: f64,
+    /// Send `X-Genesys-LLM-Compaction-Trigger: true` (default true).
+    pub compaction_trigger: bool,
+    /// How many conversations keep their masked messages and token counts between updates
+    /// (least recently used dropped first; 0 turns the cache off). With the cache, updating a
+    /// conversation that grew by one message masks and counts one message.
+    pub cached_conversations: usize,
+}
+
+impl Default for ManagerOptions {
+    fn default() -> Self {
+        ManagerOptions {
+            encoding: Encoding::O200kBase,
+            directives: RetentionDirectives::default(),
+            reserved_completion_tokens: None,
+            soft_ratio: context_model::DEFAULT_SOFT_RATIO,
+            compaction_trigger: true,
+            cached_conversations: DEFAULT_CACHED_CONVERSATIONS,
+        }
+    }
+}
+
+/// Settings read from the environment by [`ContextManager::from_env`](crate::ContextManager::from_env).
+#[derive(Debug)]
+pub struct EnvSettings {
+    /// OAuth settings.
+    pub auth: AuthConfig,
+    /// Gateway route prefix.
+    pub prefix: String,
+    /// Webhook, when `WEBHOOK_URL` is set.
+    pub webhook: Option<WebhookConfig>,
+    /// Audit log path, when `AUDIT_LOG` is set.
+    pub audit_log: Option<PathBuf>,
+}
+
+impl EnvSettings {
+    /// Reads the settings (loading `.env` when present). Errors name the variable.
+    pub fn from_env() -> Result<EnvSettings, Error> {
+        let auth = AuthConfig::from_env()?;
+        Self::with_auth(auth, |name| std::env::var(name).ok())
+    }
+
+    /// Reads the non-auth settings through `lookup`.
+    pub fn with_auth(
+        auth: AuthConfig,
+        mut lookup: impl FnMut(&str) -> Option<String>,
+    ) -> Result<EnvSettings, Error> {
+        let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        let prefix = non_empty(lookup(ENV_GATEWAY_PREFIX))
+            .unwrap_or_else(|| gateway_client::DEFAULT_ROUTE_PREFIX.to_owned());
+        if !prefix.starts_with('/') {
+            return Err(Error::Config {
+                variable: ENV_GATEWAY_PREFIX.to_owned(),
+                reason: format!("must start with `/`, got `{prefix}`"),
+            });
+        }
+        let secret = non_empty(lookup(ENV_WEBHOOK_SECRET));
+        let webhook = match non_empty(lookup(ENV_WEBHOOK_URL)) {
+            Some(url) => {
+                let config = WebhookConfig::new(url).map_err(|e| Error::Config {
+                    variable: ENV_WEBHOOK_URL.to_owned(),
+                    reason: e.to_string(),
+                })?;
+                Some(match secret {
+                    Some(s) => config.with_secret(SecretString::from(s)),
+                    None => config,
+                })
+            }
+            None => None,
+        };
+        let audit_log = non_empty(lookup(ENV_AUDIT_LOG)).map(PathBuf::from);
+        Ok(EnvSettings {
+            auth,
+            prefix,
+            webhook,
+            audit_log,
+        })
+    }
+}

@@ -1,0 +1,215 @@
+//! The workflow of [`ContextManager`]: initialize → mask → count and fit → validate → atomic
+//! update → webhook → audit.
+
+use std::time::Instant;
+
+use audit::{AuditFacts, AuditRecord, PatchPrecondition};
+use context_model::{BuiltPayload, ContextPayload, Message, ModelCapacity, PayloadBuilder};
+use gateway_client::{Precondition, UpdateOutcome, WebhookEvent, WebhookReport};
+
+use crate::cache::{Cached, Findings};
+use crate::{ContextManager, Error, Prepared, UpdateReport};
+
+impl ContextManager {
+    /// Fetches the model capacity once (later calls return the cached value).
+    pub async fn initialize(&self) -> Result<&ModelCapacity, Error> {
+        self.capacity
+            .get_or_try_init(|| async {
+                let outcome = self.client.capacity().await?;
+                Ok::<_, Error>(outcome.value)
+            })
+            .await
+    }
+
+    /// Masks (unless `retain_user_pii`), counts, fits and validates `messages` into a payload
+    /// for `conversation_id`. Pure computation once the capacity is known.
+    pub async fn prepare(
+        &self,
+        conversation_id: &str,
+        messages: &[Message],
+    ) -> Result<Prepared, Error> {
+        let capacity = self.initialize().await?;
+        self.prepare_with(capacity, conversation_id, messages)
+    }
+
+    fn prepare_with(
+        &self,
+        capacity: &ModelCapacity,
+        conversation_id: &str,
+        messages: &[Message],
+    ) -> Result<Prepared, Error> {
+        let directives = self.options.directives;
+        let masked = !directives.retain_user_pii;
+        let cached = Cached::bring_up_to(
+            self.cache.take(conversation_id),
+            messages,
+            masked,
+            &self.counter,
+            |message, findings| self.mask_message(message, findings),
+        );
+        let pii_findings = cached.total_findings();
+        let mut builder = PayloadBuilder::new(capacity).soft_ratio(self.options.soft_ratio);
+        if let Some(reserve) = self.options.reserved_completion_tokens {
+            builder = builder.reserved_completion_tokens(reserve);
+        }
+        let built = builder.build(conversation_id, cached.conversation(), &directives);
+        self.cache.store(conversation_id, cached);
+        let BuiltPayload { payload, fit } = built?;
+        Ok(Prepared {
+            payload,
+            fit,
+            masked,
+            pii_findings,
+        })
+    }
+
+    fn mask_message(&self, message: &Message, findings: &mut Findings) -> Message {
+        let mut count = |found: &[pii_mask::Finding]| {
+            for f in found {
+                *findings.entry(f.entity.as_str().to_owned()).or_insert(0) += 1;
+            }
+        };
+        let mut m = message.clone();
+        let masked = self.masker.mask(&m.content);
+        count(&masked.findings);
+        m.content = masked.text;
+        for call in &mut m.tool_calls {
+            let masked = self.masker.mask(&call.function.arguments);
+            count(&masked.findings);
+            call.function.arguments = masked.text;
+        }
+        m
+    }
+
+    /// The whole workflow for one conversation. A failure after preparation is still audited;
+    /// a failed webhook never fails the update.
+    ///
+    /// `messages` is the conversation's full history and the source of truth: on a version
+    /// conflict (409/412) the same payload (same `context_id`) is re-applied on top of the newer
+    /// version, so concurrent writers of one conversation end with the last complete history,
+    /// never a mix. An update whose answer was lost is found by its `context_id` on re-read and
+    /// never written twice; when that cannot be decided the error is
+    /// [`GatewayError::OutcomeUnknown`](gateway_client::GatewayError::OutcomeUnknown).
+    pub async fn update(
+        &self,
+        conversation_id: &str,
+        messages: &[Message],
+    ) -> Result<UpdateReport, Error> {
+        let start = Instant::now();
+        let mut facts = AuditFacts {
+            action: "CONTEXT_UPDATE".to_owned(),
+            conversation_id: conversation_id.to_owned(),
+            ..AuditFacts::default()
+        };
+        let prepared = match self.prepare(conversation_id, messages).await {
+            Ok(p) => p,
+            Err(e) => {
+                facts.masking_ran =
+                    !self.options.directives.retain_user_pii && !matches!(e, Error::Gateway(_));
+                facts.error_kind = Some(e.kind());
+                self.audit_failure(facts, start).await;
+                return Err(e);
+            }
+        };
+        record_prepared(&mut facts, &prepared);
+        let outcome = match self.write(conversation_id, &prepared.payload).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                facts.error_kind = Some(e.kind());
+                self.audit_failure(facts, start).await;
+                return Err(e);
+            }
+        };
+        let webhook = self.sync_webhook(conversation_id, &outcome).await;
+        record_outcome(&mut facts, &outcome);
+        facts.latency = start.elapsed();
+        let record = AuditRecord::from_facts(&facts);
+        let (audit_line, audit_error) = self.append_audit(&record).await;
+        Ok(UpdateReport {
+            prepared,
+            outcome,
+            webhook,
+            audit: record,
+            audit_line,
+            audit_error,
+            latency: start.elapsed(),
+        })
+    }
+
+    /// The atomic update of `payload`, re-applied on a version conflict.
+    async fn write(
+        &self,
+        conversation_id: &str,
+        payload: &ContextPayload,
+    ) -> Result<UpdateOutcome, Error> {
+        let outcome = self
+            .client
+            .update_context(
+                conversation_id,
+                self.options.compaction_trigger,
+                |_current| {
+                    // The caller's history is the source of truth: re-applying on a conflict sends
+                    // the same payload (same context_id) against the newer version.
+                    payload.clone()
+                },
+            )
+            .await?;
+        Ok(outcome)
+    }
+
+    async fn sync_webhook(
+        &self,
+        conversation_id: &str,
+        outcome: &UpdateOutcome,
+    ) -> Option<WebhookReport> {
+        let config = self.webhook.as_ref()?;
+        let event = WebhookEvent::from_update(conversation_id, outcome);
+        Some(self.client.sync_webhook(config, &event).await)
+    }
+
+    /// Appends the record of a landed update: the line, or why the append failed.
+    async fn append_audit(&self, record: &AuditRecord) -> (Option<u64>, Option<String>) {
+        let Some(log) = &self.audit else {
+            return (None, None);
+        };
+        match log.append(record).await {
+            Ok(appended) => (Some(appended.line), None),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot append the audit record of an update");
+                (None, Some(e.to_string()))
+            }
+        }
+    }
+
+    async fn audit_failure(&self, mut facts: AuditFacts, start: Instant) {
+        facts.latency = start.elapsed();
+        if let Some(log) = &self.audit {
+            let record = AuditRecord::from_facts(&facts);
+            if let Err(e) = log.append(&record).await {
+                tracing::error!(error = %e, "cannot append the audit record of a failed update");
+            }
+        }
+    }
+}
+
+/// What preparation established, for the audit record.
+fn record_prepared(facts: &mut AuditFacts, prepared: &Prepared) {
+    facts.context_id = Some(prepared.payload.context_id.clone());
+    facts.masking_ran = prepared.masked;
+    facts.pii_findings = prepared.pii_findings.clone();
+    facts.validation_passed = true;
+    facts.messages_evicted = prepared.fit.evicted.len() as u64;
+}
+
+/// What the gateway reported, for the audit record.
+fn record_outcome(facts: &mut AuditFacts, outcome: &UpdateOutcome) {
+    facts.patch_precondition = Some(match outcome.precondition {
+        Precondition::IfMatch(_) => PatchPrecondition::IfMatch,
+        Precondition::IfNoneMatch => PatchPrecondition::IfNoneMatch,
+    });
+    facts.messages_evicted += outcome.evicted_messages().unwrap_or(0);
+    facts.attempts = outcome.attempts;
+    facts.conflicts_retried = outcome.conflicts_retried;
+    facts.created = outcome.created;
+    facts.already_applied = outcome.already_applied;
+}
