@@ -4,5 +4,6 @@
 mod support;
 
 mod facade_paths;
+mod from_env;
 mod soak;
 mod workflow;

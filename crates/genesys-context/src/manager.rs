@@ -122,9 +122,28 @@ impl ContextManager {
         }
     }
 
-    /// A manager configured from the environment: `GENESYS_*` for auth and the API base,
-    /// `GENESYS_GATEWAY_PREFIX`, `WEBHOOK_URL`, `WEBHOOK_SECRET`, `AUDIT_LOG`.
-    pub async fn from_env(options: ManagerOptions) -> Result<ContextManager, Error> {
+    /// A manager configured from the documented environment, with default options: the
+    /// one-liner.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), genesys_context::Error> {
+    /// let manager = genesys_context::ContextManager::from_env().await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// Reads (after loading `.env` when present) `GENESYS_REGION` or `GENESYS_LOGIN_BASE`,
+    /// `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET`, optional `GENESYS_API_BASE`,
+    /// `GENESYS_SCOPES`, `GENESYS_GATEWAY_PREFIX`, `WEBHOOK_URL` with `WEBHOOK_SECRET`, and
+    /// `AUDIT_LOG`, and builds the token provider, the gateway client, the default masker, the
+    /// webhook and the audit log (opened with fsync). Errors name the variable, never a secret.
+    /// To read the variables from somewhere else, use [`EnvSettings::from_lookup`] with
+    /// [`from_settings`](Self::from_settings); for full control, [`builder`](Self::builder).
+    pub async fn from_env() -> Result<ContextManager, Error> {
+        Self::from_env_with(ManagerOptions::default()).await
+    }
+
+    /// Like [`from_env`](Self::from_env), with payload options.
+    pub async fn from_env_with(options: ManagerOptions) -> Result<ContextManager, Error> {
         Self::from_settings(EnvSettings::from_env()?, options).await
     }
 

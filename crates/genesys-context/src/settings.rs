@@ -68,10 +68,35 @@ pub struct EnvSettings {
 }
 
 impl EnvSettings {
-    /// Reads the settings (loading `.env` when present). Errors name the variable.
+    /// Reads the settings from the process environment, after loading a `.env` file (from the
+    /// working directory or a parent) when there is one; variables already set win over the
+    /// file. Empty values count as unset. Errors name the variable (or `.env`), never a secret.
     pub fn from_env() -> Result<EnvSettings, Error> {
         let auth = AuthConfig::from_env()?;
+        for name in [
+            ENV_GATEWAY_PREFIX,
+            ENV_WEBHOOK_URL,
+            ENV_WEBHOOK_SECRET,
+            ENV_AUDIT_LOG,
+        ] {
+            if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(name) {
+                return Err(Error::Config {
+                    variable: name.to_owned(),
+                    reason: "is not valid UTF-8".to_owned(),
+                });
+            }
+        }
         Self::with_auth(auth, |name| std::env::var(name).ok())
+    }
+
+    /// Like [`from_env`](Self::from_env) but reads every variable through `lookup` (`None` for
+    /// an unset one), without loading `.env` or touching the process environment: for tests,
+    /// or settings that come from elsewhere (a secrets manager, a configuration file).
+    pub fn from_lookup(
+        mut lookup: impl FnMut(&str) -> Option<String>,
+    ) -> Result<EnvSettings, Error> {
+        let auth = AuthConfig::from_lookup(&mut lookup)?;
+        Self::with_auth(auth, lookup)
     }
 
     /// Reads the non-auth settings through `lookup`.
@@ -109,5 +134,87 @@ impl EnvSettings {
             webhook,
             audit_log,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn lookup<'a>(vars: &'a [(&str, &str)]) -> impl FnMut(&str) -> Option<String> + 'a {
+        let map: HashMap<&str, &str> = vars.iter().copied().collect();
+        move |name| map.get(name).map(|v| (*v).to_owned())
+    }
+
+    const AUTH: [(&str, &str); 3] = [
+        ("GENESYS_REGION", "eu-west-1"),
+        ("GENESYS_CLIENT_ID", "client"),
+        ("GENESYS_CLIENT_SECRET", "s3cret-value"),
+    ];
+
+    #[test]
+    fn defaults_when_only_auth_is_set() {
+        let settings = EnvSettings::from_lookup(lookup(&AUTH)).unwrap();
+        assert_eq!(settings.prefix, gateway_client::DEFAULT_ROUTE_PREFIX);
+        assert!(settings.webhook.is_none());
+        assert!(settings.audit_log.is_none());
+        assert_eq!(settings.auth.api_base(), "https://api.mypurecloud.ie");
+    }
+
+    #[test]
+    fn every_documented_variable_is_read() {
+        let mut vars = AUTH.to_vec();
+        vars.extend([
+            (ENV_GATEWAY_PREFIX, "/custom/llm"),
+            (ENV_WEBHOOK_URL, "http://127.0.0.1:9/hook"),
+            (ENV_WEBHOOK_SECRET, "whsec-abc"),
+            (ENV_AUDIT_LOG, "/var/log/ctx.audit.jsonl"),
+        ]);
+        let settings = EnvSettings::from_lookup(lookup(&vars)).unwrap();
+        assert_eq!(settings.prefix, "/custom/llm");
+        let webhook = settings.webhook.as_ref().expect("webhook configured");
+        assert_eq!(webhook.url, "http://127.0.0.1:9/hook");
+        assert!(webhook.secret.is_some());
+        assert_eq!(
+            settings.audit_log.as_deref(),
+            Some(std::path::Path::new("/var/log/ctx.audit.jsonl"))
+        );
+        let debug = format!("{settings:?}");
+        for secret in ["s3cret-value", "whsec-abc"] {
+            assert!(!debug.contains(secret), "{secret} in Debug output");
+        }
+    }
+
+    #[test]
+    fn blank_values_count_as_unset() {
+        let mut vars = AUTH.to_vec();
+        vars.extend([
+            (ENV_GATEWAY_PREFIX, "  "),
+            (ENV_WEBHOOK_URL, ""),
+            (ENV_AUDIT_LOG, " "),
+        ]);
+        let settings = EnvSettings::from_lookup(lookup(&vars)).unwrap();
+        assert_eq!(settings.prefix, gateway_client::DEFAULT_ROUTE_PREFIX);
+        assert!(settings.webhook.is_none());
+        assert!(settings.audit_log.is_none());
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let mut vars = AUTH.to_vec();
+        vars.push((ENV_GATEWAY_PREFIX, "api/v2"));
+        let err = EnvSettings::from_lookup(lookup(&vars)).unwrap_err();
+        assert!(err.to_string().contains(ENV_GATEWAY_PREFIX), "{err}");
+
+        let mut vars = AUTH.to_vec();
+        vars.push((ENV_WEBHOOK_URL, "not a url"));
+        let err = EnvSettings::from_lookup(lookup(&vars)).unwrap_err();
+        assert!(err.to_string().contains(ENV_WEBHOOK_URL), "{err}");
+
+        let err = EnvSettings::from_lookup(lookup(&AUTH[..2])).unwrap_err();
+        assert!(err.to_string().contains("GENESYS_CLIENT_SECRET"), "{err}");
+        assert!(matches!(err, Error::Auth(_)));
     }
 }

@@ -1,6 +1,6 @@
 //! `genesys-ctx capacity`: the model capacity of the configured gateway.
 
-use genesys_context::{ContextManager, ManagerOptions};
+use genesys_context::ContextManager;
 
 use super::CliError;
 
@@ -10,7 +10,7 @@ pub struct Args {}
 
 /// Prints the capacity as JSON.
 pub async fn run(_args: Args) -> Result<(), CliError> {
-    let manager = ContextManager::from_env(ManagerOptions::default())
+    let manager = ContextManager::from_env()
         .await
         .map_err(super::update::manager_error)?;
     let capacity = manager

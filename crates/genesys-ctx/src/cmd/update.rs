@@ -95,7 +95,7 @@ pub(crate) fn manager_error(e: Error) -> CliError {
 
 /// Runs the command: prints one JSON summary per conversation.
 pub async fn run(args: Args) -> Result<(), CliError> {
-    let manager = ContextManager::from_env(args.options())
+    let manager = ContextManager::from_env_with(args.options())
         .await
         .map_err(manager_error)?;
     match (&args.dir, &args.conversation_id) {
