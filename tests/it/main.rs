@@ -5,5 +5,6 @@ mod support;
 
 mod facade_paths;
 mod from_env;
+mod metrics;
 mod soak;
 mod workflow;

@@ -62,6 +62,7 @@
 mod cache;
 mod error;
 mod manager;
+mod metrics;
 mod report;
 mod settings;
 mod workflow;

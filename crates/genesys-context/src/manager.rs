@@ -6,13 +6,14 @@ use std::sync::Arc;
 use audit::{AuditLog, Durability};
 use context_model::{ModelCapacity, TokenCounter};
 use gateway_client::{
-    GatewayClient, GatewayConfig, InMemoryMetrics, MetricsSnapshot, WebhookConfig,
+    GatewayClient, GatewayConfig, MetricsRecorder, MetricsSnapshot, WebhookConfig,
 };
 use genesys_auth::{ClientCredentialsProvider, TokenProvider};
 use pii_mask::Masker;
 use tokio::sync::OnceCell;
 
 use crate::cache::ConversationCache;
+use crate::metrics::{Tally, Tee};
 use crate::{EnvSettings, Error, ManagerOptions};
 
 /// The workflow: initialize (fetch capacity) → mask → count and fit → validate → atomic update
@@ -23,7 +24,7 @@ use crate::{EnvSettings, Error, ManagerOptions};
 #[derive(Clone)]
 pub struct ContextManager {
     pub(crate) client: GatewayClient,
-    pub(crate) metrics: Arc<InMemoryMetrics>,
+    pub(crate) metrics: Arc<Tally>,
     pub(crate) counter: Arc<dyn TokenCounter>,
     pub(crate) masker: Arc<Masker>,
     pub(crate) webhook: Option<Arc<WebhookConfig>>,
@@ -56,6 +57,7 @@ pub struct ContextManagerBuilder {
     masker: Option<Masker>,
     webhook: Option<WebhookConfig>,
     audit: Option<AuditLog>,
+    metrics: Option<Arc<dyn MetricsRecorder>>,
 }
 
 impl ContextManagerBuilder {
@@ -83,6 +85,14 @@ impl ContextManagerBuilder {
         self
     }
 
+    /// Report every gateway call to `recorder` (Prometheus, StatsD, …) instead of the recorder
+    /// the client was built with. Without this, the client's recorder keeps receiving every
+    /// call. Either way [`ContextManager::metrics`] summarizes the manager's calls too.
+    pub fn metrics(mut self, recorder: Arc<dyn MetricsRecorder>) -> Self {
+        self.metrics = Some(recorder);
+        self
+    }
+
     /// Builds the manager; loads the tokenizer of the chosen encoding.
     pub fn build(self) -> Result<ContextManager, Error> {
         let counter = self
@@ -94,8 +104,11 @@ impl ContextManagerBuilder {
             Some(m) => m,
             None => Masker::builder().build()?,
         };
-        let metrics = Arc::new(InMemoryMetrics::new());
-        let client = self.client.with_metrics(metrics.clone());
+        let forward = self.metrics.unwrap_or_else(|| self.client.metrics());
+        let metrics = Arc::new(Tally::default());
+        let client = self
+            .client
+            .with_metrics(Arc::new(Tee::new(metrics.clone(), forward)));
         Ok(ContextManager {
             client,
             metrics,
@@ -119,6 +132,7 @@ impl ContextManager {
             masker: None,
             webhook: None,
             audit: None,
+            metrics: None,
         }
     }
 
@@ -172,7 +186,8 @@ impl ContextManager {
         &self.client
     }
 
-    /// Count, success rate and latency percentiles of every gateway operation so far.
+    /// Count, success rate and latency percentiles of every gateway operation this manager (and
+    /// its clones) made so far; the calls also reach the client's or the builder's recorder.
     pub fn metrics(&self) -> MetricsSnapshot {
         self.metrics.snapshot()
     }
