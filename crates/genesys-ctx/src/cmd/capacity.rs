@@ -17,5 +17,5 @@ pub async fn run(_args: Args) -> Result<(), CliError> {
         .initialize()
         .await
         .map_err(|e| CliError::runtime(e.to_string()))?;
-    super::tokens::print_json(capacity)
+    super::print_json(capacity)
 }

@@ -8,8 +8,8 @@ use context_model::{
 };
 use serde::Serialize;
 
-use super::tokens::{counter, print_json, read_messages};
-use super::CliError;
+use super::input::{counter, read_messages};
+use super::{print_json, CliError};
 
 /// Arguments of `genesys-ctx fit`.
 #[derive(Debug, clap::Args)]
@@ -101,7 +101,7 @@ fn fit_messages(
 
 #[cfg(test)]
 mod tests {
-    use super::super::tokens::messages_from_text;
+    use super::super::input::messages_from_text;
     use super::*;
 
     fn args(max_tokens: u64, policy: EvictionPolicy) -> Args {

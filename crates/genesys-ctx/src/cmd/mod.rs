@@ -1,4 +1,5 @@
-//! One module per subcommand. Each exposes a clap `Args` type and `async fn run(args)`.
+//! One module per subcommand. Each exposes a clap `Args` type and `async fn run(args)`;
+//! `input` holds what several of them share (reading messages, loading a counter).
 
 pub mod audit;
 pub mod auth;
@@ -6,10 +7,21 @@ pub mod capacity;
 pub mod demo;
 pub mod emulator;
 pub mod fit;
+pub mod input;
 pub mod mask;
 pub mod regions;
 pub mod tokens;
 pub mod update;
+
+use serde::Serialize;
+
+/// Prints `value` as one line of JSON on stdout.
+pub(crate) fn print_json(value: &impl Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string(value)
+        .map_err(|e| CliError::runtime(format!("cannot encode the output: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
 
 /// A command failure: the message printed after `error: ` and the process exit code.
 #[derive(Debug)]

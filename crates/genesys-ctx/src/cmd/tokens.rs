@@ -1,12 +1,12 @@
 //! `genesys-ctx tokens`: count the tokens of a conversation.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use context_model::{parse_messages, Encoding, Message, TokenCounter};
+use context_model::{Encoding, Message, TokenCounter};
 use serde::Serialize;
-use tokio::io::AsyncReadExt;
 
-use super::CliError;
+use super::input::{counter, read_messages};
+use super::{print_json, CliError};
 
 /// Arguments of `genesys-ctx tokens`.
 #[derive(Debug, clap::Args)]
@@ -45,54 +45,10 @@ fn count(counter: &dyn TokenCounter, encoding: Encoding, messages: &[Message]) -
     }
 }
 
-pub(crate) fn counter(encoding: Encoding) -> Result<std::sync::Arc<dyn TokenCounter>, CliError> {
-    encoding
-        .counter()
-        .map_err(|e| CliError::runtime(e.to_string()))
-}
-
-pub(crate) fn print_json(value: &impl Serialize) -> Result<(), CliError> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| CliError::runtime(format!("cannot encode the output: {e}")))?;
-    println!("{text}");
-    Ok(())
-}
-
-/// Read and parse the messages from `file` (stdin when `None` or `-`). Errors are input errors
-/// (exit 2) naming the source and the position.
-pub(crate) async fn read_messages(file: Option<&Path>) -> Result<Vec<Message>, CliError> {
-    let (source, text) = match file {
-        Some(path) if path != Path::new("-") => {
-            let text = tokio::fs::read_to_string(path)
-                .await
-                .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-            (path.display().to_string(), text)
-        }
-        _ => {
-            let mut text = String::new();
-            tokio::io::stdin()
-                .read_to_string(&mut text)
-                .await
-                .map_err(|e| CliError::input(format!("stdin: {e}")))?;
-            ("stdin".to_owned(), text)
-        }
-    };
-    messages_from_text(&source, &text)
-}
-
-pub(crate) fn messages_from_text(source: &str, text: &str) -> Result<Vec<Message>, CliError> {
-    let messages = parse_messages(text).map_err(|e| CliError::input(format!("{source}: {e}")))?;
-    if messages.is_empty() {
-        return Err(CliError::input(format!(
-            "{source}: messages: must not be empty"
-        )));
-    }
-    Ok(messages)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cmd::input::messages_from_text;
 
     #[test]
     fn counts_per_message_and_total_with_priming() {
@@ -107,22 +63,5 @@ mod tests {
             out,
             serde_json::json!({"encoding":"o200k_base","total":14,"per_message":[6,5]})
         );
-    }
-
-    #[test]
-    fn bad_input_is_exit_2_naming_source_and_position() {
-        let err =
-            messages_from_text("conv.json", r#"[{"role":"user"},{"role":"robot"}]"#).unwrap_err();
-        assert_eq!(err.code, 2);
-        assert!(
-            err.message
-                .starts_with("conv.json: messages[1].role: unknown variant `robot`"),
-            "{}",
-            err.message
-        );
-        let err = messages_from_text("stdin", "[1,").unwrap_err();
-        assert_eq!(err.code, 2);
-        assert!(err.message.contains("line 1, column 3"), "{}", err.message);
-        assert_eq!(messages_from_text("stdin", "[]").unwrap_err().code, 2);
     }
 }

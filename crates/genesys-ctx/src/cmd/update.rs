@@ -101,12 +101,12 @@ pub async fn run(args: Args) -> Result<(), CliError> {
     match (&args.dir, &args.conversation_id) {
         (Some(dir), _) => update_dir(manager, dir, usize::from(args.concurrency)).await,
         (None, Some(id)) => {
-            let messages = super::tokens::read_messages(args.file.as_deref()).await?;
+            let messages = super::input::read_messages(args.file.as_deref()).await?;
             let report = manager
                 .update(id, &messages)
                 .await
                 .map_err(|e| CliError::runtime(format!("{id}: {e}")))?;
-            super::tokens::print_json(&report.summary())
+            super::print_json(&report.summary())
         }
         (None, None) => Err(CliError::input(
             "--conversation-id is required unless --dir is given",
@@ -169,7 +169,7 @@ async fn update_dir(
         let limit = limit.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let result = match super::tokens::read_messages(Some(&path)).await {
+            let result = match super::input::read_messages(Some(&path)).await {
                 Ok(messages) => manager
                     .update(&id, &messages)
                     .await
