@@ -5,7 +5,7 @@
 //! gateway call (honoured `Retry-After`) and a concurrent writer bumping the version between the
 //! update's GET and PATCH (a 412, re-read and re-applied).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use audit::{AuditLog, Durability, Verification};
@@ -80,12 +80,51 @@ pub struct DemoReport {
 
 /// Runs the demo.
 pub async fn run(options: DemoOptions) -> Result<DemoReport, Error> {
-    let client_secret = format!("demo-{}", uuid::Uuid::new_v4().simple());
-    let webhook_secret = format!("whsec-{}", uuid::Uuid::new_v4().simple());
+    let secrets = Secrets {
+        client: format!("demo-{}", uuid::Uuid::new_v4().simple()),
+        webhook: format!("whsec-{}", uuid::Uuid::new_v4().simple()),
+    };
+    let emulator = start_emulator(&secrets, options.no_faults).await?;
+    let audit_path = options.audit_log.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!(
+            "genesys-ctx-demo-{}.audit.jsonl",
+            uuid::Uuid::new_v4().simple()
+        ))
+    });
+    let manager = demo_manager(&emulator, secrets, &audit_path).await?;
+
+    let capacity = manager.initialize().await?.clone();
+    let update = manager
+        .update(DEMO_CONVERSATION_ID, &sample_messages())
+        .await?;
+    let audit_verification = audit::verify(&audit_path).await?;
+    let report = DemoReport {
+        emulator_url: emulator.base_url(),
+        capacity,
+        update,
+        webhooks_received: emulator.webhooks(),
+        metrics: manager.metrics(),
+        emulator_stats: emulator.stats(),
+        audit_path,
+        audit_verification,
+    };
+    emulator.shutdown().await;
+    Ok(report)
+}
+
+/// The demo's random credentials.
+struct Secrets {
+    client: String,
+    webhook: String,
+}
+
+/// The emulator with the demo conversation stored (version 1) and, unless `no_faults`, a 429
+/// and a version race scripted.
+async fn start_emulator(secrets: &Secrets, no_faults: bool) -> Result<Emulator, Error> {
     let emulator = Emulator::start(EmulatorConfig {
         client_id: "genesys-ctx-demo".to_owned(),
-        client_secret: client_secret.clone(),
-        webhook_secret: Some(webhook_secret.clone()),
+        client_secret: secrets.client.clone(),
+        webhook_secret: Some(secrets.webhook.clone()),
         ..EmulatorConfig::default()
     })
     .await
@@ -93,7 +132,6 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, Error> {
         variable: "emulator".to_owned(),
         reason: e.to_string(),
     })?;
-    let base = emulator.base_url();
 
     // The conversation already has a stored context (version 1): the system prompt alone, with
     // the limits the builder computes for the default 128k model.
@@ -110,30 +148,34 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, Error> {
         messages: earlier,
         format: "json".to_owned(),
     });
-    if !options.no_faults {
+    if !no_faults {
         emulator.inject(ScriptedFault::RateLimit {
             retry_after_secs: 1,
         });
         emulator.inject(ScriptedFault::VersionRace);
     }
+    Ok(emulator)
+}
 
+/// A manager for the emulator: its token route and gateway, its signed webhook receiver, and an
+/// fsynced audit log at `audit_path`.
+async fn demo_manager(
+    emulator: &Emulator,
+    secrets: Secrets,
+    audit_path: &Path,
+) -> Result<ContextManager, Error> {
+    let base = emulator.base_url();
     let auth = AuthConfig::builder()
         .login_base(base.clone())
         .client_id("genesys-ctx-demo")
-        .client_secret(SecretString::from(client_secret))
+        .client_secret(SecretString::from(secrets.client))
         .build()?;
     let tokens: Arc<dyn TokenProvider> = Arc::new(ClientCredentialsProvider::new(auth)?);
-    let client = GatewayClient::new(GatewayConfig::new(base.clone()), tokens)?;
+    let client = GatewayClient::new(GatewayConfig::new(base), tokens)?;
     let webhook = WebhookConfig::new(emulator.webhook_url())
         .map_err(Error::Gateway)?
-        .with_secret(SecretString::from(webhook_secret));
-    let audit_path = options.audit_log.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!(
-            "genesys-ctx-demo-{}.audit.jsonl",
-            uuid::Uuid::new_v4().simple()
-        ))
-    });
-    let audit_log = AuditLog::open(&audit_path, Durability::Fsync).await?;
+        .with_secret(SecretString::from(secrets.webhook));
+    let audit_log = AuditLog::open(audit_path, Durability::Fsync).await?;
     let manager = ContextManager::builder(client)
         .options(ManagerOptions {
             directives: sample_directives(),
@@ -142,22 +184,5 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, Error> {
         .webhook(webhook)
         .audit_log(audit_log)
         .build()?;
-
-    let capacity = manager.initialize().await?.clone();
-    let update = manager
-        .update(DEMO_CONVERSATION_ID, &sample_messages())
-        .await?;
-    let audit_verification = audit::verify(&audit_path).await?;
-    let report = DemoReport {
-        emulator_url: base,
-        capacity,
-        update,
-        webhooks_received: emulator.webhooks(),
-        metrics: manager.metrics(),
-        emulator_stats: emulator.stats(),
-        audit_path,
-        audit_verification,
-    };
-    emulator.shutdown().await;
-    Ok(report)
+    Ok(manager)
 }

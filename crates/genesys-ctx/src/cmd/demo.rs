@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
-use crate::demo::{self, DemoOptions, DemoReport};
+use genesys_context::UpdateReport;
 
 use super::CliError;
+use crate::demo::{self, DemoOptions, DemoReport};
 
 /// Arguments of `genesys-ctx demo`.
 #[derive(Debug, clap::Args)]
@@ -64,18 +65,37 @@ fn print_json(report: &DemoReport) -> Result<(), CliError> {
 }
 
 fn print_walkthrough(report: &DemoReport) -> Result<(), CliError> {
-    let update = &report.update;
-    let outcome = &update.outcome;
-    let summary = update.summary();
-    let stats = &report.emulator_stats;
-    let capacity = &report.capacity;
-
     println!("genesys-ctx demo: the seed workflow against the embedded LLM Gateway emulator");
     println!(
         "emulator at {} (token route, gateway, webhook receiver)",
         report.emulator_url
     );
     println!();
+    print_capacity(report);
+    println!();
+    print_payload(&report.update)?;
+    println!();
+    print_update(report);
+    println!();
+    print_webhook(report);
+    println!();
+    print_metrics(report);
+    println!();
+    println!("6. Audit     {}", report.audit_path.display());
+    print!("{}", indent(&json_text(&report.update.audit)?));
+    println!("   verify: {}", report.audit_verification);
+    println!();
+    let stats = &report.emulator_stats;
+    println!(
+        "done: {} fault(s) injected and recovered, context stored as version {}",
+        stats.rate_limited + stats.version_races + stats.unavailable + stats.lost_answers,
+        report.update.outcome.version()
+    );
+    Ok(())
+}
+
+fn print_capacity(report: &DemoReport) {
+    let capacity = &report.capacity;
     println!("1. Capacity  GET /api/v2/ai/llm/models/capacity");
     println!(
         "   {}: max_tokens {}, max_context_windows {}, compaction {}",
@@ -88,13 +108,15 @@ fn print_walkthrough(report: &DemoReport) -> Result<(), CliError> {
             "disabled"
         }
     );
-    if stats.rate_limited > 0 {
+    if report.emulator_stats.rate_limited > 0 {
         println!(
             "   recovered: {} x 429 Too Many Requests, Retry-After honoured",
-            stats.rate_limited
+            report.emulator_stats.rate_limited
         );
     }
-    println!();
+}
+
+fn print_payload(update: &UpdateReport) -> Result<(), CliError> {
     let matrix = update.prepared.payload.token_limit_matrix;
     println!("2. Payload   masked, counted (o200k_base), fitted and validated");
     println!(
@@ -116,7 +138,12 @@ fn print_walkthrough(report: &DemoReport) -> Result<(), CliError> {
         }
     );
     print!("{}", indent(&json_text(&update.prepared.payload)?));
-    println!();
+    Ok(())
+}
+
+fn print_update(report: &DemoReport) {
+    let outcome = &report.update.outcome;
+    let summary = report.update.summary();
     println!("3. Update    GET + PATCH with If-Match");
     println!(
         "   {} version {} ({}), {} HTTP attempts, {} conflict(s) re-read and re-applied, {:.1} ms",
@@ -127,35 +154,38 @@ fn print_walkthrough(report: &DemoReport) -> Result<(), CliError> {
         outcome.conflicts_retried,
         summary.update_latency_ms
     );
-    if stats.version_races > 0 {
+    if report.emulator_stats.version_races > 0 {
         println!(
             "   recovered: {} x 412 Precondition Failed (a concurrent writer bumped the version)",
-            stats.version_races
+            report.emulator_stats.version_races
         );
     }
-    println!();
+}
+
+fn print_webhook(report: &DemoReport) {
     println!("4. Webhook   POST to external storage, signed X-Signature-256");
-    match &update.webhook {
-        Some(w) => {
-            let verified = report
-                .webhooks_received
-                .iter()
-                .filter(|r| r.signature_valid == Some(true))
-                .count();
-            println!(
-                "   delivered: {}, {} attempt(s), HTTP {}, receiver verified {} signature(s)",
-                w.delivered,
-                w.attempts,
-                w.status.map_or("-".to_owned(), |s| s.to_string()),
-                verified
-            );
-            if let Some(e) = &w.last_error {
-                println!("   last error: {e}");
-            }
-        }
-        None => println!("   not configured"),
+    let Some(w) = &report.update.webhook else {
+        println!("   not configured");
+        return;
+    };
+    let verified = report
+        .webhooks_received
+        .iter()
+        .filter(|r| r.signature_valid == Some(true))
+        .count();
+    println!(
+        "   delivered: {}, {} attempt(s), HTTP {}, receiver verified {} signature(s)",
+        w.delivered,
+        w.attempts,
+        w.status.map_or("-".to_owned(), |s| s.to_string()),
+        verified
+    );
+    if let Some(e) = &w.last_error {
+        println!("   last error: {e}");
     }
-    println!();
+}
+
+fn print_metrics(report: &DemoReport) {
     println!("5. Metrics");
     println!(
         "   {:<16} {:>5} {:>8} {:>9} {:>9} {:>9} {:>9}",
@@ -173,15 +203,4 @@ fn print_walkthrough(report: &DemoReport) -> Result<(), CliError> {
             op.p99_ms
         );
     }
-    println!();
-    println!("6. Audit     {}", report.audit_path.display());
-    print!("{}", indent(&json_text(&update.audit)?));
-    println!("   verify: {}", report.audit_verification);
-    println!();
-    println!(
-        "done: {} fault(s) injected and recovered, context stored as version {}",
-        stats.rate_limited + stats.version_races + stats.unavailable + stats.lost_answers,
-        outcome.version()
-    );
-    Ok(())
 }
