@@ -20,9 +20,31 @@
 //!
 //! Masking runs before counting, so `current_usage` is the count of the text actually sent.
 //!
-//! ## Example
+//! This crate is a library only: the `genesys-ctx` program (clap, progress bars, the log
+//! subscriber) is its own crate, and the emulator (an axum server) is re-exported as
+//! `genesys_context::gateway_emulator` only with the opt-in `emulator` feature.
 //!
-//! The whole workflow against the embedded emulator:
+//! ## From the environment
+//!
+//! [`ContextManager::from_env`] builds the token provider, the gateway client, the masker, the
+//! webhook and the audit log from the documented variables (`GENESYS_*`, `WEBHOOK_URL`,
+//! `WEBHOOK_SECRET`, `AUDIT_LOG`, and a `.env` file):
+//!
+//! ```no_run
+//! use genesys_context::context_model::{Message, Role};
+//! use genesys_context::ContextManager;
+//!
+//! # async fn run() -> Result<(), genesys_context::Error> {
+//! let manager = ContextManager::from_env().await?;
+//! let messages = vec![Message::new(Role::User, "My order #12345 is late, I am test@example.com")];
+//! let report = manager.update("conv-42", &messages).await?;
+//! println!("stored version {}", report.outcome.version());
+//! # Ok(()) }
+//! ```
+//!
+//! ## With the builder
+//!
+//! The whole workflow against the emulator, with an explicit client:
 //!
 //! ```
 //! use std::sync::Arc;
