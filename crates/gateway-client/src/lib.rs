@@ -46,19 +46,23 @@
 mod client;
 mod config;
 mod error;
+mod executor;
 mod metrics;
-mod retry;
+mod types;
+mod update;
 mod webhook;
 
-pub use client::{
-    ETag, GatewayClient, Outcome, Precondition, UpdateOutcome, UpdateResult, COMPACTION_HEADER,
-    CORRELATION_HEADER, TOKEN_LIMIT_CODE, USER_AGENT,
-};
+pub use client::GatewayClient;
 pub use config::{GatewayConfig, RetryPolicy, Sleeper, TokioSleeper, DEFAULT_ROUTE_PREFIX};
 pub use error::{ApiError, GatewayError, TransportKind, MAX_KEPT_BODY};
+pub use genesys_transport::RetryBudget;
 pub use metrics::{
     percentile, CallRecord, InMemoryMetrics, MetricsRecorder, MetricsSnapshot, OperationSummary,
     MAX_SAMPLES,
+};
+pub use types::{
+    ETag, Outcome, Precondition, UpdateOutcome, COMPACTION_HEADER, CORRELATION_HEADER,
+    TOKEN_LIMIT_CODE, USER_AGENT,
 };
 pub use webhook::{
     sign as webhook_signature, verify_signature, ContextSnapshot, WebhookConfig, WebhookEvent,
