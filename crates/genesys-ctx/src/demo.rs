@@ -122,8 +122,12 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, Error> {
         .client_id("genesys-ctx-demo")
         .client_secret(SecretString::from(client_secret))
         .build()?;
-    let tokens: Arc<dyn TokenProvider> = Arc::new(ClientCredentialsProvider::new(auth)?);
-    let client = GatewayClient::new(GatewayConfig::new(base.clone()), tokens)?;
+    // One retry budget for every retry loop: token requests, gateway calls, webhook.
+    let budget = Arc::new(gateway_client::RetryBudget::default());
+    let provider = ClientCredentialsProvider::new(auth)?.with_retry_budget(Arc::clone(&budget));
+    let tokens: Arc<dyn TokenProvider> = Arc::new(provider);
+    let client =
+        GatewayClient::new(GatewayConfig::new(base.clone()), tokens)?.with_retry_budget(budget);
     let webhook = WebhookConfig::new(emulator.webhook_url())
         .map_err(Error::Gateway)?
         .with_secret(SecretString::from(webhook_secret));
