@@ -177,7 +177,7 @@ impl GatewayClient {
     ///
     /// A single PATCH: a 412/409 is returned as [`GatewayError::VersionConflict`]; a weak
     /// `If-Match` tag is refused ([`GatewayError::WeakETag`]) before anything is sent. Use
-    /// [`update_context`](Self::update_context) for the re-read/rebuild loop and the
+    /// [`update_context`](Self::update_context) for the re-read/re-apply loop and the
     /// "already applied" check after a lost answer.
     pub async fn patch_context(
         &self,

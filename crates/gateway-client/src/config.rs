@@ -28,7 +28,7 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// Longest `Retry-After` the client will wait. Default 60 s.
     pub max_retry_after: Duration,
-    /// GET/build/PATCH rounds of `update_context` before a version-conflict error (≥ 1). Default 5.
+    /// GET/PATCH rounds of `update_context` before a version-conflict error (≥ 1). Default 5.
     pub max_update_attempts: u32,
     /// Size of the retry budget the client creates (replace it with
     /// [`GatewayClient::with_retry_budget`](crate::GatewayClient::with_retry_budget) to share

@@ -65,7 +65,7 @@ pub enum GatewayError {
     /// 412 or 409 every time, up to the configured number of update attempts.
     #[error("version conflict after {attempts} attempt(s): {last}")]
     VersionConflict {
-        /// PATCH rounds tried (each re-read the context and rebuilt the payload).
+        /// PATCH rounds tried (each re-read the context and re-applied the payload).
         attempts: u32,
         /// The last conflict answer (412 or 409).
         last: ApiError,
@@ -245,7 +245,7 @@ impl GatewayError {
 
     /// Whether the same request could succeed later without change: 5xx, 408, 429, transport
     /// errors and an exceeded deadline. A version conflict is not retryable by resending:
-    /// re-read and rebuild.
+    /// re-read and re-apply.
     pub fn is_retryable(&self) -> bool {
         match self {
             GatewayError::Server(_) | GatewayError::RateLimited { .. } => true,

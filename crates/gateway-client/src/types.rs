@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use context_model::{ContextPayload, PatchResponse, StoredContext, TokenLimitMatrix};
+use context_model::{PatchResponse, StoredContext, TokenLimitMatrix};
 
 /// The header naming the Genesys correlation id.
 pub const CORRELATION_HEADER: &str = genesys_transport::CORRELATION_HEADER;
@@ -92,15 +92,13 @@ pub struct UpdateOutcome {
     /// What the gateway stored: the PATCH's answer, or (after a lost answer) what the re-read
     /// showed, in the PATCH answer's shape.
     pub stored: PatchResponse,
-    /// The payload that was stored (the one built in the successful round).
-    pub payload: ContextPayload,
     /// The precondition of the PATCH that stored it.
     pub precondition: Precondition,
     /// HTTP requests sent in total (GETs and PATCHes, retries included).
     pub attempts: u32,
-    /// Build-and-PATCH rounds.
+    /// PATCH rounds.
     pub rounds: u32,
-    /// 412/409 conflicts that were resolved by re-reading and rebuilding.
+    /// 412/409 conflicts that were resolved by re-reading and re-applying.
     pub conflicts_retried: u32,
     /// Whether the context was created (`If-None-Match: *`).
     pub created: bool,

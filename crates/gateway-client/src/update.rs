@@ -3,7 +3,7 @@
 //! ```text
 //!            ┌────────── conflict / lost answer, proven not landed ─────────┐
 //!            ▼                                                             │
-//!  Read ──▶ Write (build, PATCH with a precondition) ──▶ failed ──▶ Resolve (re-read)
+//!  Read ──▶ Write (PATCH with a precondition) ──▶ failed ──▶ Resolve (re-read)
 //!            │                                                             │
 //!            └──▶ Done (patched)          Done (ours found: already applied, │
 //!                                          or conflict bound, or outcome unknown) ◀┘
@@ -24,7 +24,7 @@ use crate::types::{as_patch_response, ETag, Precondition, UpdateOutcome};
 enum State {
     /// GET the current context.
     Read,
-    /// Build the payload from `current` and PATCH it.
+    /// PATCH the payload against `current` (`None`: create).
     Write(Option<(StoredContext, ETag)>),
     /// A PATCH failed with a conflict or a lost answer: re-read and decide.
     Resolve {
@@ -36,14 +36,14 @@ enum State {
 }
 
 /// One update's bookkeeping.
-struct Update<'a, F> {
+struct Update<'a> {
     client: &'a GatewayClient,
     id: &'a str,
     trigger: bool,
-    build: F,
+    payload: &'a ContextPayload,
     deadline: Deadline,
-    /// Everything this call has sent: any of it may have landed.
-    sent: Vec<(ContextPayload, Precondition)>,
+    /// The preconditions of every PATCH this call has sent: any of them may have landed.
+    sent: Vec<Precondition>,
     /// PATCHes whose answer we did not see, with the version each would have created.
     maybe_landed: Vec<(String, Option<u64>)>,
     conflicts: u32,
@@ -55,29 +55,27 @@ struct Update<'a, F> {
 impl GatewayClient {
     /// An atomic read-modify-write of a conversation's context.
     ///
-    /// GETs the context, calls `build` with it (`None` when there is none yet), and PATCHes the
-    /// result with `If-Match` (or `If-None-Match: *` to create). On 412 or 409 it re-reads and
-    /// rebuilds, up to [`RetryPolicy::max_update_attempts`](crate::RetryPolicy) rounds, then fails
-    /// with [`GatewayError::VersionConflict`]. When a PATCH's answer is lost (5xx, timeout,
-    /// broken connection) or a resent PATCH meets 412, a re-read that shows one of the
-    /// `context_id`s this call sent counts as success (`already_applied`), never as a duplicate.
+    /// GETs the context's ETag and PATCHes `payload` with `If-Match` (or `If-None-Match: *` to
+    /// create). `payload` is the conversation's whole context and the source of truth: on 412 or
+    /// 409 it re-reads and re-applies the same payload against the newer version, up to
+    /// [`RetryPolicy::max_update_attempts`](crate::RetryPolicy) rounds, then fails with
+    /// [`GatewayError::VersionConflict`]. When a PATCH's answer is lost (5xx, timeout, broken
+    /// connection) or a resent PATCH meets 412, a re-read that shows the payload's `context_id`
+    /// counts as success (`already_applied`), never as a duplicate.
     /// The whole update, token requests, retries and waits included, runs within
     /// [`GatewayConfig::deadline`](crate::GatewayConfig::deadline).
-    pub async fn update_context<F>(
+    pub async fn update_context(
         &self,
         conversation_id: &str,
         compaction_trigger: bool,
-        build: F,
-    ) -> Result<UpdateOutcome, GatewayError>
-    where
-        F: FnMut(Option<&StoredContext>) -> ContextPayload,
-    {
+        payload: &ContextPayload,
+    ) -> Result<UpdateOutcome, GatewayError> {
         let start = Instant::now();
         let mut update = Update {
             client: self,
             id: conversation_id,
             trigger: compaction_trigger,
-            build,
+            payload,
             deadline: Deadline::new(self.config().deadline),
             sent: Vec::new(),
             maybe_landed: Vec::new(),
@@ -123,10 +121,7 @@ impl GatewayClient {
     }
 }
 
-impl<F> Update<'_, F>
-where
-    F: FnMut(Option<&StoredContext>) -> ContextPayload,
-{
+impl Update<'_> {
     fn max_rounds(&self) -> u32 {
         self.client.config().retry.max_update_attempts
     }
@@ -150,7 +145,7 @@ where
 
     async fn write(&mut self, current: Option<(StoredContext, ETag)>) -> State {
         self.rounds += 1;
-        let payload = (self.build)(current.as_ref().map(|(stored, _)| stored));
+        let payload = self.payload;
         let precondition = match &current {
             Some((_, etag)) => Precondition::IfMatch(etag.clone()),
             None => Precondition::IfNoneMatch,
@@ -160,7 +155,7 @@ where
             .client
             .patch_inner(
                 self.id,
-                &payload,
+                payload,
                 &precondition,
                 self.trigger,
                 &self.deadline,
@@ -177,11 +172,11 @@ where
         let patched = self
             .client
             .finish("patch_context", Some(self.id), start, patched);
-        self.sent.push((payload, precondition));
+        self.sent.push(precondition);
         let err = match patched {
             Ok(done) => {
-                let (payload, precondition) = self.sent.pop().expect("pushed above");
-                return State::Done(Ok(self.outcome(done.value, payload, precondition, false)));
+                let precondition = self.sent.pop().expect("pushed above");
+                return State::Done(Ok(self.outcome(done.value, precondition, false)));
             }
             Err(err) => err,
         };
@@ -189,7 +184,7 @@ where
             GatewayError::VersionConflict { last, .. } => Some(last.clone()),
             // The context vanished between our GET and PATCH: re-read (and create).
             GatewayError::NotFound(last)
-                if matches!(self.sent.last(), Some((_, Precondition::IfMatch(_)))) =>
+                if matches!(self.sent.last(), Some(Precondition::IfMatch(_))) =>
             {
                 Some(last.clone())
             }
@@ -219,16 +214,18 @@ where
             }
         };
         if let Some((stored, _)) = &current {
-            let context_id = &stored.payload.context_id;
-            if let Some(pos) = self
-                .sent
-                .iter()
-                .position(|(p, _)| &p.context_id == context_id)
-            {
-                let (payload, precondition) = self.sent.swap_remove(pos);
+            if stored.payload.context_id == self.payload.context_id {
+                // Ours landed: the PATCH that could create this version is the one that applied.
+                let version = stored.version;
+                let pos = self
+                    .sent
+                    .iter()
+                    .rposition(|p| landing_version(p) == Some(version))
+                    .unwrap_or(self.sent.len().saturating_sub(1));
+                let precondition = self.sent.swap_remove(pos);
                 let stored = current.take().map(|(s, _)| s).expect("checked above");
                 let stored = as_patch_response(stored);
-                return State::Done(Ok(self.outcome(stored, payload, precondition, true)));
+                return State::Done(Ok(self.outcome(stored, precondition, true)));
             }
         }
         // Not ours now. A PATCH with `If-Match: "v"` can only have created version v+1: if the
@@ -270,13 +267,11 @@ where
     fn outcome(
         &self,
         stored: context_model::PatchResponse,
-        payload: ContextPayload,
         precondition: Precondition,
         already_applied: bool,
     ) -> UpdateOutcome {
         UpdateOutcome {
             stored,
-            payload,
             created: precondition == Precondition::IfNoneMatch,
             precondition,
             attempts: self.attempts,

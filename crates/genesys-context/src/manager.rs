@@ -668,17 +668,14 @@ impl ContextManager {
         facts.validation_passed = true;
         facts.messages_evicted = prepared.fit.evicted.len() as u64;
 
-        let payload = prepared.payload.clone();
+        // The caller's history is the source of truth: re-applying on a conflict sends the same
+        // payload (same context_id) against the newer version.
         let result = self
             .client
             .update_context(
                 conversation_id,
                 self.options.compaction_trigger,
-                |_current| {
-                    // The caller's history is the source of truth: re-applying on a conflict sends
-                    // the same payload (same context_id) against the newer version.
-                    payload.clone()
-                },
+                &prepared.payload,
             )
             .await;
         let outcome = match result {

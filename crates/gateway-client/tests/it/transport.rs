@@ -38,7 +38,7 @@ async fn a_hung_get_is_cut_by_the_update_deadline() {
     cfg.deadline = Some(Duration::from_secs(2));
     let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
     let err = client
-        .update_context(CONV, false, |_| payload("ctx_1", vec![user("hi")]))
+        .update_context(CONV, false, &payload("ctx_1", vec![user("hi")]))
         .await
         .unwrap_err();
     match &err {
@@ -99,7 +99,7 @@ async fn a_patch_that_is_never_answered_is_cut_by_the_update_deadline() {
     cfg.sleeper = Arc::new(RecordingSleeper::default());
     let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
     let err = client
-        .update_context(CONV, false, |_| payload("ctx_1", vec![user("hi")]))
+        .update_context(CONV, false, &payload("ctx_1", vec![user("hi")]))
         .await
         .unwrap_err();
     let GatewayError::DeadlineExceeded {
@@ -170,7 +170,7 @@ async fn a_weak_etag_is_never_sent_in_if_match() {
         .await;
     let (client, _) = client(&server);
     let outcome = client
-        .update_context(CONV, false, |_| payload("ctx_ours", vec![user("hi")]))
+        .update_context(CONV, false, &payload("ctx_ours", vec![user("hi")]))
         .await
         .unwrap();
     assert_eq!(outcome.version(), 2);
