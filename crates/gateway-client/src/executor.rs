@@ -31,7 +31,8 @@ pub(crate) struct Raw {
     pub(crate) status: u16,
     pub(crate) etag: Option<String>,
     pub(crate) correlation_id: Option<String>,
-    pub(crate) retry_after: Option<String>,
+    /// `Retry-After`, parsed once (seconds or a future HTTP-date).
+    pub(crate) retry_after: Option<Duration>,
     /// Where a redirect that was not followed pointed.
     pub(crate) redirect: Option<String>,
     pub(crate) body: Vec<u8>,
@@ -201,10 +202,7 @@ impl GatewayClient {
             }
         };
         run.status = Some(raw.status);
-        let retry_after = raw
-            .retry_after
-            .as_deref()
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let retry_after = raw.retry_after;
         match raw.status {
             401 if !run.refreshed => {
                 tracing::debug!(operation = req.op, "401: refreshing the token once");
@@ -284,7 +282,8 @@ impl GatewayClient {
             status,
             etag: header_str(&headers, ETAG.as_str()),
             correlation_id,
-            retry_after: header_str(&headers, RETRY_AFTER.as_str()),
+            retry_after: header_str(&headers, RETRY_AFTER.as_str())
+                .and_then(|v| parse_retry_after(&v, SystemTime::now())),
             redirect: redirect_target(status, &headers, &req.url),
             body,
         })
@@ -357,10 +356,7 @@ pub(crate) fn map_status(raw: &Raw) -> GatewayError {
         },
         428 => GatewayError::PreconditionRequired(e),
         429 => GatewayError::RateLimited {
-            retry_after: raw
-                .retry_after
-                .as_deref()
-                .and_then(|v| parse_retry_after(v, SystemTime::now())),
+            retry_after: raw.retry_after,
             details: e,
         },
         408 | 500..=599 => GatewayError::Server(e),
