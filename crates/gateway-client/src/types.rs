@@ -86,7 +86,7 @@ pub struct Outcome<T> {
     pub latency: Duration,
 }
 
-/// The result of [`GatewayClient::update_context`].
+/// The result of [`GatewayClient::update_context`](crate::GatewayClient::update_context).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateOutcome {
     /// What the gateway stored: the PATCH's answer, or (after a lost answer) what the re-read
