@@ -257,63 +257,96 @@ impl GatewayClient {
             if let Some(sig) = &signature {
                 request = request.header(SIGNATURE_HEADER, sig);
             }
-            let (retryable, retry_after, cost) = match deadline.run(request.send()).await {
-                Ok(Ok(response)) => {
-                    let status = response.status().as_u16();
-                    report.status = Some(status);
-                    if response.status().is_success() {
-                        report.delivered = true;
-                        report.last_error = None;
-                        self.budget().refund(spent.max(RetryBudget::SUCCESS_REFUND));
-                        return report;
-                    }
-                    let headers = response.headers();
-                    report.last_error = Some(match redirect_target(status, headers, &url) {
-                        Some(target) => format!("HTTP {status}: redirect to {target} not followed"),
-                        None => format!("HTTP {status}"),
-                    });
-                    let retry_after = header_str(headers, RETRY_AFTER.as_str())
-                        .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now()));
-                    let retryable = status >= 500 || status == 408 || status == 429;
-                    (retryable, retry_after, RetryBudget::RETRY_COST)
+            let Some(Transient { retry_after, cost }) =
+                deliver_once(request, &deadline, &url, &mut report).await
+            else {
+                if report.delivered {
+                    self.budget().refund(spent.max(RetryBudget::SUCCESS_REFUND));
+                } else {
+                    warn_undelivered(event, &report);
                 }
-                Ok(Err(e)) => {
-                    let cost = if TransportKind::of(&e) == TransportKind::Timeout {
-                        RetryBudget::TIMEOUT_RETRY_COST
-                    } else {
-                        RetryBudget::RETRY_COST
-                    };
-                    report.last_error = Some(describe(e));
-                    (true, None, cost)
-                }
-                Err(exceeded) => {
-                    report.last_error = Some(exceeded.to_string());
-                    (false, None, 0)
-                }
+                return report;
             };
             let wait = match policy.wait(report.attempts, retry_after) {
                 Wait::Sleep(wait) => Some(wait),
                 Wait::OverCap(_) => None,
             }
             .filter(|wait| {
-                retryable
-                    && policy.allows_another(report.attempts)
+                policy.allows_another(report.attempts)
                     && deadline.allows_wait(*wait)
                     && self.budget().try_acquire(cost)
             });
             let Some(wait) = wait else {
-                tracing::warn!(
-                    conversation_id = %event.conversation_id,
-                    attempts = report.attempts,
-                    status = report.status,
-                    "webhook sync not delivered"
-                );
+                warn_undelivered(event, &report);
                 return report;
             };
             spent += cost;
             self.config().sleeper.sleep(wait).await;
         }
     }
+}
+
+/// A failed delivery attempt worth retrying.
+struct Transient {
+    retry_after: Option<Duration>,
+    cost: u32,
+}
+
+/// Sends one delivery attempt under `deadline` and records it in `report`; `Some` when the
+/// failure is transient (5xx, 408, 429, transport error), `None` when delivered or final.
+async fn deliver_once(
+    request: reqwest::RequestBuilder,
+    deadline: &Deadline,
+    url: &Url,
+    report: &mut WebhookReport,
+) -> Option<Transient> {
+    match deadline.run(request.send()).await {
+        Ok(Ok(response)) => {
+            let status = response.status().as_u16();
+            report.status = Some(status);
+            if response.status().is_success() {
+                report.delivered = true;
+                report.last_error = None;
+                return None;
+            }
+            let headers = response.headers();
+            report.last_error = Some(match redirect_target(status, headers, url) {
+                Some(target) => format!("HTTP {status}: redirect to {target} not followed"),
+                None => format!("HTTP {status}"),
+            });
+            let retry_after = header_str(headers, RETRY_AFTER.as_str())
+                .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now()));
+            (status >= 500 || status == 408 || status == 429).then_some(Transient {
+                retry_after,
+                cost: RetryBudget::RETRY_COST,
+            })
+        }
+        Ok(Err(e)) => {
+            let cost = if TransportKind::of(&e) == TransportKind::Timeout {
+                RetryBudget::TIMEOUT_RETRY_COST
+            } else {
+                RetryBudget::RETRY_COST
+            };
+            report.last_error = Some(describe(e));
+            Some(Transient {
+                retry_after: None,
+                cost,
+            })
+        }
+        Err(exceeded) => {
+            report.last_error = Some(exceeded.to_string());
+            None
+        }
+    }
+}
+
+fn warn_undelivered(event: &WebhookEvent, report: &WebhookReport) {
+    tracing::warn!(
+        conversation_id = %event.conversation_id,
+        attempts = report.attempts,
+        status = report.status,
+        "webhook sync not delivered"
+    );
 }
 
 #[cfg(test)]
