@@ -362,3 +362,34 @@ async fn a_failing_webhook_never_fails_the_update_and_no_secret_leaks() {
     }
     assert_eq!(report.prepared.payload.messages[0].role, Role::System);
 }
+
+#[tokio::test]
+async fn the_token_provider_draws_from_the_gateway_clients_retry_budget() {
+    // Composed by the facade, the token provider, the gateway executor and the webhook share one
+    // retry budget: the token route's retries show up in the client's budget.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let auth = genesys_context::genesys_auth::AuthConfig::builder()
+        .client_id("budget-client")
+        .client_secret(CLIENT_SECRET)
+        .login_base(server.uri())
+        .api_base(server.uri())
+        .backoff(Duration::from_millis(1), Duration::from_millis(1))
+        .build()
+        .expect("auth config");
+    let settings = genesys_context::EnvSettings::with_auth(auth, |_| None).expect("settings");
+    let manager =
+        genesys_context::ContextManager::from_settings(settings, ManagerOptions::default())
+            .await
+            .expect("manager");
+    let full = manager.client().retry_budget_left();
+    let err = manager.initialize().await.expect_err("token route down");
+    assert!(matches!(err, Error::Gateway(_) | Error::Auth(_)), "{err:?}");
+    // Two token retries at 5 each, drawn from the budget the gateway client holds.
+    assert_eq!(manager.client().retry_budget_left(), full - 10);
+}

@@ -1,30 +1,13 @@
-//! Client configuration: endpoint, timeouts, retry policy and the sleep seam.
+//! Client configuration: endpoint, timeouts, deadline, body cap, retry policy and the sleep seam.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use genesys_transport::{Sleeper, TokioSleeper};
+
 /// The default route prefix of the LLM Gateway contract.
 pub const DEFAULT_ROUTE_PREFIX: &str = "/api/v2/ai/llm";
-
-/// Something that waits. The client sleeps only through this seam, so tests can record the
-/// waits it asks for (or run them on paused tokio time).
-pub trait Sleeper: Send + Sync + fmt::Debug {
-    /// Waits for `duration`.
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
-}
-
-/// The default [`Sleeper`]: `tokio::time::sleep` (honours paused test time).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TokioSleeper;
-
-impl Sleeper for TokioSleeper {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(tokio::time::sleep(duration))
-    }
-}
 
 /// How the client retries.
 ///
@@ -45,9 +28,11 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// Longest `Retry-After` the client will wait. Default 60 s.
     pub max_retry_after: Duration,
-    /// GET/build/PATCH rounds of `update_context` before a version-conflict error (≥ 1). Default 5.
+    /// GET/PATCH rounds of `update_context` before a version-conflict error (≥ 1). Default 5.
     pub max_update_attempts: u32,
-    /// Size of the shared retry budget. Default 500.
+    /// Size of the retry budget the client creates (replace it with
+    /// [`GatewayClient::with_retry_budget`](crate::GatewayClient::with_retry_budget) to share
+    /// one with the token provider). Default 500.
     pub retry_budget: u32,
     /// Budget cost of a retry. Default 5.
     pub retry_cost: u32,
@@ -69,6 +54,18 @@ impl Default for RetryPolicy {
             retry_cost: 5,
             timeout_retry_cost: 10,
             success_refund: 1,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The transport's view: attempts, backoff and the `Retry-After` cap.
+    pub(crate) fn transport(&self) -> genesys_transport::RetryPolicy {
+        genesys_transport::RetryPolicy {
+            max_attempts: self.max_attempts,
+            base_backoff: self.base_backoff,
+            max_backoff: self.max_backoff,
+            max_retry_after: self.max_retry_after,
         }
     }
 }
@@ -96,6 +93,13 @@ pub struct GatewayConfig {
     pub connect_timeout: Option<Duration>,
     /// Whole-request timeout. Default 30 s.
     pub request_timeout: Option<Duration>,
+    /// Overall deadline of one call: an `update_context` (every GET, PATCH, token request,
+    /// retry and wait in it), or one `capacity`/`get_context`/`patch_context`/`sync_webhook`.
+    /// Default 60 s; `None` for none.
+    pub deadline: Option<Duration>,
+    /// Largest response body read, in bytes; a larger one fails with
+    /// [`GatewayError::BodyTooLarge`](crate::GatewayError::BodyTooLarge). Default 16 MiB.
+    pub max_body_bytes: usize,
     /// Retry policy.
     pub retry: RetryPolicy,
     /// How the client waits between retries. Default [`TokioSleeper`].
@@ -110,6 +114,8 @@ impl GatewayConfig {
             route_prefix: DEFAULT_ROUTE_PREFIX.to_owned(),
             connect_timeout: Some(Duration::from_secs(5)),
             request_timeout: Some(Duration::from_secs(30)),
+            deadline: Some(genesys_transport::DEFAULT_DEADLINE),
+            max_body_bytes: genesys_transport::DEFAULT_MAX_BODY,
             retry: RetryPolicy::default(),
             sleeper: Arc::new(TokioSleeper),
         }
@@ -123,6 +129,8 @@ impl fmt::Debug for GatewayConfig {
             .field("route_prefix", &self.route_prefix)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
+            .field("deadline", &self.deadline)
+            .field("max_body_bytes", &self.max_body_bytes)
             .field("retry", &self.retry)
             .field("sleeper", &self.sleeper)
             .finish()

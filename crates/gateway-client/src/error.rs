@@ -38,27 +38,7 @@ impl fmt::Display for ApiError {
     }
 }
 
-/// How a request failed to get an HTTP answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TransportKind {
-    /// The connection could not be established (nothing was sent).
-    Connect,
-    /// The request timed out (it may or may not have reached the server).
-    Timeout,
-    /// The connection broke while sending or receiving.
-    Other,
-}
-
-impl fmt::Display for TransportKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TransportKind::Connect => "connect",
-            TransportKind::Timeout => "timeout",
-            TransportKind::Other => "connection",
-        })
-    }
-}
+pub use genesys_transport::TransportKind;
 
 /// Errors of the gateway client. No variant ever carries a token or secret.
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +65,7 @@ pub enum GatewayError {
     /// 412 or 409 every time, up to the configured number of update attempts.
     #[error("version conflict after {attempts} attempt(s): {last}")]
     VersionConflict {
-        /// PATCH rounds tried (each re-read the context and rebuilt the payload).
+        /// PATCH rounds tried (each re-read the context and re-applied the payload).
         attempts: u32,
         /// The last conflict answer (412 or 409).
         last: ApiError,
@@ -134,11 +114,54 @@ pub enum GatewayError {
         /// `ININ-Correlation-Id`, when present.
         correlation_id: Option<String>,
     },
+    /// The call did not finish within its overall deadline
+    /// ([`GatewayConfig::deadline`](crate::GatewayConfig::deadline)). When it cut a PATCH in
+    /// flight, the PATCH may have landed: re-read before re-applying.
+    #[error(
+        "{operation} gave up after {attempts} attempt(s) in {:.1} s: deadline of {:.1} s exceeded{}",
+        elapsed.as_secs_f64(),
+        limit.as_secs_f64(),
+        last.as_ref().map(|e| format!("; last error: {e}")).unwrap_or_default()
+    )]
+    DeadlineExceeded {
+        /// The operation, e.g. `update_context`.
+        operation: &'static str,
+        /// HTTP requests started.
+        attempts: u32,
+        /// Time spent.
+        elapsed: Duration,
+        /// The configured deadline.
+        limit: Duration,
+        /// The last failure before the deadline stopped the retries, if any.
+        #[source]
+        last: Option<Box<GatewayError>>,
+    },
+    /// A response body was larger than
+    /// [`GatewayConfig::max_body_bytes`](crate::GatewayConfig::max_body_bytes).
+    #[error(
+        "the HTTP {status} answer to {operation} exceeds the {limit}-byte body cap{}",
+        fmt_correlation(.correlation_id)
+    )]
+    BodyTooLarge {
+        /// The operation.
+        operation: &'static str,
+        /// HTTP status of the answer.
+        status: u16,
+        /// The cap in bytes.
+        limit: usize,
+        /// `ININ-Correlation-Id`, when present.
+        correlation_id: Option<String>,
+    },
+    /// A weak entity tag (`W/"3"`) was given for `If-Match`, which needs a strong comparison.
+    #[error("If-Match needs a strong entity tag; {etag} is weak")]
+    WeakETag {
+        /// The weak tag.
+        etag: String,
+    },
     /// The token provider failed.
     #[error("authentication failed: {0}")]
     Auth(#[source] AuthError),
-    /// The `build` closure of [`try_update_context`](crate::GatewayClient::try_update_context)
-    /// failed.
+    /// The payload could not be encoded.
     #[error("building the payload failed: {0}")]
     Build(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The configuration is invalid.
@@ -199,7 +222,9 @@ impl GatewayError {
     /// HTTP status of the answer, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            GatewayError::Decode { status, .. } => Some(*status),
+            GatewayError::Decode { status, .. } | GatewayError::BodyTooLarge { status, .. } => {
+                Some(*status)
+            }
             other => other.api_error().map(|e| e.status),
         }
     }
@@ -212,17 +237,19 @@ impl GatewayError {
     /// Correlation id of the failed call (`ININ-Correlation-Id` or body `contextId`).
     pub fn correlation_id(&self) -> Option<&str> {
         match self {
-            GatewayError::Decode { correlation_id, .. } => correlation_id.as_deref(),
+            GatewayError::Decode { correlation_id, .. }
+            | GatewayError::BodyTooLarge { correlation_id, .. } => correlation_id.as_deref(),
             other => other.api_error().and_then(|e| e.correlation_id.as_deref()),
         }
     }
 
-    /// Whether the same request could succeed later without change: 5xx, 408, 429 and
-    /// transport errors. A version conflict is not retryable by resending: re-read and rebuild.
+    /// Whether the same request could succeed later without change: 5xx, 408, 429, transport
+    /// errors and an exceeded deadline. A version conflict is not retryable by resending:
+    /// re-read and re-apply.
     pub fn is_retryable(&self) -> bool {
         match self {
             GatewayError::Server(_) | GatewayError::RateLimited { .. } => true,
-            GatewayError::Transport { .. } => true,
+            GatewayError::Transport { .. } | GatewayError::DeadlineExceeded { .. } => true,
             GatewayError::Auth(e) => e.is_retryable(),
             _ => false,
         }
@@ -257,6 +284,9 @@ impl GatewayError {
             GatewayError::Build(_) => "build",
             GatewayError::Config(_) => "config",
             GatewayError::OutcomeUnknown { .. } => "outcome_unknown",
+            GatewayError::DeadlineExceeded { .. } => "deadline_exceeded",
+            GatewayError::BodyTooLarge { .. } => "body_too_large",
+            GatewayError::WeakETag { .. } => "weak_etag",
         }
     }
 }

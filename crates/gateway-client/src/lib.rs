@@ -22,9 +22,15 @@
 //! `If-None-Match: *` to create). That makes a PATCH safe to resend after a lost answer (a
 //! duplicate meets 412) and lets [`update_context`](GatewayClient::update_context) turn a lost
 //! answer into success by re-reading and finding its own `context_id`, instead of applying an
-//! update twice. Retries are bounded three ways: attempts per call, a `Retry-After` cap, and a
-//! retry budget (token bucket) shared by all clones of the client, so a failure storm cannot
-//! multiply load. reqwest stays private: no HTTP-stack type appears in the public API.
+//! update twice. Retries are bounded four ways: attempts per call, a `Retry-After` cap, an overall
+//! deadline per update (60 s by default, [`GatewayConfig::deadline`]) and a retry budget (token
+//! bucket) shared by all clones of the client — and, through
+//! [`GatewayClient::with_retry_budget`], with the token provider — so a failure storm cannot
+//! multiply load. Every body read is capped ([`GatewayConfig::max_body_bytes`]), a redirect to
+//! another origin is never followed, and a weak ETag is never sent in `If-Match`. The retry
+//! arithmetic, deadline, body reading and redirect rule come from the workspace's internal
+//! `genesys-transport` crate, which the token provider and the webhook use too. reqwest stays
+//! private: no HTTP-stack type appears in the public API.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -46,19 +52,23 @@
 mod client;
 mod config;
 mod error;
+mod executor;
 mod metrics;
-mod retry;
+mod types;
+mod update;
 mod webhook;
 
-pub use client::{
-    ETag, GatewayClient, Outcome, Precondition, UpdateOutcome, UpdateResult, COMPACTION_HEADER,
-    CORRELATION_HEADER, TOKEN_LIMIT_CODE, USER_AGENT,
-};
+pub use client::GatewayClient;
 pub use config::{GatewayConfig, RetryPolicy, Sleeper, TokioSleeper, DEFAULT_ROUTE_PREFIX};
 pub use error::{ApiError, GatewayError, TransportKind, MAX_KEPT_BODY};
+pub use genesys_transport::RetryBudget;
 pub use metrics::{
     percentile, CallRecord, InMemoryMetrics, MetricsRecorder, MetricsSnapshot, OperationSummary,
     MAX_SAMPLES,
+};
+pub use types::{
+    ETag, Outcome, Precondition, UpdateOutcome, COMPACTION_HEADER, CORRELATION_HEADER,
+    TOKEN_LIMIT_CODE, USER_AGENT,
 };
 pub use webhook::{
     sign as webhook_signature, verify_signature, ContextSnapshot, WebhookConfig, WebhookEvent,

@@ -1,6 +1,6 @@
 //! Webhook sync to external storage: the contract's `llm_context_sync` event, signed with
-//! HMAC-SHA256 when a secret is configured, retried a bounded number of times, never failing
-//! the update it reports on.
+//! HMAC-SHA256 when a secret is configured, retried a bounded number of times (within the
+//! client's retry budget and deadline), never failing the update it reports on.
 
 use std::fmt;
 use std::time::Duration;
@@ -15,10 +15,17 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
-use crate::client::{describe, GatewayClient, UpdateOutcome};
+use genesys_transport::{
+    header_str, parse_retry_after, redirect_target, Deadline, RetryBudget, RetryPolicy,
+    TransportKind, Wait,
+};
+use reqwest::header::RETRY_AFTER;
+
+use crate::client::GatewayClient;
 use crate::error::GatewayError;
+use crate::executor::describe;
 use crate::metrics::CallRecord;
-use crate::retry::full_jitter;
+use crate::types::UpdateOutcome;
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "X-Signature-256";
@@ -183,8 +190,10 @@ pub fn verify_signature(secret: &[u8], body: &[u8], header: &str) -> bool {
 
 impl GatewayClient {
     /// POSTs `event` to the webhook: signed when a secret is configured, each attempt bounded by
-    /// the webhook timeout, retried with backoff on 5xx/408/429 and transport errors (not on
-    /// other 4xx) up to `max_attempts`. Never fails: the report says what happened.
+    /// the webhook timeout, retried with backoff (or the receiver's `Retry-After`, capped) on
+    /// 5xx/408/429 and transport errors (not on other 4xx) up to `max_attempts`, within the
+    /// client's retry budget and deadline. A redirect to another origin is not followed.
+    /// Never fails: the report says what happened.
     pub async fn sync_webhook(
         &self,
         webhook: &WebhookConfig,
@@ -229,7 +238,14 @@ impl GatewayClient {
             .secret
             .as_ref()
             .map(|s| sign(s.expose_secret().as_bytes(), &body));
-        let max_attempts = webhook.max_attempts.max(1);
+        let policy = RetryPolicy {
+            max_attempts: webhook.max_attempts.max(1),
+            base_backoff: webhook.backoff,
+            max_backoff: Duration::from_secs(5),
+            max_retry_after: self.config().retry.max_retry_after,
+        };
+        let deadline = Deadline::new(self.config().deadline);
+        let mut spent = 0;
         loop {
             report.attempts += 1;
             let mut request = self
@@ -241,36 +257,96 @@ impl GatewayClient {
             if let Some(sig) = &signature {
                 request = request.header(SIGNATURE_HEADER, sig);
             }
-            let retryable = match request.send().await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    report.status = Some(status);
-                    if response.status().is_success() {
-                        report.delivered = true;
-                        report.last_error = None;
-                        return report;
-                    }
-                    report.last_error = Some(format!("HTTP {status}"));
-                    status >= 500 || status == 408 || status == 429
+            let Some(Transient { retry_after, cost }) =
+                deliver_once(request, &deadline, &url, &mut report).await
+            else {
+                if report.delivered {
+                    self.budget().refund(spent.max(RetryBudget::SUCCESS_REFUND));
+                } else {
+                    warn_undelivered(event, &report);
                 }
-                Err(e) => {
-                    report.last_error = Some(describe(e));
-                    true
-                }
-            };
-            if !retryable || report.attempts >= max_attempts {
-                tracing::warn!(
-                    conversation_id = %event.conversation_id,
-                    attempts = report.attempts,
-                    status = report.status,
-                    "webhook sync not delivered"
-                );
                 return report;
+            };
+            let wait = match policy.wait(report.attempts, retry_after) {
+                Wait::Sleep(wait) => Some(wait),
+                Wait::OverCap(_) => None,
             }
-            let wait = full_jitter(webhook.backoff, Duration::from_secs(5), report.attempts);
-            self.sleeper().sleep(wait).await;
+            .filter(|wait| {
+                policy.allows_another(report.attempts)
+                    && deadline.allows_wait(*wait)
+                    && self.budget().try_acquire(cost)
+            });
+            let Some(wait) = wait else {
+                warn_undelivered(event, &report);
+                return report;
+            };
+            spent += cost;
+            self.config().sleeper.sleep(wait).await;
         }
     }
+}
+
+/// A failed delivery attempt worth retrying.
+struct Transient {
+    retry_after: Option<Duration>,
+    cost: u32,
+}
+
+/// Sends one delivery attempt under `deadline` and records it in `report`; `Some` when the
+/// failure is transient (5xx, 408, 429, transport error), `None` when delivered or final.
+async fn deliver_once(
+    request: reqwest::RequestBuilder,
+    deadline: &Deadline,
+    url: &Url,
+    report: &mut WebhookReport,
+) -> Option<Transient> {
+    match deadline.run(request.send()).await {
+        Ok(Ok(response)) => {
+            let status = response.status().as_u16();
+            report.status = Some(status);
+            if response.status().is_success() {
+                report.delivered = true;
+                report.last_error = None;
+                return None;
+            }
+            let headers = response.headers();
+            report.last_error = Some(match redirect_target(status, headers, url) {
+                Some(target) => format!("HTTP {status}: redirect to {target} not followed"),
+                None => format!("HTTP {status}"),
+            });
+            let retry_after = header_str(headers, RETRY_AFTER.as_str())
+                .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now()));
+            (status >= 500 || status == 408 || status == 429).then_some(Transient {
+                retry_after,
+                cost: RetryBudget::RETRY_COST,
+            })
+        }
+        Ok(Err(e)) => {
+            let cost = if TransportKind::of(&e) == TransportKind::Timeout {
+                RetryBudget::TIMEOUT_RETRY_COST
+            } else {
+                RetryBudget::RETRY_COST
+            };
+            report.last_error = Some(describe(e));
+            Some(Transient {
+                retry_after: None,
+                cost,
+            })
+        }
+        Err(exceeded) => {
+            report.last_error = Some(exceeded.to_string());
+            None
+        }
+    }
+}
+
+fn warn_undelivered(event: &WebhookEvent, report: &WebhookReport) {
+    tracing::warn!(
+        conversation_id = %event.conversation_id,
+        attempts = report.attempts,
+        status = report.status,
+        "webhook sync not delivered"
+    );
 }
 
 #[cfg(test)]

@@ -39,6 +39,8 @@ struct Tunables {
     backoff_base: Duration,
     backoff_cap: Duration,
     max_retry_after: Duration,
+    deadline: Option<Duration>,
+    max_body_bytes: usize,
 }
 
 impl Default for Tunables {
@@ -51,6 +53,8 @@ impl Default for Tunables {
             backoff_base: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(20),
             max_retry_after: Duration::from_secs(180),
+            deadline: Some(genesys_transport::DEFAULT_DEADLINE),
+            max_body_bytes: genesys_transport::DEFAULT_MAX_BODY,
         }
     }
 }
@@ -59,12 +63,13 @@ impl Default for Tunables {
 /// that follows its token contract).
 ///
 /// Build it from the environment with [`AuthConfig::from_env`] or in code with
-/// [`AuthConfig::builder`]. Tune timing with the `with_*` methods. Its `Debug` prints the
-/// client secret as `[REDACTED]`.
+/// [`AuthConfig::builder`], which also tunes timing. Its `Debug` prints the client secret as
+/// `[REDACTED]`.
 ///
 /// Defaults: refresh buffer 60 s, connect timeout 10 s, request timeout 30 s, 3 attempts per
-/// token request, full-jitter backoff from 1 s capped at 20 s, and a 429 is given up when its
-/// `Retry-After` exceeds 180 s (as the official Genesys SDKs do).
+/// token request, full-jitter backoff from 1 s capped at 20 s, a 429 is given up when its
+/// `Retry-After` exceeds 180 s (as the official Genesys SDKs do), an overall deadline of 60 s
+/// per token request (retries and waits included) and a 16 MiB cap on the response body.
 #[derive(Clone)]
 pub struct AuthConfig {
     region: Option<Region>,
@@ -196,51 +201,18 @@ impl AuthConfig {
         self.tunables.max_retry_after
     }
 
+    /// The overall deadline of one token request, retries and waits included (`None`: none).
+    pub fn deadline(&self) -> Option<Duration> {
+        self.tunables.deadline
+    }
+
+    /// The largest token response body read, in bytes.
+    pub fn max_body_bytes(&self) -> usize {
+        self.tunables.max_body_bytes
+    }
+
     pub(crate) fn client_secret(&self) -> &SecretString {
         &self.client_secret
-    }
-
-    /// Sets how long before expiry a cached token is replaced (default 60 s).
-    #[must_use]
-    pub fn with_refresh_buffer(mut self, buffer: Duration) -> Self {
-        self.tunables.refresh_buffer = buffer;
-        self
-    }
-
-    /// Sets the connect timeout (default 10 s).
-    #[must_use]
-    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
-        self.tunables.connect_timeout = timeout;
-        self
-    }
-
-    /// Sets the whole-request timeout (default 30 s).
-    #[must_use]
-    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
-        self.tunables.request_timeout = timeout;
-        self
-    }
-
-    /// Sets the attempts per token (default 3; at least 1).
-    #[must_use]
-    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
-        self.tunables.max_attempts = attempts.max(1);
-        self
-    }
-
-    /// Sets the backoff base and cap (defaults 1 s and 20 s).
-    #[must_use]
-    pub fn with_backoff(mut self, base: Duration, cap: Duration) -> Self {
-        self.tunables.backoff_base = base;
-        self.tunables.backoff_cap = cap.max(base);
-        self
-    }
-
-    /// Sets the longest `Retry-After` that is waited out (default 180 s).
-    #[must_use]
-    pub fn with_max_retry_after(mut self, cap: Duration) -> Self {
-        self.tunables.max_retry_after = cap;
-        self
     }
 }
 
@@ -260,6 +232,8 @@ impl fmt::Debug for AuthConfig {
             .field("backoff_base", &self.tunables.backoff_base)
             .field("backoff_cap", &self.tunables.backoff_cap)
             .field("max_retry_after", &self.tunables.max_retry_after)
+            .field("deadline", &self.tunables.deadline)
+            .field("max_body_bytes", &self.tunables.max_body_bytes)
             .finish()
     }
 }
@@ -370,6 +344,22 @@ impl AuthConfigBuilder {
     #[must_use]
     pub fn max_retry_after(mut self, cap: Duration) -> Self {
         self.tunables.max_retry_after = cap;
+        self
+    }
+
+    /// Overall deadline of one token request, retries and waits included (default 60 s;
+    /// `None` for none).
+    #[must_use]
+    pub fn deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.tunables.deadline = deadline;
+        self
+    }
+
+    /// Largest token response body read, in bytes (default 16 MiB); a larger one fails with
+    /// [`AuthError::ResponseTooLarge`].
+    #[must_use]
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.tunables.max_body_bytes = limit;
         self
     }
 

@@ -25,8 +25,15 @@
 //!   that waited on a refresh shares its outcome, errors included. A storm of requests on a cold
 //!   cache therefore costs the token endpoint one request, not one per caller.
 //! - **Secrets never leak.** The client secret and tokens are [`secrecy::SecretString`]; every
-//!   type holding one has a hand-written `Debug` printing `[REDACTED]`, and response bodies kept
-//!   in errors have any `access_token` value redacted.
+//!   type holding one has a hand-written `Debug` printing `[REDACTED]`, and no response body of
+//!   the token route ever reaches an error or a log (a body can hold a token in any shape, or
+//!   echo the `Authorization` header): errors carry the status, the OAuth error code and the
+//!   correlation id.
+//! - **Bounded, shared plumbing.** Retries, `Retry-After`, backoff, the retry budget, the
+//!   overall deadline (60 s), the 16 MiB body cap and the redirect rule (same origin only) come
+//!   from the workspace's internal `genesys-transport` crate, the one workspace crate this one
+//!   depends on; [`ClientCredentialsProvider::with_retry_budget`] shares a budget with the
+//!   gateway client.
 //! - **Time is injectable** ([`Clock`], [`Sleeper`]): the defaults follow tokio's clock; tests
 //!   drive a hand-made clock and record the waits, so retry tests take no real time and assert
 //!   the exact waits (paused tokio time does not mix with real sockets: auto-advance fires the
@@ -61,14 +68,14 @@ mod error;
 mod provider;
 mod region;
 mod seam;
-mod time;
+mod token;
 
 pub use config::{
     AuthConfig, AuthConfigBuilder, ENV_API_BASE, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_LOGIN_BASE,
     ENV_REGION, ENV_SCOPES,
 };
 pub use error::AuthError;
+pub use genesys_transport::{Clock, RetryBudget, SleepFuture, Sleeper, TokioClock, TokioSleeper};
 pub use provider::ClientCredentialsProvider;
 pub use region::{ParseRegionError, Region};
 pub use seam::{AccessToken, StaticToken, TokenFuture, TokenProvider};
-pub use time::{Clock, SleepFuture, Sleeper, TokioClock, TokioSleeper};

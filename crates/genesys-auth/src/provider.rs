@@ -2,20 +2,23 @@
 
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use rand::Rng as _;
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use genesys_transport::{
+    client_builder, error_chain, header_str, read_body, redirect_target, BodyError, Clock,
+    Deadline, RetryBudget, RetryPolicy, Sleeper, TokioClock, TokioSleeper, TransportKind, Wait,
+    CORRELATION_HEADER,
+};
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::Url;
 use secrecy::ExposeSecret;
 
-use crate::error::{redact_body, redact_success_body};
 use crate::seam::{AccessToken, TokenFuture, TokenProvider};
-use crate::time::{Clock, Sleeper, TokioClock, TokioSleeper};
+use crate::token::{form_encode, oauth_error, parse_token};
 use crate::{AuthConfig, AuthError};
 
 const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
-const CORRELATION_HEADER: &str = "ININ-Correlation-Id";
 
 /// Obtains OAuth 2.0 client-credentials tokens and caches them.
 ///
@@ -26,16 +29,22 @@ const CORRELATION_HEADER: &str = "ININ-Correlation-Id";
 /// - [`invalidate`](TokenProvider::invalidate) drops the cached token only if it is the one that
 ///   was rejected.
 /// - A token request is retried on 429 (waiting `Retry-After`, capped), 5xx/408 and transport
-///   errors (full-jitter exponential backoff), up to the configured attempts.
+///   errors (full-jitter exponential backoff), up to the configured attempts, within the retry
+///   budget (its own, or one shared with the gateway client through
+///   [`with_retry_budget`](Self::with_retry_budget)) and the overall deadline.
+/// - Redirects are followed only to the same origin; the body read is capped; no response body
+///   ever reaches an error or a log.
 ///
 /// Its `Debug` never shows the client secret or a token.
 pub struct ClientCredentialsProvider {
     config: AuthConfig,
     http: reqwest::Client,
+    token_url: Url,
     authorization: HeaderValue,
     body: String,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
+    budget: Arc<RetryBudget>,
     state: RwLock<State>,
     flight: tokio::sync::Mutex<()>,
 }
@@ -60,12 +69,15 @@ impl ClientCredentialsProvider {
     /// # Errors
     /// [`AuthError::Config`] when the HTTP client cannot be built (e.g. no TLS backend).
     pub fn new(config: AuthConfig) -> Result<Self, AuthError> {
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(config.connect_timeout())
-            .timeout(config.request_timeout())
-            .build()
-            .map_err(|e| AuthError::config("http client", error_chain(&e)))?;
+        let http = client_builder(
+            USER_AGENT,
+            Some(config.connect_timeout()),
+            Some(config.request_timeout()),
+        )
+        .build()
+        .map_err(|e| AuthError::config("http client", error_chain(&e)))?;
+        let token_url = Url::parse(&config.token_url())
+            .map_err(|e| AuthError::config("login_base", format!("not a URL: {e}")))?;
         let credentials = format!(
             "{}:{}",
             config.client_id(),
@@ -83,10 +95,12 @@ impl ClientCredentialsProvider {
         Ok(ClientCredentialsProvider {
             config,
             http,
+            token_url,
             authorization,
             body,
             clock: Arc::new(TokioClock),
             sleeper: Arc::new(TokioSleeper),
+            budget: Arc::new(RetryBudget::default()),
             state: RwLock::new(State::default()),
             flight: tokio::sync::Mutex::new(()),
         })
@@ -104,6 +118,19 @@ impl ClientCredentialsProvider {
     pub fn with_sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
         self.sleeper = sleeper;
         self
+    }
+
+    /// Draws retries from `budget` (share one with the gateway client so every retry loop
+    /// spends the same budget).
+    #[must_use]
+    pub fn with_retry_budget(mut self, budget: Arc<RetryBudget>) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// The retry budget this provider draws from.
+    pub fn retry_budget(&self) -> Arc<RetryBudget> {
+        Arc::clone(&self.budget)
     }
 
     /// The configuration.
@@ -184,33 +211,68 @@ impl ClientCredentialsProvider {
         self.state.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// One token, with retries.
+    /// One token, with retries, within the retry budget and the overall deadline.
     async fn request_token(&self) -> Result<Cached, AuthError> {
-        let max_attempts = self.config.max_attempts().max(1);
+        let (base_backoff, max_backoff) = self.config.backoff();
+        let policy = RetryPolicy {
+            max_attempts: self.config.max_attempts(),
+            base_backoff,
+            max_backoff,
+            max_retry_after: self.config.max_retry_after(),
+        };
+        let deadline = Deadline::new(self.config.deadline());
         let mut attempt = 0;
+        let mut spent = 0;
         loop {
             attempt += 1;
-            let wait = match self.attempt(attempt).await {
-                Attempt::Done(cached) => return Ok(cached),
+            let outcome = deadline
+                .run(self.attempt(attempt))
+                .await
+                .unwrap_or_else(|e| {
+                    Attempt::Fatal(AuthError::DeadlineExceeded {
+                        attempts: attempt,
+                        elapsed: e.elapsed,
+                        limit: e.limit,
+                    })
+                });
+            let (error, retry_after, cost) = match outcome {
+                Attempt::Done(cached) => {
+                    self.budget.refund(if spent > 0 {
+                        spent
+                    } else {
+                        RetryBudget::SUCCESS_REFUND
+                    });
+                    return Ok(cached);
+                }
                 Attempt::Fatal(error) => return Err(error),
-                Attempt::Retry { wait, error } => {
-                    if attempt >= max_attempts {
-                        return Err(error);
-                    }
-                    if let (Some(after), AuthError::RateLimited { .. }) = (wait, &error) {
-                        if after > self.config.max_retry_after() {
-                            tracing::warn!(
-                                target: "genesys_auth",
-                                attempt,
-                                retry_after_s = after.as_secs(),
-                                "token endpoint Retry-After exceeds the cap; giving up"
-                            );
-                            return Err(error);
-                        }
-                    }
-                    wait.unwrap_or_else(|| self.backoff(attempt))
+                Attempt::Retry {
+                    retry_after,
+                    error,
+                    cost,
+                } => (error, retry_after, cost),
+            };
+            let wait = match policy.wait(attempt, retry_after) {
+                Wait::Sleep(wait) if policy.allows_another(attempt) => wait,
+                Wait::Sleep(_) => return Err(error),
+                Wait::OverCap(after) => {
+                    tracing::warn!(
+                        target: "genesys_auth",
+                        attempt,
+                        retry_after_s = after.as_secs(),
+                        "token endpoint Retry-After exceeds the cap; giving up"
+                    );
+                    return Err(error);
                 }
             };
+            if !deadline.allows_wait(wait) {
+                tracing::warn!(target: "genesys_auth", attempt, "the next wait would pass the deadline; giving up");
+                return Err(error);
+            }
+            if !self.budget.try_acquire(cost) {
+                tracing::warn!(target: "genesys_auth", attempt, "retry budget exhausted; giving up");
+                return Err(error);
+            }
+            spent += cost;
             tracing::warn!(
                 target: "genesys_auth",
                 attempt,
@@ -221,23 +283,12 @@ impl ClientCredentialsProvider {
         }
     }
 
-    /// Full-jitter exponential backoff: uniform in `[0, min(cap, base * 2^(attempt-1))]`.
-    fn backoff(&self, attempt: u32) -> Duration {
-        let (base, cap) = self.config.backoff();
-        let exp = base
-            .checked_mul(1u32 << attempt.saturating_sub(1).min(20))
-            .unwrap_or(cap)
-            .min(cap);
-        let max_ms = u64::try_from(exp.as_millis()).unwrap_or(u64::MAX);
-        Duration::from_millis(rand::rng().random_range(0..=max_ms))
-    }
-
     async fn attempt(&self, attempt: u32) -> Attempt {
         let started = self.clock.now();
         let wall = std::time::Instant::now();
         let sent = self
             .http
-            .post(self.config.token_url())
+            .post(self.token_url.clone())
             .header(AUTHORIZATION, self.authorization.clone())
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(reqwest::header::ACCEPT, "application/json")
@@ -251,9 +302,23 @@ impl ClientCredentialsProvider {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let correlation_id = header_str(&headers, CORRELATION_HEADER);
-        let bytes = match response.bytes().await {
+        if let Some(location) = redirect_target(status, &headers, &self.token_url) {
+            return Attempt::Fatal(AuthError::Redirected {
+                status,
+                location,
+                correlation_id,
+            });
+        }
+        let bytes = match read_body(response, self.config.max_body_bytes()).await {
             Ok(b) => b,
-            Err(e) => return transport(attempt, e),
+            Err(BodyError::TooLarge { limit, .. }) => {
+                return Attempt::Fatal(AuthError::ResponseTooLarge {
+                    status,
+                    limit,
+                    correlation_id,
+                })
+            }
+            Err(BodyError::Transport(e)) => return transport(attempt, e),
         };
         let latency_ms = u64::try_from(wall.elapsed().as_millis()).unwrap_or(u64::MAX);
         tracing::info!(
@@ -265,8 +330,23 @@ impl ClientCredentialsProvider {
             "token request"
         );
         let body = String::from_utf8_lossy(&bytes);
+        let retry_after = header_str(&headers, RETRY_AFTER.as_str())
+            .and_then(|v| genesys_transport::parse_retry_after(&v, std::time::SystemTime::now()));
+        self.classify(status, &body, started, attempt, retry_after, correlation_id)
+    }
+
+    /// What one answer means. No error keeps the body.
+    fn classify(
+        &self,
+        status: u16,
+        body: &str,
+        started: Instant,
+        attempt: u32,
+        retry_after: Option<Duration>,
+        correlation_id: Option<String>,
+    ) -> Attempt {
         match status {
-            200..=299 => match parse_token(&body, started) {
+            200..=299 => match parse_token(body, started) {
                 Ok((token, lifetime)) => {
                     let refresh_at = lifetime.map(|life| {
                         let buffer = self.config.refresh_buffer().min(life / 2);
@@ -277,42 +357,34 @@ impl ClientCredentialsProvider {
                 Err(reason) => Attempt::Fatal(AuthError::MalformedResponse {
                     status,
                     reason,
-                    body: redact_success_body(&body),
                     correlation_id,
                 }),
             },
-            400 | 401 => {
-                let (error, description) = oauth_error(&body);
-                Attempt::Fatal(AuthError::InvalidClient {
-                    status,
-                    error,
-                    description,
+            400 | 401 => Attempt::Fatal(AuthError::InvalidClient {
+                status,
+                error: oauth_error(body),
+                correlation_id,
+            }),
+            429 => Attempt::Retry {
+                retry_after,
+                cost: RetryBudget::RETRY_COST,
+                error: AuthError::RateLimited {
+                    retry_after,
+                    attempts: attempt,
                     correlation_id,
-                })
-            }
-            429 => {
-                let retry_after = retry_after(&headers);
-                Attempt::Retry {
-                    wait: retry_after,
-                    error: AuthError::RateLimited {
-                        retry_after,
-                        attempts: attempt,
-                        correlation_id,
-                    },
-                }
-            }
+                },
+            },
             408 | 500..=599 => Attempt::Retry {
-                wait: None,
+                retry_after: None,
+                cost: RetryBudget::RETRY_COST,
                 error: AuthError::Server {
                     status,
                     attempts: attempt,
-                    body: redact_body(&body),
                     correlation_id,
                 },
             },
             _ => Attempt::Fatal(AuthError::UnexpectedStatus {
                 status,
-                body: redact_body(&body),
                 correlation_id,
             }),
         }
@@ -323,8 +395,9 @@ enum Attempt {
     Done(Cached),
     Fatal(AuthError),
     Retry {
-        wait: Option<Duration>,
+        retry_after: Option<Duration>,
         error: AuthError,
+        cost: u32,
     },
 }
 
@@ -339,133 +412,28 @@ impl State {
 }
 
 fn transport(attempt: u32, e: reqwest::Error) -> Attempt {
+    let e = e.without_url();
+    let message = error_chain(&e);
     tracing::info!(
         target: "genesys_auth",
         attempt,
-        error = %error_chain(&e),
+        error = %message,
         "token request failed to complete"
     );
+    let cost = if TransportKind::of(&e) == TransportKind::Timeout {
+        RetryBudget::TIMEOUT_RETRY_COST
+    } else {
+        RetryBudget::RETRY_COST
+    };
     Attempt::Retry {
-        wait: None,
+        retry_after: None,
+        cost,
         error: AuthError::Transport {
             attempts: attempt,
-            message: error_chain(&e),
+            message,
             source: Arc::new(e),
         },
     }
-}
-
-/// `e: cause: cause…` on one line.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
-}
-
-fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
-/// `Retry-After` as delay-seconds or an HTTP-date (a date in the past means "now").
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = header_str(headers, RETRY_AFTER.as_str())?;
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let date = httpdate::parse_http_date(&value).ok()?;
-    Some(
-        date.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-#[derive(serde::Deserialize)]
-struct TokenResponse {
-    access_token: Option<String>,
-    token_type: Option<String>,
-    expires_in: Option<serde_json::Value>,
-}
-
-/// The token and its lifetime from a 2xx body, or why the body is unusable.
-fn parse_token(body: &str, now: Instant) -> Result<(AccessToken, Option<Duration>), String> {
-    let parsed: TokenResponse =
-        // serde's message can quote input values, so only its category and position are kept.
-        serde_json::from_str(body).map_err(|e| {
-            format!(
-                "not a JSON token object ({:?} error at line {} column {})",
-                e.classify(),
-                e.line(),
-                e.column()
-            )
-        })?;
-    let token = parsed
-        .access_token
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| "no access_token".to_owned())?;
-    if let Some(kind) = &parsed.token_type {
-        if !kind.eq_ignore_ascii_case("bearer") {
-            return Err(format!("token_type `{kind}` is not bearer"));
-        }
-    }
-    let lifetime = match parsed.expires_in {
-        None | Some(serde_json::Value::Null) => None,
-        Some(value) => {
-            let secs = match &value {
-                serde_json::Value::Number(n) => n.as_f64(),
-                serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
-                _ => None,
-            }
-            .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
-            .ok_or_else(|| format!("expires_in {value} is not a positive number of seconds"))?;
-            Some(Duration::from_secs_f64(secs))
-        }
-    };
-    let expires_at = lifetime.map(|life| now + life);
-    Ok((AccessToken::new(token, expires_at), lifetime))
-}
-
-/// `error` and `error_description` of an OAuth error body (or a Genesys error body's `code` and
-/// `message`), when present.
-fn oauth_error(body: &str) -> (Option<String>, Option<String>) {
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(body) else {
-        return (None, None);
-    };
-    let text = |key: &str| {
-        map.get(key)
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned)
-    };
-    (
-        text("error").or_else(|| text("code")),
-        text("error_description").or_else(|| text("message")),
-    )
-}
-
-/// `application/x-www-form-urlencoded` encoding of one value.
-fn form_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(char::from(b));
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 impl TokenProvider for ClientCredentialsProvider {
@@ -490,51 +458,7 @@ impl fmt::Debug for ClientCredentialsProvider {
             )
             .field("clock", &self.clock)
             .field("sleeper", &self.sleeper)
+            .field("retry_budget_left", &self.budget.available())
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn form_encoding() {
-        assert_eq!(form_encode("a b:c/d"), "a+b%3Ac%2Fd");
-    }
-
-    #[test]
-    fn token_parsing() {
-        let now = Instant::now();
-        let (token, life) = parse_token(
-            r#"{"access_token":"t","token_type":"bearer","expires_in":86400}"#,
-            now,
-        )
-        .expect("valid");
-        assert_eq!(token.expose(), "t");
-        assert_eq!(life, Some(Duration::from_secs(86400)));
-        assert_eq!(token.expires_at(), Some(now + Duration::from_secs(86400)));
-        let (_, life) = parse_token(r#"{"access_token":"t"}"#, now).expect("valid");
-        assert_eq!(life, None);
-        for bad in [
-            r#"{"token_type":"bearer","expires_in":5}"#,
-            r#"{"access_token":"t","token_type":"mac","expires_in":5}"#,
-            r#"{"access_token":"t","expires_in":-5}"#,
-            r#"{"access_token":"t","expires_in":"soon"}"#,
-            r#"{"access_token":"","expires_in":5}"#,
-            "[]",
-            "",
-        ] {
-            assert!(parse_token(bad, now).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn oauth_error_bodies() {
-        assert_eq!(
-            oauth_error(r#"{"error":"invalid_client","error_description":"nope"}"#),
-            (Some("invalid_client".into()), Some("nope".into()))
-        );
-        assert_eq!(oauth_error("<html>"), (None, None));
     }
 }

@@ -168,9 +168,12 @@ impl ContextManager {
     ) -> Result<ContextManager, Error> {
         let mut gateway = GatewayConfig::new(settings.auth.api_base());
         gateway.route_prefix = settings.prefix;
+        // One retry budget for every retry loop: token requests, gateway calls, webhook.
+        let budget = Arc::new(gateway_client::RetryBudget::new(gateway.retry.retry_budget));
+        let provider = ClientCredentialsProvider::new(settings.auth)?;
         let tokens: Arc<dyn TokenProvider> =
-            Arc::new(ClientCredentialsProvider::new(settings.auth)?);
-        let client = GatewayClient::new(gateway, tokens)?;
+            Arc::new(provider.with_retry_budget(Arc::clone(&budget)));
+        let client = GatewayClient::new(gateway, tokens)?.with_retry_budget(budget);
         let mut builder = ContextManager::builder(client).options(options);
         if let Some(webhook) = settings.webhook {
             builder = builder.webhook(webhook);

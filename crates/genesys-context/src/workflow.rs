@@ -142,17 +142,11 @@ impl ContextManager {
         conversation_id: &str,
         payload: &ContextPayload,
     ) -> Result<UpdateOutcome, Error> {
+        // The caller's history is the source of truth: re-applying on a conflict sends the same
+        // payload (same context_id) against the newer version.
         let outcome = self
             .client
-            .update_context(
-                conversation_id,
-                self.options.compaction_trigger,
-                |_current| {
-                    // The caller's history is the source of truth: re-applying on a conflict sends
-                    // the same payload (same context_id) against the newer version.
-                    payload.clone()
-                },
-            )
+            .update_context(conversation_id, self.options.compaction_trigger, payload)
             .await?;
         Ok(outcome)
     }

@@ -170,8 +170,12 @@ async fn demo_manager(
         .client_id("genesys-ctx-demo")
         .client_secret(SecretString::from(secrets.client))
         .build()?;
-    let tokens: Arc<dyn TokenProvider> = Arc::new(ClientCredentialsProvider::new(auth)?);
-    let client = GatewayClient::new(GatewayConfig::new(base), tokens)?;
+    // One retry budget for every retry loop: token requests, gateway calls, webhook.
+    let budget = Arc::new(gateway_client::RetryBudget::default());
+    let provider = ClientCredentialsProvider::new(auth)?.with_retry_budget(Arc::clone(&budget));
+    let tokens: Arc<dyn TokenProvider> = Arc::new(provider);
+    let client =
+        GatewayClient::new(GatewayConfig::new(base), tokens)?.with_retry_budget(budget);
     let webhook = WebhookConfig::new(emulator.webhook_url())
         .map_err(Error::Gateway)?
         .with_secret(SecretString::from(secrets.webhook));

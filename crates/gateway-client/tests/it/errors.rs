@@ -30,7 +30,7 @@ async fn token_limit_exceeded_is_a_typed_error_with_its_code() {
         .await;
     let (client, sleeper) = client(&server);
     let err = client
-        .update_context(CONV, false, |_| payload("ctx_big", vec![user("x")]))
+        .update_context(CONV, false, &payload("ctx_big", vec![user("x")]))
         .await
         .unwrap_err();
     assert!(

@@ -5,5 +5,6 @@ mod common;
 mod errors;
 mod metrics;
 mod rate_limit;
+mod transport;
 mod update;
 mod webhook;

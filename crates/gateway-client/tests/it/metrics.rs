@@ -70,7 +70,7 @@ async fn the_client_records_every_call() {
     .unwrap()
     .with_metrics(metrics.clone());
     client
-        .update_context(CONV, false, |_| payload("ctx_x", vec![]))
+        .update_context(CONV, false, &payload("ctx_x", vec![]))
         .await
         .unwrap();
     let snapshot = metrics.snapshot();

@@ -49,6 +49,7 @@ async fn retry_after_one_second_is_waited_then_succeeds() {
     let mut cfg = config(&server, sleeper.clone());
     cfg.request_timeout = None;
     cfg.connect_timeout = None;
+    cfg.deadline = None;
     let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
     let start = tokio::time::Instant::now();
     let outcome = client.capacity().await.unwrap();

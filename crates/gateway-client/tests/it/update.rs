@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use context_model::{ContextPayload, StoredContext};
-use gateway_client::{GatewayClient, GatewayError, Precondition, UpdateResult};
+use context_model::ContextPayload;
+use gateway_client::{GatewayClient, GatewayError, Precondition};
 use genesys_auth::StaticToken;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer};
@@ -14,27 +14,13 @@ use crate::common::{
     stored_response, system, user, FakeGateway, RecordingSleeper, CTX_PATH,
 };
 
-type Seen = Arc<std::sync::Mutex<Vec<Option<u64>>>>;
-
-/// Appends one user message to whatever is stored, under a fresh context id per call.
-fn appender(text: &'static str) -> (impl FnMut(Option<&StoredContext>) -> ContextPayload, Seen) {
-    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let log = seen.clone();
-    let mut n = 0;
-    let build = move |current: Option<&StoredContext>| {
-        n += 1;
-        log.lock().unwrap().push(current.map(|c| c.version));
-        let mut messages = current
-            .map(|c| c.payload.messages.clone())
-            .unwrap_or_default();
-        messages.push(user(text));
-        payload(&format!("ctx_ours_{n}"), messages)
-    };
-    (build, seen)
+/// Our update: the conversation's whole context, one user message.
+fn ours(text: &str) -> ContextPayload {
+    payload("ctx_ours", vec![user(text)])
 }
 
 #[tokio::test]
-async fn a_412_rereads_and_patches_the_rebuilt_payload() {
+async fn a_412_rereads_and_reapplies_against_the_new_version() {
     let server = MockServer::start().await;
     let v1 = stored("ctx_a", 1, vec![system("be kind")]);
     let v2 = stored(
@@ -69,17 +55,12 @@ async fn a_412_rereads_and_patches_the_rebuilt_payload() {
         .await;
 
     let (client, _) = client(&server);
-    let (build, seen) = appender("hello");
+    let update = ours("hello");
     let outcome = client
-        .update_context(crate::common::CONV, true, build)
+        .update_context(crate::common::CONV, true, &update)
         .await
         .unwrap();
 
-    assert_eq!(
-        *seen.lock().unwrap(),
-        vec![Some(1), Some(2)],
-        "rebuilt from the re-read"
-    );
     assert_eq!(outcome.version(), 3);
     assert_eq!(outcome.context_id(), "ctx_ours_2");
     assert_eq!(outcome.conflicts_retried, 1);
@@ -95,8 +76,10 @@ async fn a_412_rereads_and_patches_the_rebuilt_payload() {
     let if_match: Vec<_> = patches.iter().map(|r| header_of(r, "if-match")).collect();
     assert_eq!(if_match, vec![Some("\"1\"".into()), Some("\"2\"".into())]);
     let second: ContextPayload = patches[1].body_json().unwrap();
-    let texts: Vec<_> = second.messages.iter().map(|m| m.content.as_str()).collect();
-    assert_eq!(texts, vec!["be kind", "someone else wrote", "hello"]);
+    assert_eq!(
+        second, update,
+        "the same payload, re-applied on top of version 2"
+    );
     assert_eq!(
         header_of(&patches[1], "x-genesys-llm-compaction-trigger").as_deref(),
         Some("true")
@@ -120,9 +103,9 @@ async fn a_412_every_time_is_a_conflict_error_after_the_bound() {
     let mut cfg = config(&server, sleeper.clone());
     cfg.retry.max_update_attempts = 3;
     let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
-    let (build, seen) = appender("hi");
+    let update = ours("hi");
     let err = client
-        .update_context(crate::common::CONV, false, build)
+        .update_context(crate::common::CONV, false, &update)
         .await
         .unwrap_err();
     match &err {
@@ -133,7 +116,6 @@ async fn a_412_every_time_is_a_conflict_error_after_the_bound() {
         }
         other => panic!("expected a version conflict, got {other:?}"),
     }
-    assert_eq!(seen.lock().unwrap().len(), 3);
     assert_eq!(requests(&server, "PATCH").await.len(), 3);
     assert_eq!(requests(&server, "GET").await.len(), 3);
     assert!(
@@ -169,12 +151,14 @@ async fn a_genesys_409_is_a_version_conflict_too() {
         .mount(&server)
         .await;
     let (client, _) = client(&server);
-    let (build, seen) = appender("hi");
+    let update = ours("hi");
     let outcome = client
-        .update_context(crate::common::CONV, false, build)
+        .update_context(crate::common::CONV, false, &update)
         .await
         .unwrap();
-    assert_eq!(*seen.lock().unwrap(), vec![Some(1), Some(2)]);
+    let patches = requests(&server, "PATCH").await;
+    let if_match: Vec<_> = patches.iter().map(|r| header_of(r, "if-match")).collect();
+    assert_eq!(if_match, vec![Some("\"1\"".into()), Some("\"2\"".into())]);
     assert_eq!(outcome.conflicts_retried, 1);
     assert_eq!(outcome.version(), 3);
 
@@ -192,9 +176,9 @@ async fn a_genesys_409_is_a_version_conflict_too() {
     let mut cfg = config(&server, sleeper);
     cfg.retry.max_update_attempts = 2;
     let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
-    let (build, _) = appender("hi");
+    let update = ours("hi");
     let err = client
-        .update_context(crate::common::CONV, false, build)
+        .update_context(crate::common::CONV, false, &update)
         .await
         .unwrap_err();
     assert!(
@@ -233,19 +217,22 @@ async fn a_lost_503_answer_is_already_applied_not_duplicated() {
     let mut cfg = config(&server, sleeper);
     cfg.retry.max_attempts = 1;
     let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
-    let (build, seen) = appender("once");
+    let update = ours("once");
     let outcome = client
-        .update_context(crate::common::CONV, false, build)
+        .update_context(crate::common::CONV, false, &update)
         .await
         .unwrap();
 
     assert!(outcome.already_applied);
-    assert!(matches!(outcome.result, UpdateResult::AlreadyApplied(_)));
-    assert_eq!(outcome.context_id(), "ctx_ours_1");
+    assert_eq!(
+        outcome.stored.context_id, "ctx_ours",
+        "what the re-read showed"
+    );
+    assert_eq!(outcome.context_id(), "ctx_ours");
     assert_eq!(outcome.version(), 2);
     assert_eq!(outcome.evicted_messages(), None);
     assert_eq!(outcome.precondition.kind(), "if-match");
-    assert_eq!(seen.lock().unwrap().len(), 1, "built once");
+    assert_eq!(requests(&server, "PATCH").await.len(), 1, "sent once");
     let state = gateway.state.lock().unwrap();
     assert_eq!(state.applied, 1, "one stored update");
     let messages = &state.stored.as_ref().unwrap().payload.messages;
@@ -258,9 +245,9 @@ async fn a_resent_patch_meeting_412_after_a_lost_answer_is_already_applied() {
     let gateway = seeded(1, None);
     let server = fake_gateway(&gateway).await;
     let (client, sleeper) = client(&server);
-    let (build, _) = appender("once");
+    let update = ours("once");
     let outcome = client
-        .update_context(crate::common::CONV, false, build)
+        .update_context(crate::common::CONV, false, &update)
         .await
         .unwrap();
     assert!(outcome.already_applied);
@@ -286,9 +273,9 @@ async fn a_timed_out_patch_that_landed_is_already_applied() {
     let mut cfg = config(&server, sleeper);
     cfg.request_timeout = Some(Duration::from_millis(300));
     let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
-    let (build, _) = appender("once");
+    let update = ours("once");
     let outcome = client
-        .update_context(crate::common::CONV, false, build)
+        .update_context(crate::common::CONV, false, &update)
         .await
         .unwrap();
     assert!(outcome.already_applied);
@@ -319,12 +306,11 @@ async fn a_missing_context_is_created_with_if_none_match() {
         .mount(&server)
         .await;
     let (client, _) = client(&server);
-    let (build, seen) = appender("first words");
+    let update = ours("first words");
     let outcome = client
-        .update_context(crate::common::CONV, false, build)
+        .update_context(crate::common::CONV, false, &update)
         .await
         .unwrap();
-    assert_eq!(*seen.lock().unwrap(), vec![None]);
     assert!(outcome.created);
     assert_eq!(outcome.precondition, Precondition::IfNoneMatch);
     assert_eq!(outcome.version(), 1);
@@ -354,12 +340,17 @@ async fn a_create_race_rereads_and_updates_with_if_match() {
         .mount(&server)
         .await;
     let (client, _) = client(&server);
-    let (build, seen) = appender("ours");
+    let update = ours("ours");
     let outcome = client
-        .update_context(crate::common::CONV, false, build)
+        .update_context(crate::common::CONV, false, &update)
         .await
         .unwrap();
-    assert_eq!(*seen.lock().unwrap(), vec![None, Some(1)]);
+    let patches = requests(&server, "PATCH").await;
+    assert_eq!(
+        header_of(&patches[0], "if-none-match").as_deref(),
+        Some("*")
+    );
+    assert_eq!(header_of(&patches[1], "if-match").as_deref(), Some("\"1\""));
     assert!(!outcome.created);
     assert_eq!(outcome.conflicts_retried, 1);
     let state = gateway.state.lock().unwrap();
@@ -372,28 +363,11 @@ async fn a_create_race_rereads_and_updates_with_if_match() {
         .iter()
         .map(|m| m.content.clone())
         .collect();
-    assert_eq!(texts, vec!["theirs", "ours"]);
-}
-
-#[tokio::test]
-async fn a_failing_build_sends_no_patch() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(stored_response(&stored("ctx_a", 1, vec![])))
-        .mount(&server)
-        .await;
-    let (client, _) = client(&server);
-    let err = client
-        .try_update_context(crate::common::CONV, false, |_| {
-            Err::<ContextPayload, _>(std::io::Error::other("over the hard limit"))
-        })
-        .await
-        .unwrap_err();
-    let GatewayError::Build(source) = &err else {
-        panic!("expected a build error, got {err:?}");
-    };
-    assert_eq!(source.to_string(), "over the hard limit");
-    assert!(requests(&server, "PATCH").await.is_empty());
+    assert_eq!(
+        texts,
+        vec!["ours"],
+        "our whole context replaced theirs, atomically"
+    );
 }
 
 #[test]
@@ -404,8 +378,8 @@ fn update_futures_are_send_so_callers_can_spawn_them() {
         Arc::new(StaticToken::new("t")),
     )
     .unwrap();
-    let (build, _) = appender("x");
-    let update = client.update_context(crate::common::CONV, false, build);
+    let body = ours("x");
+    let update = client.update_context(crate::common::CONV, false, &body);
     assert_send(&update);
     let payload = payload("c", vec![]);
     let patch = client.patch_context("c", &payload, &Precondition::IfNoneMatch, false);
@@ -448,9 +422,9 @@ async fn a_lost_answer_overwritten_since_is_outcome_unknown_not_reapplied() {
         .mount(&server)
         .await;
     let (client, _sleeper) = client(&server);
-    let (build, _seen) = appender("mine");
+    let update = ours("mine");
     let err = client
-        .update_context(crate::common::CONV, false, build)
+        .update_context(crate::common::CONV, false, &update)
         .await
         .unwrap_err();
     let GatewayError::OutcomeUnknown {
@@ -490,12 +464,15 @@ async fn a_lost_answer_proven_not_landed_is_reapplied() {
         .mount(&server)
         .await;
     let (client, _sleeper) = client(&server);
-    let (build, seen) = appender("mine");
+    let update = ours("mine");
     let outcome = client
-        .update_context(crate::common::CONV, false, build)
+        .update_context(crate::common::CONV, false, &update)
         .await
         .unwrap();
     assert_eq!(outcome.version(), 2);
     assert_eq!(outcome.rounds, 2);
-    assert_eq!(*seen.lock().unwrap(), [Some(1), Some(1)]);
+    let patches = requests(&server, "PATCH").await;
+    assert!(patches
+        .iter()
+        .all(|p| header_of(p, "if-match").as_deref() == Some("\"1\"")));
 }

@@ -37,7 +37,7 @@ async fn updated(server: &MockServer) -> gateway_client::UpdateOutcome {
         .await;
     let (client, _) = client(server);
     client
-        .update_context(CONV, false, |_| payload("ctx_new", vec![user("hi")]))
+        .update_context(CONV, false, &payload("ctx_new", vec![user("hi")]))
         .await
         .unwrap()
 }

@@ -40,7 +40,10 @@ async fn token_is_refreshed_once_the_buffer_is_reached() {
         .mount(&server)
         .await;
 
-    let config = support::config(&server).with_refresh_buffer(Duration::from_secs(60));
+    let config = support::builder(&server)
+        .refresh_buffer(Duration::from_secs(60))
+        .build()
+        .expect("config");
     let (provider, clock, _) = support::provider(config);
     assert_eq!(provider.token().await.expect("t1").expose(), TOKEN_1);
     clock.advance(Duration::from_secs(239));
@@ -156,7 +159,7 @@ async fn concurrent_callers_share_one_failure() {
     }
     for task in tasks {
         let error = task.await.expect("task").expect_err("rejected");
-        assert!(error.to_string().contains("client not found"), "{error}");
+        assert!(error.to_string().contains("invalid_client"), "{error}");
     }
 }
 

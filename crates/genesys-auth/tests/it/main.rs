@@ -6,3 +6,4 @@ mod errors;
 mod request;
 mod secrets;
 mod support;
+mod transport;

@@ -3,7 +3,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use genesys_auth::{AuthConfig, ClientCredentialsProvider, Clock, SleepFuture, Sleeper};
+use genesys_auth::{
+    AuthConfig, AuthConfigBuilder, ClientCredentialsProvider, Clock, SleepFuture, Sleeper,
+};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -62,14 +64,17 @@ impl Sleeper for RecordingSleeper {
     }
 }
 
-/// A config pointing at `server` as login base.
-pub fn config(server: &MockServer) -> AuthConfig {
+/// A builder pointing at `server` as login base.
+pub fn builder(server: &MockServer) -> AuthConfigBuilder {
     AuthConfig::builder()
         .client_id(CLIENT_ID)
         .client_secret(CLIENT_SECRET)
         .login_base(server.uri())
-        .build()
-        .expect("valid config")
+}
+
+/// A config pointing at `server` as login base.
+pub fn config(server: &MockServer) -> AuthConfig {
+    builder(server).build().expect("valid config")
 }
 
 /// A provider on a manual clock and recording sleeper.

@@ -89,7 +89,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn rejected_credentials_are_a_runtime_error_with_the_description() {
+    async fn rejected_credentials_are_a_runtime_error_with_the_code() {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
             .and(path("/oauth/token"))
@@ -102,7 +102,8 @@ mod tests {
         let error = check(config(&server)).await.expect_err("rejected");
         assert_eq!(error.code, 1);
         assert!(
-            error.message.contains("Client credentials are invalid"),
+            error.message.contains("invalid_client")
+                && !error.message.contains("Client credentials are invalid"),
             "{}",
             error.message
         );

@@ -1,11 +1,11 @@
-//! Injectable clock and sleep, so tests control time.
+//! The one time seam: a clock and a sleeper, injectable so tests control time.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-/// Tells the time for token expiry.
+/// Tells the time (token expiry).
 ///
 /// The default, [`TokioClock`], reads tokio's clock, so it follows `tokio::time::pause()` and
 /// `advance()`. Tests that do real HTTP (wiremock) should inject a hand-driven clock and a
@@ -19,7 +19,7 @@ pub trait Clock: Send + Sync + fmt::Debug {
 /// The future a [`Sleeper`] returns.
 pub type SleepFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// Waits between retries.
+/// Waits between retries. Every retry loop sleeps only through this seam.
 ///
 /// The default, [`TokioSleeper`], is `tokio::time::sleep` (auto-advanced on paused time).
 /// Tests may supply one that records the requested waits and returns at once.
