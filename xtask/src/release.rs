@@ -74,13 +74,7 @@ pub fn release(args: &[String]) -> Result<(), String> {
     write(&stage.join("CHANGELOG.md"), &new_changelog)?;
     cargo_in(&stage, &["update", "--workspace"], &[])?;
     ci_in(&stage)?;
-    // Builds every publishable crate from its tarball, dependencies first, against a local
-    // registry overlay holding the not-yet-published workspace crates (cargo ≥ 1.90).
-    let mut package = vec!["package", "--workspace", "--locked"];
-    for p in ws.packages.iter().filter(|p| !p.publish) {
-        package.extend(["--exclude", &p.name]);
-    }
-    cargo_in(&stage, &package, &[])?;
+    package_all(&stage, &ws)?;
     docs_per_crate(&stage, &order)?;
 
     println!("\nrelease {tag}: every check passed; publish order:");
@@ -88,36 +82,34 @@ pub fn release(args: &[String]) -> Result<(), String> {
         println!("  {}. {} (cargo publish -p {})", i + 1, p.name, p.name);
     }
     if opts.execute {
-        for file in BUMPED {
-            fs::copy(stage.join(file), root.join(file))
-                .map_err(|e| format!("copying {file} from {}: {e}", stage.display()))?;
-        }
-        git(&root, &[&["add", "--"][..], BUMPED].concat())?;
-        git(
-            &root,
-            &["commit", "-q", "-m", &format!("release {}", opts.version)],
-        )?;
-        git(
-            &root,
-            &[
-                "tag",
-                "-a",
-                &tag,
-                "-m",
-                &format!("release {}", opts.version),
-            ],
-        )?;
-        println!("\ncommitted and tagged {tag}; now push both and publish (docs/releasing.md)");
+        commit_and_tag(&root, &stage, &opts.version, &tag)
     } else {
         println!(
-            "\ndry run: nothing written. With --execute: bump {} → {} in {}, commit \
+            "\ndry run: nothing written. With --execute: bump {current} → {} in {}, commit \
              \"release {}\" and tag {tag}",
-            current,
             opts.version,
             BUMPED.join(", "),
             opts.version
         );
+        Ok(())
     }
+}
+
+/// Copies the checked release files from the stage into the tree, commits and tags.
+fn commit_and_tag(root: &Path, stage: &Path, version: &Version, tag: &str) -> Result<(), String> {
+    // The checks took a while: write only into the tree they were run for.
+    ensure_clean(root)?;
+    for file in BUMPED {
+        fs::copy(stage.join(file), root.join(file))
+            .map_err(|e| format!("copying {file} from {}: {e}", stage.display()))?;
+    }
+    git(root, &[&["add", "--"][..], BUMPED].concat())?;
+    git(root, &["commit", "-q", "-m", &format!("release {version}")])?;
+    git(
+        root,
+        &["tag", "-a", tag, "-m", &format!("release {version}")],
+    )?;
+    println!("\ncommitted and tagged {tag}; now push both and publish (docs/releasing.md)");
     Ok(())
 }
 
@@ -219,6 +211,17 @@ fn parse_info(name: &str, ok: bool, stdout: &str, stderr: &str) -> Result<Option
     ))
 }
 
+/// Builds every publishable crate from its tarball, dependencies first, against a local
+/// registry overlay holding the not-yet-published workspace crates (cargo ≥ 1.90). Never
+/// `--no-verify`: the build from the tarball is the point.
+fn package_all(stage: &Path, ws: &Workspace) -> Result<(), String> {
+    let mut args = vec!["package", "--workspace", "--locked"];
+    for p in ws.packages.iter().filter(|p| !p.publish) {
+        args.extend(["--exclude", &p.name]);
+    }
+    cargo_in(stage, &args, &[])
+}
+
 fn docs_per_crate(stage: &Path, order: &[&Package]) -> Result<(), String> {
     for p in order.iter().filter(|p| p.has_lib()) {
         cargo_in(
@@ -313,6 +316,59 @@ fn write(path: &PathBuf, text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A scratch git repository with one committed file.
+    fn scratch_repo(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let git = |args: &[&str]| {
+            let ok = Command::new("git")
+                .current_dir(&dir)
+                .args(["-c", "user.name=t", "-c", "user.email=t@127.0.0.1"])
+                .args(args)
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        fs::write(dir.join("kept.txt"), "committed\n").unwrap();
+        git(&["add", "kept.txt"]);
+        git(&["commit", "-q", "-m", "one"]);
+        dir
+    }
+
+    #[test]
+    fn a_dirty_tree_is_refused_with_its_files_named() {
+        let repo = scratch_repo("dirty");
+        assert_eq!(ensure_clean(&repo), Ok(()));
+        fs::write(repo.join("kept.txt"), "changed\n").unwrap();
+        fs::write(repo.join("new.txt"), "untracked\n").unwrap();
+        let err = ensure_clean(&repo).unwrap_err();
+        fs::remove_dir_all(&repo).unwrap();
+        assert!(
+            err.contains("dirty") && err.contains("kept.txt") && err.contains("new.txt"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_stage_holds_exactly_the_committed_files() {
+        let repo = scratch_repo("stage");
+        fs::write(repo.join("kept.txt"), "changed, not committed\n").unwrap();
+        fs::write(repo.join("new.txt"), "untracked\n").unwrap();
+        let stage = repo.join("target/stage");
+        fs::create_dir_all(&stage).unwrap();
+        fs::write(stage.join("stale.txt"), "from an earlier run\n").unwrap();
+        export_head(&repo, &stage).unwrap();
+        let kept = fs::read_to_string(stage.join("kept.txt")).unwrap();
+        let extra = stage.join("new.txt").exists() || stage.join("stale.txt").exists();
+        fs::remove_dir_all(&repo).unwrap();
+        assert_eq!(kept, "committed\n");
+        assert!(!extra, "only HEAD's files belong in the stage");
+    }
 
     #[test]
     fn arguments_need_one_version() {
