@@ -317,26 +317,38 @@ fn write(path: &PathBuf, text: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    /// Runs git in `dir`, asserting success; its output.
+    fn run_git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
     /// A scratch git repository with one committed file.
     fn scratch_repo(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
-        let git = |args: &[&str]| {
-            let ok = Command::new("git")
-                .current_dir(&dir)
-                .args(["-c", "user.name=t", "-c", "user.email=t@127.0.0.1"])
-                .args(args)
-                .output()
-                .unwrap()
-                .status
-                .success();
-            assert!(ok, "git {args:?}");
-        };
-        git(&["init", "-q"]);
+        run_git(&dir, &["init", "-q"]);
+        for (key, value) in [
+            ("user.name", "t"),
+            ("user.email", "t@127.0.0.1"),
+            ("commit.gpgsign", "false"),
+            ("tag.gpgsign", "false"),
+        ] {
+            run_git(&dir, &["config", key, value]);
+        }
         fs::write(dir.join("kept.txt"), "committed\n").unwrap();
-        git(&["add", "kept.txt"]);
-        git(&["commit", "-q", "-m", "one"]);
+        run_git(&dir, &["add", "kept.txt"]);
+        run_git(&dir, &["commit", "-q", "-m", "one"]);
         dir
     }
 
@@ -368,6 +380,39 @@ mod tests {
         fs::remove_dir_all(&repo).unwrap();
         assert_eq!(kept, "committed\n");
         assert!(!extra, "only HEAD's files belong in the stage");
+    }
+
+    #[test]
+    fn execute_copies_the_checked_files_commits_and_tags() {
+        let repo = scratch_repo("execute");
+        let stage = repo.join("target/stage");
+        fs::create_dir_all(&stage).unwrap();
+        for file in BUMPED {
+            fs::write(repo.join(file), "old\n").unwrap();
+            fs::write(stage.join(file), format!("{file} at 0.2.0\n")).unwrap();
+        }
+        fs::write(repo.join(".gitignore"), "/target\n").unwrap();
+        let version = Version::parse("0.2.0").unwrap();
+        // Uncommitted changes in the tree: nothing is written.
+        assert!(commit_and_tag(&repo, &stage, &version, "v0.2.0").is_err());
+        assert_eq!(
+            fs::read_to_string(repo.join("CHANGELOG.md")).unwrap(),
+            "old\n"
+        );
+
+        run_git(&repo, &["add", "."]);
+        run_git(&repo, &["commit", "-q", "-m", "old files"]);
+        commit_and_tag(&repo, &stage, &version, "v0.2.0").unwrap();
+        let subject = run_git(&repo, &["log", "-1", "--format=%s"]);
+        let tagged = run_git(&repo, &["rev-list", "-n", "1", "v0.2.0"]);
+        let head = run_git(&repo, &["rev-parse", "HEAD"]);
+        let status = run_git(&repo, &["status", "--porcelain"]);
+        let changelog = fs::read_to_string(repo.join("CHANGELOG.md")).unwrap();
+        fs::remove_dir_all(&repo).unwrap();
+        assert_eq!(subject, "release 0.2.0");
+        assert_eq!(tagged, head);
+        assert_eq!(status, "");
+        assert_eq!(changelog, "CHANGELOG.md at 0.2.0\n");
     }
 
     #[test]
