@@ -1,18 +1,26 @@
 //! Project chores in Rust. `cargo xtask ci` runs every check CI runs; `cargo xtask bench` runs
-//! the criterion benchmarks and prints one table.
+//! the criterion benchmarks and prints one table; `cargo xtask release VERSION` prepares a
+//! release (dry run unless `--execute`); `cargo xtask dist` builds the program with its checksum.
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod dist;
+mod release;
+mod rules;
 #[cfg(test)]
 mod tidy;
+mod version;
+mod workspace;
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let task = args.first().map(String::as_str).unwrap_or("help");
     let result = match task {
-        "ci" => ci(),
+        "ci" => ci_in(&root()),
+        "release" => release::release(&args[1..]),
+        "dist" => dist::dist(&args[1..]),
         "bench" => bench(&args[1..]),
         "soak" => soak(&args[1..]),
         "bench-table" => {
@@ -26,7 +34,10 @@ fn main() -> ExitCode {
                  ci      fmt --check, clippy -D warnings, tests, docs with warnings denied\n  \
                  bench   criterion benchmarks of every crate, then one table (extra args go to criterion)\n  \
                  bench-table  the table of the latest benchmark results, without running them\n  \
-                 soak    the long zero-loss soak against the emulator"
+                 soak    the long zero-loss soak against the emulator\n  \
+                 release VERSION [--execute]  check names, bump, CHANGELOG, CI, package every crate\n          \
+                 from its tarball, metadata, docs; prints the publish order (dry run by default)\n  \
+                 dist    the release binary of genesys-ctx with its SHA-256 under target/dist/"
             );
             return if task == "help" {
                 ExitCode::SUCCESS
@@ -51,11 +62,26 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The target directory: `CARGO_TARGET_DIR` when set, else `<root>/target`.
+fn target_dir(root: &Path) -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
 fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+    cargo_in(&root(), args, envs)
+}
+
+/// Runs cargo in `dir` (a workspace root) with the workspace's target directory, so a release
+/// staged elsewhere reuses the compiled dependencies.
+fn cargo_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("$ cargo {}", args.join(" "));
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(root()).args(args);
+    cmd.current_dir(dir)
+        .args(args)
+        .env("CARGO_TARGET_DIR", target_dir(&root()));
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -67,9 +93,11 @@ fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
     }
 }
 
-fn ci() -> Result<(), String> {
-    cargo(&["fmt", "--all", "--", "--check"], &[])?;
-    cargo(
+/// Every check CI runs, in the workspace at `dir`.
+fn ci_in(dir: &Path) -> Result<(), String> {
+    cargo_in(dir, &["fmt", "--all", "--", "--check"], &[])?;
+    cargo_in(
+        dir,
         &[
             "clippy",
             "--workspace",
@@ -81,8 +109,9 @@ fn ci() -> Result<(), String> {
         ],
         &[],
     )?;
-    cargo(&["test", "--workspace", "--locked"], &[])?;
-    cargo(
+    cargo_in(dir, &["test", "--workspace", "--locked"], &[])?;
+    cargo_in(
+        dir,
         &["doc", "--workspace", "--no-deps", "--locked"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
