@@ -1,6 +1,7 @@
 //! The hash chain: canonical serialization, hashing and verification of JSON lines. Pure.
 
 use std::fmt;
+use std::io::{self, BufRead, Read};
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -80,6 +81,11 @@ pub enum BreakReason {
     Torn,
     /// The line is not a JSON object (or is empty).
     Malformed(String),
+    /// No newline within the first `max` bytes of the line: not a record (or not a log).
+    LineTooLong {
+        /// [`MAX_LINE_BYTES`].
+        max: usize,
+    },
     /// A required key is missing or not a string.
     MissingField(&'static str),
     /// The stored hash is not the hash of the line's content: the line was modified.
@@ -103,6 +109,9 @@ impl fmt::Display for BreakReason {
         match self {
             BreakReason::Torn => f.write_str("torn: the last line has no final newline"),
             BreakReason::Malformed(why) => write!(f, "malformed: {why}"),
+            BreakReason::LineTooLong { max } => {
+                write!(f, "no newline within {max} bytes: not an audit log line")
+            }
             BreakReason::MissingField(field) => write!(f, "missing string field `{field}`"),
             BreakReason::HashMismatch { stored, computed } => write!(
                 f,
@@ -154,32 +163,89 @@ impl fmt::Display for Verification {
     }
 }
 
+/// Longest line accepted, in bytes (a record is well under 1 KiB). A longer line is
+/// [`BreakReason::LineTooLong`], so verifying `/dev/zero` or a huge file without newlines reads
+/// at most this much into memory.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// The state of a chain read so far: the last hash, the records and the bytes they span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChainState {
+    pub(crate) last_hash: String,
+    pub(crate) records: u64,
+    pub(crate) bytes: u64,
+}
+
+impl ChainState {
+    pub(crate) fn genesis() -> ChainState {
+        ChainState {
+            last_hash: GENESIS_HASH.to_owned(),
+            records: 0,
+            bytes: 0,
+        }
+    }
+}
+
+/// Reads whole lines from `reader` and checks each against `state`, which advances past every
+/// good line. Returns the first bad line's reason (its number is `state.records + 1`). Memory
+/// is bounded by [`MAX_LINE_BYTES`].
+pub(crate) fn continue_chain(
+    reader: &mut impl BufRead,
+    state: &mut ChainState,
+) -> io::Result<Result<(), BreakReason>> {
+    let mut line = Vec::with_capacity(1024);
+    loop {
+        line.clear();
+        let limit = MAX_LINE_BYTES as u64 + 1;
+        let n = reader.by_ref().take(limit).read_until(b'\n', &mut line)?;
+        if n == 0 {
+            return Ok(Ok(()));
+        }
+        if line.last() != Some(&b'\n') {
+            return Ok(Err(if line.len() > MAX_LINE_BYTES {
+                BreakReason::LineTooLong {
+                    max: MAX_LINE_BYTES,
+                }
+            } else {
+                BreakReason::Torn
+            }));
+        }
+        match check_line(&line[..n - 1], &state.last_hash) {
+            Ok(hash) => {
+                state.last_hash = hash;
+                state.records += 1;
+                state.bytes += n as u64;
+            }
+            Err(reason) => return Ok(Err(reason)),
+        }
+    }
+}
+
+/// Verifies a JSON-lines audit log read from `reader`, streaming: memory is bounded by
+/// [`MAX_LINE_BYTES`] whatever the size of the input.
+pub fn verify_reader(mut reader: impl BufRead) -> io::Result<Verification> {
+    let mut state = ChainState::genesis();
+    Ok(match continue_chain(&mut reader, &mut state)? {
+        Ok(()) => Verification::Intact {
+            records: state.records,
+            last_hash: state.last_hash,
+        },
+        Err(reason) => Verification::Broken {
+            line: state.records + 1,
+            reason,
+        },
+    })
+}
+
 /// Verifies the bytes of a JSON-lines audit log.
 pub fn verify_bytes(bytes: &[u8]) -> Verification {
-    let mut prev = GENESIS_HASH.to_owned();
-    let mut records = 0;
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        let line_no = records + 1;
-        let Some(end) = rest.iter().position(|b| *b == b'\n') else {
-            return Verification::Broken {
-                line: line_no,
-                reason: BreakReason::Torn,
-            };
-        };
-        let line = &rest[..end];
-        rest = &rest[end + 1..];
-        if let Err(reason) = check_line(line, &prev).map(|hash| prev = hash) {
-            return Verification::Broken {
-                line: line_no,
-                reason,
-            };
-        }
-        records += 1;
-    }
-    Verification::Intact {
-        records,
-        last_hash: prev,
+    match verify_reader(bytes) {
+        Ok(verdict) => verdict,
+        // Reading a byte slice cannot fail.
+        Err(e) => Verification::Broken {
+            line: 1,
+            reason: BreakReason::Malformed(e.to_string()),
+        },
     }
 }
 

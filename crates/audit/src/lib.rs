@@ -20,7 +20,14 @@
 //! than borrowed from a map's iteration order, so the hash does not depend on serde_json
 //! features. A modified line fails its own hash, a removed or reordered line breaks the next
 //! `prev_hash`, and a write cut short leaves a last line without its newline: `verify` names the
-//! first such line. Appends go through one mutex and one `write_all` per line.
+//! first such line.
+//!
+//! Appends from many tasks, [`AuditLog`] instances and processes on one host make one chain:
+//! each takes an exclusive `flock` on the file, verifies only what others appended since it last
+//! looked, appends one line, syncs and unlocks; a failed write or sync is cut back off the file
+//! before the lock is released, so a full disk leaves the log verifiable and the error says the
+//! record is not on disk. Reading is streamed with lines capped at [`MAX_LINE_BYTES`], so a huge
+//! file or a device cannot exhaust memory.
 //!
 //! ```
 //! use audit::{verify, AuditFacts, AuditLog, AuditRecord, Durability, PatchPrecondition};
@@ -49,11 +56,14 @@
 #![deny(missing_docs)]
 
 mod chain;
+mod file;
 mod log;
 mod record;
 
 pub use chain::{
-    canonical_json, hash_object, verify_bytes, BreakReason, Verification, GENESIS_HASH,
+    canonical_json, hash_object, verify_bytes, verify_reader, BreakReason, Verification,
+    GENESIS_HASH, MAX_LINE_BYTES,
 };
+pub use file::{DirectWriter, LogWriter};
 pub use log::{verify, Appended, AuditError, AuditLog, Durability};
 pub use record::{AuditFacts, AuditOutcome, AuditRecord, ComplianceFlags, PatchPrecondition};

@@ -1,13 +1,14 @@
 //! The append-only, hash-chained JSON-lines log.
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::chain::{seal, verify_bytes, BreakReason, Verification};
+use crate::chain::{seal, verify_reader, BreakReason, ChainState, Verification};
+use crate::file::{catch_up, check_regular, open_log, DirectWriter, Locked, LogWriter};
 use crate::record::AuditRecord;
 
 /// Whether each append is flushed to stable storage before it returns.
@@ -24,7 +25,8 @@ pub enum Durability {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuditError {
-    /// Reading, writing or syncing the file failed.
+    /// Reading, writing or syncing the file failed. When an append fails this way it was rolled
+    /// back: the log holds no part of the record and still verifies.
     #[error("audit log {}: {source}", path.display())]
     Io {
         /// The log file.
@@ -43,8 +45,31 @@ pub enum AuditError {
         /// What is wrong with it.
         reason: BreakReason,
     },
-    /// An earlier append failed part-way; the log refuses further appends.
-    #[error("audit log {} refused the append: an earlier write failed", path.display())]
+    /// The path exists but is not a regular file (a directory, a device such as `/dev/zero`).
+    #[error("audit log {} is {kind}, expected a regular file", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead.
+        kind: &'static str,
+    },
+    /// The log became shorter than the records this process had read: it was truncated or
+    /// replaced behind the writers' lock.
+    #[error(
+        "audit log {} shrank from {expected} to {found} bytes: truncated or replaced outside the log",
+        path.display()
+    )]
+    Shrunk {
+        /// The log file.
+        path: PathBuf,
+        /// Bytes this process had verified.
+        expected: u64,
+        /// Bytes the file holds now.
+        found: u64,
+    },
+    /// An append failed and rolling it back failed too, so the file may end in a torn line;
+    /// this log refuses further appends.
+    #[error("audit log {} refused the append: an earlier write failed and could not be rolled back", path.display())]
     Poisoned {
         /// The log file.
         path: PathBuf,
@@ -69,8 +94,8 @@ pub struct Appended {
 #[derive(Debug)]
 struct State {
     file: File,
-    last_hash: String,
-    records: u64,
+    writer: Box<dyn LogWriter>,
+    chain: ChainState,
     poisoned: bool,
 }
 
@@ -78,9 +103,14 @@ struct State {
 /// line's hash, 64 zeros for the first) and `hash`, the SHA-256 of its canonical serialization
 /// (see [`canonical_json`](crate::canonical_json)).
 ///
-/// Clones share the file. Appends are serialized through a mutex and each line is written with
-/// a single `write_all` of the line and its newline, so concurrent appends from many tasks stay
-/// whole and chained.
+/// Any number of writers, in this process or others on the same host, may append to one file
+/// and still produce one chain: each append takes an exclusive advisory lock (`flock`) on the
+/// file, reads and verifies only what other writers appended since this one last looked (so the
+/// new record chains to the true last line), writes the line, syncs it
+/// ([`Durability::Fsync`]) and unlocks. A write or sync that fails is rolled back (the file is
+/// cut back to its length before the append) before the lock is released, so a full disk
+/// leaves no torn line and the error says the record is not on disk. Clones share one file
+/// handle and serialize through a mutex as well.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     path: Arc<PathBuf>,
@@ -89,24 +119,42 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Opens (or creates) the log at `path`. An existing log is verified first and continued
-    /// from its last record; a log that does not verify is refused with
-    /// [`AuditError::Corrupt`] naming the first bad line.
+    /// Opens (or creates) the log at `path`. An existing log is verified first, streamed (a line
+    /// longer than [`MAX_LINE_BYTES`](crate::MAX_LINE_BYTES) is refused, so memory stays
+    /// bounded), and continued from its last record; a log that does not verify is refused with
+    /// [`AuditError::Corrupt`] naming the first bad line, and a path that is not a regular file
+    /// with [`AuditError::NotAFile`].
     pub async fn open(
         path: impl AsRef<Path>,
         durability: Durability,
     ) -> Result<AuditLog, AuditError> {
+        Self::open_with_writer(path, durability, Box::new(DirectWriter)).await
+    }
+
+    /// [`open`](Self::open), with appends going through `writer` (the seam where tests inject a
+    /// full disk or a failing sync).
+    pub async fn open_with_writer(
+        path: impl AsRef<Path>,
+        durability: Durability,
+        writer: Box<dyn LogWriter>,
+    ) -> Result<AuditLog, AuditError> {
         let path = path.as_ref().to_path_buf();
         let task_path = path.clone();
-        let state = blocking(move || open_blocking(&task_path)).await??;
+        let (file, chain) = blocking(move || open_log(&task_path)).await??;
         Ok(AuditLog {
             path: Arc::new(path),
             durability,
-            state: Arc::new(Mutex::new(state)),
+            state: Arc::new(Mutex::new(State {
+                file,
+                writer,
+                chain,
+                poisoned: false,
+            })),
         })
     }
 
-    /// Appends `record`, chained to the previous one, and (with [`Durability::Fsync`]) syncs it.
+    /// Appends `record`, chained to the last record in the file (whoever wrote it), and (with
+    /// [`Durability::Fsync`]) syncs it. On error nothing of the record is in the file.
     pub async fn append(&self, record: &AuditRecord) -> Result<Appended, AuditError> {
         let Value::Object(object) = serde_json::to_value(record).map_err(AuditError::Serialize)?
         else {
@@ -119,33 +167,7 @@ impl AuditLog {
         let durability = self.durability;
         blocking(move || {
             let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-            if state.poisoned {
-                return Err(AuditError::Poisoned {
-                    path: path.to_path_buf(),
-                });
-            }
-            let (mut line, hash) = seal(object, &state.last_hash);
-            line.push('\n');
-            let written = state.file.write_all(line.as_bytes()).and_then(|()| {
-                if durability == Durability::Fsync {
-                    state.file.sync_data()
-                } else {
-                    Ok(())
-                }
-            });
-            if let Err(source) = written {
-                state.poisoned = true;
-                return Err(AuditError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
-            state.last_hash = hash.clone();
-            state.records += 1;
-            Ok(Appended {
-                line: state.records,
-                hash,
-            })
+            append_locked(&mut state, &path, durability, object)
         })
         .await?
     }
@@ -155,62 +177,95 @@ impl AuditLog {
         &self.path
     }
 
-    /// Records in the log (existing and appended).
+    /// Records in the log as of this handle's last open or append (other writers may have
+    /// added more since).
     pub fn records(&self) -> u64 {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).records
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .chain
+            .records
     }
 
-    /// Hash of the last record (the genesis hash for an empty log).
+    /// Hash of the last record as of this handle's last open or append (the genesis hash for
+    /// an empty log).
     pub fn last_hash(&self) -> String {
         self.state
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+            .chain
             .last_hash
             .clone()
     }
 }
 
-fn open_blocking(path: &Path) -> Result<State, AuditError> {
+/// One append under the mutex: lock the file, catch up with other writers, write, sync, and
+/// roll back on failure.
+fn append_locked(
+    state: &mut State,
+    path: &Path,
+    durability: Durability,
+    object: serde_json::Map<String, Value>,
+) -> Result<Appended, AuditError> {
     let io_err = |source| AuditError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let existing = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(io_err(e)),
-    };
-    let (records, last_hash) = match verify_bytes(&existing) {
-        Verification::Intact { records, last_hash } => (records, last_hash),
-        Verification::Broken { line, reason } => {
-            return Err(AuditError::Corrupt {
-                path: path.to_path_buf(),
-                line,
-                reason,
-            })
-        }
-    };
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(io_err)?;
-    Ok(State {
+    if state.poisoned {
+        return Err(AuditError::Poisoned {
+            path: path.to_path_buf(),
+        });
+    }
+    let State {
         file,
-        last_hash,
-        records,
-        poisoned: false,
+        writer,
+        chain,
+        poisoned,
+    } = state;
+    let _lock = Locked::exclusive(file).map_err(io_err)?;
+    catch_up(file, path, chain)?;
+    let (mut line, hash) = seal(object, &chain.last_hash);
+    line.push('\n');
+    let written = writer
+        .write_line(file, line.as_bytes())
+        .and_then(|()| match durability {
+            Durability::Fsync => writer.sync(file),
+            Durability::None => Ok(()),
+        });
+    if let Err(source) = written {
+        // Roll back under the lock, so no other writer ever sees the torn line. (Not synced:
+        // after a crash the worst case is a whole record on disk that was reported missing.)
+        if writer.truncate(file, chain.bytes).is_err() {
+            *poisoned = true;
+        }
+        return Err(io_err(source));
+    }
+    chain.last_hash = hash.clone();
+    chain.records += 1;
+    chain.bytes += line.len() as u64;
+    Ok(Appended {
+        line: chain.records,
+        hash,
     })
 }
 
-/// Verifies the log at `path`: the first broken, modified or torn line by number with the
+/// Verifies the log at `path`, streamed (memory bounded by
+/// [`MAX_LINE_BYTES`](crate::MAX_LINE_BYTES)) under a shared lock, so an append in progress is
+/// never mistaken for a torn line: the first broken, modified or torn line by number with the
 /// reason, or the record count and last hash.
 pub async fn verify(path: impl AsRef<Path>) -> Result<Verification, AuditError> {
     let path = path.as_ref().to_path_buf();
     blocking(move || {
-        std::fs::read(&path)
-            .map(|bytes| verify_bytes(&bytes))
-            .map_err(|source| AuditError::Io { path, source })
+        let io_err = |source| AuditError::Io {
+            path: path.clone(),
+            source,
+        };
+        if !check_regular(&path)? {
+            return Err(io_err(io::ErrorKind::NotFound.into()));
+        }
+        let file = File::open(&path).map_err(io_err)?;
+        let _lock = Locked::shared(&file).map_err(io_err)?;
+        verify_reader(BufReader::with_capacity(64 * 1024, &file)).map_err(io_err)
     })
     .await?
 }

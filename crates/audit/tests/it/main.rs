@@ -1,8 +1,10 @@
 //! Integration tests of audit records and the hash-chained log.
 
+mod faults;
 mod log;
 mod privacy;
 mod props;
+mod writers;
 
 use std::time::Duration;
 
