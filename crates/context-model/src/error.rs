@@ -80,6 +80,15 @@ pub enum ValidationError {
         /// Its position (in characters, from 0).
         position: usize,
     },
+    /// An id is `.` or `..`: as a URL path segment it would be dropped or resolved to the
+    /// parent, so two ids would share one resource.
+    #[error("{field}: {value:?} is not allowed (ids go into URL paths, where `.` and `..` are dot segments)")]
+    IdDotSegment {
+        /// Field name.
+        field: String,
+        /// The id.
+        value: String,
+    },
     /// A ratio or threshold outside (0, 1] (or not a number).
     #[error("{field}: {value} is not in (0, 1]")]
     RatioOutOfRange {
@@ -202,6 +211,19 @@ pub enum InputError {
     Shape {
         /// What was found, e.g. `a string`.
         found: String,
+    },
+    /// An object holds the same key twice (JSON parsers disagree on which one wins, so the
+    /// input is refused rather than silently keeping one).
+    #[error("{path}: duplicate key {key:?} (line {line}, column {column})")]
+    DuplicateKey {
+        /// Where the object is, e.g. `messages[2]` or `messages[0].metadata`.
+        path: String,
+        /// The repeated key.
+        key: String,
+        /// 1-based line of the second occurrence.
+        line: usize,
+        /// 1-based column just after it.
+        column: usize,
     },
     /// One message is malformed.
     #[error("{path}: {message}")]

@@ -1,6 +1,10 @@
 //! Reading messages from JSON text, with errors naming the position.
 
-use serde::de::DeserializeOwned;
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -16,8 +20,10 @@ struct Wrapped {
 /// context payload; other fields are ignored).
 ///
 /// Errors name the position: line and column for JSON syntax, `messages[3].role` (or
-/// `messages[3].tool_calls[0].function.name`, …) for a malformed message.
+/// `messages[3].tool_calls[0].function.name`, …) for a malformed message, and the object and
+/// key for a key given twice (refused at any depth: parsers disagree on which one wins).
 pub fn parse_messages(text: &str) -> Result<Vec<Message>, InputError> {
+    reject_duplicate_keys(text)?;
     // Fast path: straight into the types. Only on failure do we walk a `Value` to say where.
     if let Ok(messages) = serde_json::from_str::<Vec<Message>>(text) {
         return Ok(messages);
@@ -136,4 +142,116 @@ fn describe(value: &Value) -> String {
         Value::Object(_) => "an object",
     }
     .to_owned()
+}
+
+/// Where a value sits in the input, for naming it in an error; built on the stack, rendered
+/// only on error.
+#[derive(Clone, Copy)]
+enum Seg<'a> {
+    Root,
+    Index(&'a Seg<'a>, usize),
+    Key(&'a Seg<'a>, &'a str),
+}
+
+impl fmt::Display for Seg<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Seg::Root => f.write_str("top level"),
+            Seg::Index(Seg::Root, i) => write!(f, "messages[{i}]"),
+            Seg::Index(parent, i) => write!(f, "{parent}[{i}]"),
+            Seg::Key(Seg::Root, key) => f.write_str(key),
+            Seg::Key(parent, key) => write!(f, "{parent}.{key}"),
+        }
+    }
+}
+
+/// A pass over the JSON that keeps nothing but each object's keys, failing on a repeated one.
+/// The first duplicate's path and key go to `found`.
+struct NoDuplicates<'s, 'p> {
+    at: Seg<'p>,
+    found: &'s RefCell<Option<(String, String)>>,
+}
+
+impl<'de> DeserializeSeed<'de> for NoDuplicates<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NoDuplicates<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while let Some(()) = seq.next_element_seed(NoDuplicates {
+            at: Seg::Index(&self.at, i),
+            found: self.found,
+        })? {
+            i += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if seen.contains(&key) {
+                *self.found.borrow_mut() = Some((self.at.to_string(), key));
+                return Err(de::Error::custom("duplicate key"));
+            }
+            map.next_value_seed(NoDuplicates {
+                at: Seg::Key(&self.at, &key),
+                found: self.found,
+            })?;
+            seen.insert(key);
+        }
+        Ok(())
+    }
+}
+
+/// Refuses input with a key repeated in one object. Other JSON errors are left to the parse.
+fn reject_duplicate_keys(text: &str) -> Result<(), InputError> {
+    let found = RefCell::new(None);
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let seed = NoDuplicates {
+        at: Seg::Root,
+        found: &found,
+    };
+    match seed.deserialize(&mut deserializer) {
+        Err(e) => match found.into_inner() {
+            Some((path, key)) => Err(InputError::DuplicateKey {
+                path,
+                key,
+                line: e.line(),
+                column: e.column(),
+            }),
+            None => Ok(()),
+        },
+        Ok(()) => Ok(()),
+    }
 }

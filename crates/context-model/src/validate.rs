@@ -6,13 +6,20 @@ use crate::types::{ContextPayload, ModelCapacity, RetentionDirectives};
 /// Longest id accepted, in characters.
 pub const MAX_ID_CHARS: usize = 256;
 
-/// Check an id that goes into a URL path (`conversation_id`, `context_id`): non-empty, at most
-/// [`MAX_ID_CHARS`] characters, no `/`, `?`, `#` or control characters. `field` names it in the
-/// error.
+/// Check an id that goes into a URL path (`conversation_id`, `context_id`): non-empty, not `.`
+/// or `..` (dot segments, which URLs drop or resolve, so two ids would share one resource), at
+/// most [`MAX_ID_CHARS`] characters, no `/`, `?`, `#` or control characters. Other characters
+/// are percent-encoded by the gateway client. `field` names it in the error.
 pub fn validate_id(field: &str, value: &str) -> Result<(), ValidationError> {
     if value.is_empty() {
         return Err(ValidationError::EmptyId {
             field: field.to_owned(),
+        });
+    }
+    if value == "." || value == ".." {
+        return Err(ValidationError::IdDotSegment {
+            field: field.to_owned(),
+            value: value.to_owned(),
         });
     }
     let mut chars = 0;

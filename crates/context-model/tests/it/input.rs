@@ -81,3 +81,60 @@ fn bad_messages_name_index_and_field() {
         assert!(s.starts_with(prefix), "{text}\n  got: {s}\n want: {prefix}");
     }
 }
+
+#[test]
+fn duplicate_keys_are_refused_naming_the_object_and_key() {
+    let cases = [
+        (
+            r#"[{"role":"user","content":"a"},{"role":"user","content":"b","content":"c"}]"#,
+            "messages[1]",
+            "content",
+        ),
+        (
+            r#"{"messages":[{"role":"user","content":"a","metadata":{"k":1,"k":2}}]}"#,
+            "messages[0].metadata",
+            "k",
+        ),
+        (
+            r#"[{"role":"user","role":"system","content":"a"}]"#,
+            "messages[0]",
+            "role",
+        ),
+        (
+            r#"{"messages":[],"messages":[{"role":"user","content":"a"}]}"#,
+            "top level",
+            "messages",
+        ),
+        (
+            r#"[{"role":"assistant","content":"","tool_calls":[{"id":"1","type":"function","function":{"name":"f","arguments":"{}","name":"g"}}]}]"#,
+            "messages[0].tool_calls[0].function",
+            "name",
+        ),
+        (
+            r#"[{"role":"user","content":"a","x":1,"x":2}]"#,
+            "messages[0]",
+            "x",
+        ),
+    ];
+    for (text, path, key) in cases {
+        let err = parse_messages(text).unwrap_err();
+        match &err {
+            InputError::DuplicateKey {
+                path: p, key: k, ..
+            } => assert_eq!((p.as_str(), k.as_str()), (path, key), "{text}"),
+            other => panic!("{text}: {other}"),
+        }
+        assert!(
+            err.to_string()
+                .starts_with(&format!("{path}: duplicate key \"{key}\"")),
+            "{err}"
+        );
+    }
+    // The same key in different objects is fine.
+    assert_eq!(
+        parse_messages(r#"[{"role":"user","content":"a"},{"role":"user","content":"b"}]"#)
+            .unwrap()
+            .len(),
+        2
+    );
+}

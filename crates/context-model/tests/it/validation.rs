@@ -29,9 +29,13 @@ fn field_of(err: &ValidationError) -> String {
 #[test]
 fn ids_are_checked_naming_the_field() {
     assert!(validate_id("conversation_id", "abc-123_ÄÖ.x").is_ok());
+    assert!(validate_id("conversation_id", "...").is_ok());
+    assert!(validate_id("conversation_id", "a b%20c").is_ok());
     assert!(validate_id("conversation_id", &"a".repeat(MAX_ID_CHARS)).is_ok());
     let cases = [
         ("", "must not be empty"),
+        (".", "\".\" is not allowed"),
+        ("..", "\"..\" is not allowed"),
         ("a/b", "'/'"),
         ("a?b", "'?'"),
         ("a#b", "'#'"),
