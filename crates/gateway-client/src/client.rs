@@ -296,12 +296,21 @@ impl GatewayClient {
         })
     }
 
+    /// `{base}{prefix}/{tail…}`, each tail segment percent-encoded (`/`, `%`, `?`, `#`, spaces,
+    /// controls). `.` and `..` cannot be segments (URLs drop or resolve them, even as `%2E`), so
+    /// they become `%00.`/`%00..`, which no valid id (see `context_model::validate_id`) encodes
+    /// to: a dot id never reaches another conversation's resource.
     fn route(&self, tail: &[&str]) -> Url {
         let mut url = self.inner.base.clone();
         if let Ok(mut segments) = url.path_segments_mut() {
             segments.pop_if_empty();
             segments.extend(self.inner.prefix.iter());
-            segments.extend(tail);
+            for segment in tail {
+                match *segment {
+                    "." | ".." => segments.push(&format!("\0{segment}")),
+                    other => segments.push(other),
+                };
+            }
         }
         url
     }

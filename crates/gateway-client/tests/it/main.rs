@@ -5,6 +5,7 @@ mod common;
 mod errors;
 mod metrics;
 mod rate_limit;
+mod routes;
 mod transport;
 mod update;
 mod webhook;
