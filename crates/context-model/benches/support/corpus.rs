@@ -120,7 +120,7 @@ pub fn conversation(n: usize, seed: u64) -> Vec<Message> {
         turn += 1;
         let words = 8 + rng.next() as usize % 40;
         out.push(Message::new(Role::User, sentence(&mut rng, words)));
-        if turn % 10 == 0 && out.len() + 2 <= n {
+        if turn.is_multiple_of(10) && out.len() + 2 <= n {
             let id = format!("call_{turn}");
             let mut a = Message::new(Role::Assistant, "");
             a.tool_calls = vec![ToolCall {
@@ -143,7 +143,7 @@ pub fn conversation(n: usize, seed: u64) -> Vec<Message> {
     }
     out.truncate(n);
     for (i, m) in out.iter_mut().enumerate() {
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             let minute = rng.next() % (60 * 24);
             m.metadata.get_or_insert_with(Default::default).insert(
                 "last_accessed".to_owned(),

@@ -251,7 +251,7 @@ fn luhn_complete(body: &str) -> char {
     let mut sum = 0u32;
     for (k, c) in body.bytes().rev().enumerate() {
         let mut v = u32::from(c - b'0');
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             v *= 2;
             if v > 9 {
                 v -= 9;
