@@ -34,11 +34,18 @@ async fn every_id_is_one_encoded_segment_and_dot_ids_reach_no_other_resource() {
             .strip_prefix(prefix)
             .and_then(|t| t.strip_suffix("/context"))
             .unwrap_or_else(|| panic!("{path} is not a conversation's context route"));
-        assert!(!tail.is_empty() && !tail.contains('/'), "{path}: one segment");
+        assert!(
+            !tail.is_empty() && !tail.contains('/'),
+            "{path}: one segment"
+        );
         assert!(tail != "." && tail != "..", "{path}");
     }
     let distinct: HashSet<&String> = paths.iter().collect();
-    assert_eq!(distinct.len(), ids.len(), "two ids shared a route: {paths:?}");
+    assert_eq!(
+        distinct.len(),
+        ids.len(),
+        "two ids shared a route: {paths:?}"
+    );
     assert_eq!(paths[3], format!("{prefix}a%20b/context"));
     assert_eq!(paths[4], format!("{prefix}a%252Fb/context"));
 }

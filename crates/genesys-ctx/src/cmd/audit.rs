@@ -22,7 +22,7 @@ pub async fn run(command: AuditCommand) -> Result<(), CliError> {
                 .await
                 .map_err(|e| CliError::input(e.to_string()))?;
             if verification.is_intact() {
-                println!("{}: {verification}", file.display());
+                outln!("{}: {verification}", file.display())?;
                 Ok(())
             } else {
                 Err(CliError::runtime(format!(

@@ -19,7 +19,7 @@ pub async fn run(cmd: AuthCommand) -> Result<(), CliError> {
         AuthCommand::Check => {
             let config = AuthConfig::from_env().map_err(|e| CliError::input(e.to_string()))?;
             let line = check(config).await?;
-            println!("{line}");
+            outln!("{line}")?;
             Ok(())
         }
     }

@@ -60,44 +60,44 @@ fn print_json(report: &DemoReport) -> Result<(), CliError> {
         "audit_log": report.audit_path,
         "audit_verification": report.audit_verification.to_string(),
     });
-    println!("{}", json_text(&value)?);
+    outln!("{}", json_text(&value)?)?;
     Ok(())
 }
 
 fn print_walkthrough(report: &DemoReport) -> Result<(), CliError> {
-    println!("genesys-ctx demo: the seed workflow against the embedded LLM Gateway emulator");
-    println!(
+    outln!("genesys-ctx demo: the seed workflow against the embedded LLM Gateway emulator")?;
+    outln!(
         "emulator at {} (token route, gateway, webhook receiver)",
         report.emulator_url
-    );
-    println!();
-    print_capacity(report);
-    println!();
+    )?;
+    outln!()?;
+    print_capacity(report)?;
+    outln!()?;
     print_payload(&report.update)?;
-    println!();
-    print_update(report);
-    println!();
-    print_webhook(report);
-    println!();
-    print_metrics(report);
-    println!();
-    println!("6. Audit     {}", report.audit_path.display());
-    print!("{}", indent(&json_text(&report.update.audit)?));
-    println!("   verify: {}", report.audit_verification);
-    println!();
+    outln!()?;
+    print_update(report)?;
+    outln!()?;
+    print_webhook(report)?;
+    outln!()?;
+    print_metrics(report)?;
+    outln!()?;
+    outln!("6. Audit     {}", report.audit_path.display())?;
+    out!("{}", indent(&json_text(&report.update.audit)?))?;
+    outln!("   verify: {}", report.audit_verification)?;
+    outln!()?;
     let stats = &report.emulator_stats;
-    println!(
+    outln!(
         "done: {} fault(s) injected and recovered, context stored as version {}",
         stats.rate_limited + stats.version_races + stats.unavailable + stats.lost_answers,
         report.update.outcome.version()
-    );
+    )?;
     Ok(())
 }
 
-fn print_capacity(report: &DemoReport) {
+fn print_capacity(report: &DemoReport) -> Result<(), CliError> {
     let capacity = &report.capacity;
-    println!("1. Capacity  GET /api/v2/ai/llm/models/capacity");
-    println!(
+    outln!("1. Capacity  GET /api/v2/ai/llm/models/capacity")?;
+    outln!(
         "   {}: max_tokens {}, max_context_windows {}, compaction {}",
         capacity.model_id,
         capacity.max_tokens,
@@ -107,45 +107,48 @@ fn print_capacity(report: &DemoReport) {
         } else {
             "disabled"
         }
-    );
+    )?;
     if report.emulator_stats.rate_limited > 0 {
-        println!(
+        outln!(
             "   recovered: {} x 429 Too Many Requests, Retry-After honoured",
             report.emulator_stats.rate_limited
-        );
+        )?;
     }
+    Ok(())
 }
 
 fn print_payload(update: &UpdateReport) -> Result<(), CliError> {
     let matrix = update.prepared.payload.token_limit_matrix;
-    println!("2. Payload   masked, counted (o200k_base), fitted and validated");
-    println!(
+    outln!("2. Payload   masked, counted (o200k_base), fitted and validated")?;
+    outln!(
         "   hard_limit {} (max_tokens - completion reserve), soft_limit {}, current_usage {}",
-        matrix.hard_limit, matrix.soft_limit, matrix.current_usage
-    );
+        matrix.hard_limit,
+        matrix.soft_limit,
+        matrix.current_usage
+    )?;
     let findings: Vec<String> = update
         .prepared
         .pii_findings
         .iter()
         .map(|(k, v)| format!("{k} x{v}"))
         .collect();
-    println!(
+    outln!(
         "   PII masked: {}",
         if findings.is_empty() {
             "none found".to_owned()
         } else {
             findings.join(", ")
         }
-    );
-    print!("{}", indent(&json_text(&update.prepared.payload)?));
+    )?;
+    out!("{}", indent(&json_text(&update.prepared.payload)?))?;
     Ok(())
 }
 
-fn print_update(report: &DemoReport) {
+fn print_update(report: &DemoReport) -> Result<(), CliError> {
     let outcome = &report.update.outcome;
     let summary = report.update.summary();
-    println!("3. Update    GET + PATCH with If-Match");
-    println!(
+    outln!("3. Update    GET + PATCH with If-Match")?;
+    outln!(
         "   {} version {} ({}), {} HTTP attempts, {} conflict(s) re-read and re-applied, {:.1} ms",
         outcome.status(),
         outcome.version(),
@@ -153,46 +156,54 @@ fn print_update(report: &DemoReport) {
         outcome.attempts,
         outcome.conflicts_retried,
         summary.update_latency_ms
-    );
+    )?;
     if report.emulator_stats.version_races > 0 {
-        println!(
+        outln!(
             "   recovered: {} x 412 Precondition Failed (a concurrent writer bumped the version)",
             report.emulator_stats.version_races
-        );
+        )?;
     }
+    Ok(())
 }
 
-fn print_webhook(report: &DemoReport) {
-    println!("4. Webhook   POST to external storage, signed X-Signature-256");
+fn print_webhook(report: &DemoReport) -> Result<(), CliError> {
+    outln!("4. Webhook   POST to external storage, signed X-Signature-256")?;
     let Some(w) = &report.update.webhook else {
-        println!("   not configured");
-        return;
+        outln!("   not configured")?;
+        return Ok(());
     };
     let verified = report
         .webhooks_received
         .iter()
         .filter(|r| r.signature_valid == Some(true))
         .count();
-    println!(
+    outln!(
         "   delivered: {}, {} attempt(s), HTTP {}, receiver verified {} signature(s)",
         w.delivered,
         w.attempts,
         w.status.map_or("-".to_owned(), |s| s.to_string()),
         verified
-    );
+    )?;
     if let Some(e) = &w.last_error {
-        println!("   last error: {e}");
+        outln!("   last error: {e}")?;
     }
+    Ok(())
 }
 
-fn print_metrics(report: &DemoReport) {
-    println!("5. Metrics");
-    println!(
+fn print_metrics(report: &DemoReport) -> Result<(), CliError> {
+    outln!("5. Metrics")?;
+    outln!(
         "   {:<16} {:>5} {:>8} {:>9} {:>9} {:>9} {:>9}",
-        "operation", "count", "success", "attempts", "p50 ms", "p95 ms", "p99 ms"
-    );
+        "operation",
+        "count",
+        "success",
+        "attempts",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms"
+    )?;
     for (name, op) in &report.metrics.operations {
-        println!(
+        outln!(
             "   {:<16} {:>5} {:>7.0}% {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
             name,
             op.count,
@@ -201,6 +212,7 @@ fn print_metrics(report: &DemoReport) {
             op.p50_ms,
             op.p95_ms,
             op.p99_ms
-        );
+        )?;
     }
+    Ok(())
 }

@@ -97,17 +97,17 @@ pub async fn run(args: Args) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError::input(e.to_string()))?;
     let base = emulator.base_url();
-    println!("gateway emulator listening on {base}");
-    println!("  token route:      POST {base}/oauth/token");
-    println!("  gateway prefix:   {base}{}", args.prefix);
-    println!("  webhook receiver: POST {}", emulator.webhook_url());
-    println!("point genesys-ctx at it with:");
-    println!("  export GENESYS_LOGIN_BASE={base} GENESYS_API_BASE={base}");
-    println!(
+    outln!("gateway emulator listening on {base}")?;
+    outln!("  token route:      POST {base}/oauth/token")?;
+    outln!("  gateway prefix:   {base}{}", args.prefix)?;
+    outln!("  webhook receiver: POST {}", emulator.webhook_url())?;
+    outln!("point genesys-ctx at it with:")?;
+    outln!("  export GENESYS_LOGIN_BASE={base} GENESYS_API_BASE={base}")?;
+    outln!(
         "  export GENESYS_CLIENT_ID={} GENESYS_CLIENT_SECRET=<the emulator's secret>",
         args.client_id
-    );
-    println!("press Ctrl-C to stop");
+    )?;
+    outln!("press Ctrl-C to stop")?;
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| CliError::runtime(format!("cannot wait for Ctrl-C: {e}")))?;
@@ -115,6 +115,6 @@ pub async fn run(args: Args) -> Result<(), CliError> {
     emulator.shutdown().await;
     let summary = serde_json::to_string_pretty(&stats)
         .map_err(|e| CliError::runtime(format!("cannot print stats: {e}")))?;
-    println!("{summary}");
+    outln!("{summary}")?;
     Ok(())
 }

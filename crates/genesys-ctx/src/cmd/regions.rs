@@ -10,7 +10,7 @@ pub struct Args {}
 
 /// Runs the command: prints one row per region under a header.
 pub async fn run(_args: Args) -> Result<(), CliError> {
-    print!("{}", table());
+    out!("{}", table())?;
     Ok(())
 }
 

@@ -1,14 +1,11 @@
 //! `genesys-ctx update`: the workflow against the endpoint configured by environment.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use context_model::{Encoding, EvictionPolicy, RetentionDirectives};
+use context_model::{validate_id, validate_ratio, Encoding, EvictionPolicy, RetentionDirectives};
 use genesys_context::{ContextManager, Error, ManagerOptions};
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
+use super::batch::{self, Job, Signals, Source};
 use super::CliError;
 
 /// Arguments of `genesys-ctx update`.
@@ -82,39 +79,95 @@ impl Args {
     }
 }
 
-/// Maps a set-up error to an exit code: configuration problems are input errors (2).
+/// Maps a set-up error to an exit code: configuration problems, including an `AUDIT_LOG` that
+/// cannot be opened, are input errors (2), found before any gateway write.
 pub(crate) fn manager_error(e: Error) -> CliError {
     match e {
         Error::Config { .. } => CliError::input(e.to_string()),
         Error::Auth(ref a) if matches!(a, genesys_auth::AuthError::Config { .. }) => {
             CliError::input(e.to_string())
         }
+        Error::Audit(e) => CliError::input(format!("{}: {e}", genesys_context::ENV_AUDIT_LOG)),
         other => CliError::runtime(other.to_string()),
+    }
+}
+
+impl Args {
+    /// Checks the flags before anything is read or sent; errors name the flag.
+    fn check(&self) -> Result<(), CliError> {
+        let flag = |e: context_model::ValidationError| CliError::input(e.to_string());
+        if let Some(id) = &self.conversation_id {
+            validate_id("--conversation-id", id).map_err(flag)?;
+        }
+        validate_ratio("--soft-ratio", self.soft_ratio).map_err(flag)?;
+        validate_ratio("--compact-threshold", self.compact_threshold).map_err(flag)?;
+        Ok(())
     }
 }
 
 /// Runs the command: prints one JSON summary per conversation.
 pub async fn run(args: Args) -> Result<(), CliError> {
+    args.check()?;
+    // Caught before any request, so no signal can cut an update short unrecorded.
+    let mut signals = Signals::install()?;
+    let prepared = tokio::select! {
+        prepared = prepare(&args) => prepared?,
+        code = signals.next() => {
+            return Err(CliError {
+                code,
+                message: "interrupted before any update started; nothing was sent".to_owned(),
+            });
+        }
+    };
+    let (manager, jobs, single) = prepared;
+    batch::run(
+        manager,
+        jobs,
+        usize::from(args.concurrency),
+        signals,
+        single,
+    )
+    .await
+}
+
+/// Everything before the first update: configuration, the audit log, the inputs and the
+/// capacity (which bounds `--reserve`).
+async fn prepare(args: &Args) -> Result<(ContextManager, Vec<Job>, bool), CliError> {
     let manager = ContextManager::from_env_with(args.options())
         .await
         .map_err(manager_error)?;
-    match (&args.dir, &args.conversation_id) {
-        (Some(dir), _) => update_dir(manager, dir, usize::from(args.concurrency)).await,
+    let (jobs, single) = match (&args.dir, &args.conversation_id) {
+        (Some(dir), _) => (list_inputs(dir).await?, false),
         (None, Some(id)) => {
             let messages = super::input::read_messages(args.file.as_deref()).await?;
-            let report = manager
-                .update(id, &messages)
-                .await
-                .map_err(|e| CliError::runtime(format!("{id}: {e}")))?;
-            super::print_json(&report.summary())
+            let job = Job {
+                id: id.clone(),
+                source: Source::Messages(messages),
+            };
+            (vec![job], true)
         }
-        (None, None) => Err(CliError::input(
-            "--conversation-id is required unless --dir is given",
-        )),
+        (None, None) => {
+            return Err(CliError::input(
+                "--conversation-id is required unless --dir is given",
+            ))
+        }
+    };
+    let capacity = manager
+        .initialize()
+        .await
+        .map_err(|e| CliError::runtime(e.to_string()))?;
+    if let Some(reserve) = args.reserve {
+        if reserve >= capacity.max_tokens {
+            return Err(CliError::input(format!(
+                "--reserve: {reserve} leaves no prompt room in the {}-token window of {}",
+                capacity.max_tokens, capacity.model_id
+            )));
+        }
     }
+    Ok((manager, jobs, single))
 }
 
-async fn list_inputs(dir: &Path) -> Result<Vec<(String, PathBuf)>, CliError> {
+async fn list_inputs(dir: &Path) -> Result<Vec<Job>, CliError> {
     let mut entries = tokio::fs::read_dir(dir)
         .await
         .map_err(|e| CliError::input(format!("{}: {e}", dir.display())))?;
@@ -129,12 +182,15 @@ async fn list_inputs(dir: &Path) -> Result<Vec<(String, PathBuf)>, CliError> {
             continue;
         }
         if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-            context_model::validate_id("conversation_id", stem)
+            validate_id("conversation_id", stem)
                 .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-            inputs.push((stem.to_owned(), path));
+            inputs.push(Job {
+                id: stem.to_owned(),
+                source: Source::File(path),
+            });
         }
     }
-    inputs.sort();
+    inputs.sort_by(|a, b| a.id.cmp(&b.id));
     if inputs.is_empty() {
         return Err(CliError::input(format!(
             "{}: no <conversation-id>.json files",
@@ -142,72 +198,4 @@ async fn list_inputs(dir: &Path) -> Result<Vec<(String, PathBuf)>, CliError> {
         )));
     }
     Ok(inputs)
-}
-
-async fn update_dir(
-    manager: ContextManager,
-    dir: &Path,
-    concurrency: usize,
-) -> Result<(), CliError> {
-    let inputs = list_inputs(dir).await?;
-    let total = inputs.len();
-    let progress = if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(total as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} conversations {elapsed_precise} {msg}",
-        ) {
-            bar.set_style(style);
-        }
-        Some(bar)
-    } else {
-        None
-    };
-    let limit = Arc::new(Semaphore::new(concurrency));
-    let mut tasks = JoinSet::new();
-    for (id, path) in inputs {
-        let manager = manager.clone();
-        let limit = limit.clone();
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            let result = match super::input::read_messages(Some(&path)).await {
-                Ok(messages) => manager
-                    .update(&id, &messages)
-                    .await
-                    .map(|r| r.summary())
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.message),
-            };
-            (id, result)
-        });
-    }
-    let mut failed = 0usize;
-    while let Some(joined) = tasks.join_next().await {
-        let (id, result) =
-            joined.map_err(|e| CliError::runtime(format!("an update task failed: {e}")))?;
-        let line = match result {
-            Ok(summary) => serde_json::to_value(&summary)
-                .map_err(|e| CliError::runtime(format!("cannot encode the output: {e}")))?,
-            Err(error) => {
-                failed += 1;
-                serde_json::json!({"conversation_id": id, "error": error})
-            }
-        };
-        match &progress {
-            Some(bar) => bar.suspend(|| println!("{line}")),
-            None => println!("{line}"),
-        }
-        if let Some(bar) = &progress {
-            bar.inc(1);
-        }
-    }
-    if let Some(bar) = progress {
-        bar.finish_with_message("done");
-    }
-    eprintln!("{} updated, {failed} failed", total - failed);
-    if failed > 0 {
-        return Err(CliError::runtime(format!(
-            "{failed} of {total} conversations failed"
-        )));
-    }
-    Ok(())
 }

@@ -5,6 +5,8 @@ use std::process::{Command, Output, Stdio};
 
 use gateway_emulator::{Emulator, EmulatorConfig};
 
+mod trust;
+
 fn genesys_ctx(args: &[&str], envs: &[(&str, &str)], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_genesys-ctx"));
     cmd.args(args)
@@ -28,7 +30,7 @@ fn genesys_ctx(args: &[&str], envs: &[(&str, &str)], stdin: Option<&str>) -> Out
     child.wait_with_output().unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

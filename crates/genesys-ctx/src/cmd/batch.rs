@@ -1,0 +1,312 @@
+//! Running updates so that every one that may have landed is recorded and reported, even when
+//! the run is interrupted (SIGINT, SIGTERM), stdout is closed, or the audit log stops taking
+//! records.
+//!
+//! On the first signal no new update starts; the ones in flight get [`DRAIN`] to finish, and
+//! each is printed and audited as usual; then a one-line summary goes to stderr and the program
+//! exits 130 (SIGINT) or 143 (SIGTERM). A second signal exits at once. An update that landed
+//! but whose audit record could not be written stops the run the same way (exit 3).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use genesys_context::{ContextManager, Error, UpdateSummary};
+use serde_json::Value;
+use tokio::signal::unix::{signal, Signal, SignalKind};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::{CliError, EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_UNAUDITED, EXIT_UNKNOWN};
+
+/// How long updates in flight may take to finish after a signal.
+pub const DRAIN: Duration = Duration::from_secs(10);
+
+/// SIGINT and SIGTERM, caught from the start so neither kills an update in flight.
+#[derive(Debug)]
+pub struct Signals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl Signals {
+    /// Installs the handlers.
+    pub fn install() -> Result<Signals, CliError> {
+        let make = |kind| {
+            signal(kind).map_err(|e| CliError::runtime(format!("cannot handle signals: {e}")))
+        };
+        Ok(Signals {
+            interrupt: make(SignalKind::interrupt())?,
+            terminate: make(SignalKind::terminate())?,
+        })
+    }
+
+    /// The exit code of the next signal: 130 for SIGINT, 143 for SIGTERM.
+    pub async fn next(&mut self) -> u8 {
+        tokio::select! {
+            _ = self.interrupt.recv() => EXIT_SIGINT,
+            _ = self.terminate.recv() => EXIT_SIGTERM,
+        }
+    }
+}
+
+/// One conversation to update: its id and where its messages come from.
+#[derive(Debug)]
+pub struct Job {
+    /// The conversation id.
+    pub id: String,
+    /// A file of messages, or messages already read.
+    pub source: Source,
+}
+
+/// Where a job's messages come from.
+#[derive(Debug)]
+pub enum Source {
+    /// Read (and parsed) when the job starts.
+    File(PathBuf),
+    /// Already parsed (stdin).
+    Messages(Vec<context_model::Message>),
+}
+
+/// Why the run stopped starting updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Signal(u8),
+    AuditFailed,
+    ClosedPipe,
+}
+
+/// What happened to the jobs.
+#[derive(Debug, Default)]
+struct Tally {
+    updated: usize,
+    failed: usize,
+    unknown: usize,
+    unaudited: usize,
+    input_errors: usize,
+}
+
+type JobResult = (String, Result<UpdateSummary, JobError>);
+
+#[derive(Debug)]
+enum JobError {
+    Input(String),
+    Update(Error),
+}
+
+async fn run_job(manager: ContextManager, job: Job) -> JobResult {
+    let messages = match job.source {
+        Source::Messages(m) => m,
+        Source::File(path) => match super::input::read_messages(Some(&path)).await {
+            Ok(m) => m,
+            Err(e) => return (job.id, Err(JobError::Input(e.message))),
+        },
+    };
+    let result = manager.update(&job.id, &messages).await;
+    (
+        job.id,
+        result.map(|r| r.summary()).map_err(JobError::Update),
+    )
+}
+
+/// Runs `jobs`, at most `concurrency` at once, printing one JSON line per finished job (with
+/// `lines`) and a summary on stderr. With `single`, a failure is reported on stderr only.
+pub async fn run(
+    manager: ContextManager,
+    jobs: Vec<Job>,
+    concurrency: usize,
+    mut signals: Signals,
+    single: bool,
+) -> Result<(), CliError> {
+    let total = jobs.len();
+    let progress = progress_bar(total, single);
+    let mut pending = jobs.into_iter();
+    let mut tasks: JoinSet<JobResult> = JoinSet::new();
+    let mut tally = Tally::default();
+    let mut stop = None;
+    let mut deadline: Option<Instant> = None;
+    let mut last_error = None;
+    loop {
+        while stop.is_none() && tasks.len() < concurrency {
+            let Some(job) = pending.next() else { break };
+            tasks.spawn(run_job(manager.clone(), job));
+        }
+        if tasks.is_empty() {
+            break;
+        }
+        let joined = tokio::select! {
+            joined = tasks.join_next() => joined,
+            code = signals.next() => {
+                if matches!(stop, Some(Stop::Signal(_))) {
+                    eprintln!(
+                        "genesys-ctx: second signal: exiting now; {} update(s) in flight have an unknown outcome",
+                        tasks.len()
+                    );
+                    std::process::exit(i32::from(code));
+                }
+                eprintln!(
+                    "genesys-ctx: signal received: starting no new updates, waiting up to {}s for {} in flight (send it again to exit now)",
+                    DRAIN.as_secs(),
+                    tasks.len()
+                );
+                stop = Some(Stop::Signal(code));
+                deadline = Some(Instant::now() + DRAIN);
+                continue;
+            }
+            () = sleep_until(deadline) => break,
+        };
+        let Some(joined) = joined else { break };
+        let (id, result) =
+            joined.map_err(|e| CliError::runtime(format!("an update task failed: {e}")))?;
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+        let (line, error) = classify(&id, result, &mut tally, single);
+        if let Some(error) = error {
+            if tally.unaudited > 0 && stop.is_none() {
+                stop = Some(Stop::AuditFailed);
+            }
+            last_error = Some(error);
+        }
+        if let Some(line) = line {
+            let printed = match &progress {
+                Some(bar) => bar.suspend(|| outln!("{line}")),
+                None => outln!("{line}"),
+            };
+            if let Err(e) = printed {
+                if !e.is_closed_pipe() {
+                    return Err(e);
+                }
+                stop.get_or_insert(Stop::ClosedPipe);
+            }
+        }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    finish(total, &tally, tasks.len(), stop, single, last_error)
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn progress_bar(total: usize, single: bool) -> Option<indicatif::ProgressBar> {
+    if single || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} conversations {elapsed_precise} {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// The output line of a finished job (none for a single update's failure, which goes to
+/// stderr) and, for a failure, the error to report.
+fn classify(
+    id: &str,
+    result: Result<UpdateSummary, JobError>,
+    tally: &mut Tally,
+    single: bool,
+) -> (Option<Value>, Option<CliError>) {
+    match result {
+        Ok(summary) => {
+            let error = summary.audit_error.as_ref().map(|e| {
+                tally.unaudited += 1;
+                CliError {
+                    code: EXIT_UNAUDITED,
+                    message: format!(
+                        "{id}: the update LANDED at the gateway (context_id {}, version {}) but its audit record was not written: {e}",
+                        summary.context_id, summary.version
+                    ),
+                }
+            });
+            if error.is_none() {
+                tally.updated += 1;
+            }
+            if let (Some(e), false) = (&error, single) {
+                eprintln!("error: {}", e.message);
+            }
+            (serde_json::to_value(&summary).ok(), error)
+        }
+        Err(JobError::Input(message)) => {
+            tally.input_errors += 1;
+            let line = serde_json::json!({"conversation_id": id, "error": message});
+            ((!single).then_some(line), Some(CliError::input(message)))
+        }
+        Err(JobError::Update(e)) => {
+            let code = match &e {
+                Error::Gateway(gateway_client::GatewayError::OutcomeUnknown { .. }) => {
+                    tally.unknown += 1;
+                    EXIT_UNKNOWN
+                }
+                _ => {
+                    tally.failed += 1;
+                    EXIT_FAILURE
+                }
+            };
+            let line = serde_json::json!({"conversation_id": id, "error": e.to_string()});
+            (
+                (!single).then_some(line),
+                Some(CliError {
+                    code,
+                    message: format!("{id}: {e}"),
+                }),
+            )
+        }
+    }
+}
+
+/// The summary on stderr and the exit code: a signal's code, else the most serious outcome
+/// (3 landed unaudited, 4 outcome unknown, 1 failed, 2 bad input).
+fn finish(
+    total: usize,
+    tally: &Tally,
+    abandoned: usize,
+    stop: Option<Stop>,
+    single: bool,
+    last_error: Option<CliError>,
+) -> Result<(), CliError> {
+    let finished =
+        tally.updated + tally.failed + tally.unknown + tally.unaudited + tally.input_errors;
+    let not_started = total - finished - abandoned;
+    if !single || stop.is_some() {
+        eprintln!(
+            "{} updated, {} failed, {} outcome unknown, {} landed without audit record, {} bad input; {abandoned} abandoned in flight (outcome unknown), {not_started} not started",
+            tally.updated, tally.failed, tally.unknown, tally.unaudited, tally.input_errors
+        );
+    }
+    let code = match stop {
+        Some(Stop::Signal(code)) => Some(code),
+        Some(Stop::ClosedPipe) if tally.unaudited == 0 => return Err(CliError::closed_pipe()),
+        _ if tally.unaudited > 0 => Some(EXIT_UNAUDITED),
+        _ if tally.unknown > 0 => Some(EXIT_UNKNOWN),
+        _ if tally.failed > 0 => Some(EXIT_FAILURE),
+        _ if tally.input_errors > 0 => Some(super::EXIT_INPUT),
+        _ => None,
+    };
+    match (code, single, last_error) {
+        (None, _, _) => Ok(()),
+        (Some(code), true, Some(error)) if stop.is_none() => Err(CliError { code, ..error }),
+        (Some(code), _, _) => Err(CliError {
+            code,
+            message: match stop {
+                Some(Stop::Signal(_)) => "interrupted".to_owned(),
+                Some(Stop::AuditFailed) => {
+                    "stopped: the audit log refused a record; fix it before running again"
+                        .to_owned()
+                }
+                _ => format!(
+                    "{} of {total} conversations did not update cleanly",
+                    total - tally.updated
+                ),
+            },
+        }),
+    }
+}
