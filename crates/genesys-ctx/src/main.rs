@@ -9,13 +9,24 @@ mod demo;
 
 use cmd::CliError;
 
+/// The exit codes, listed by `--help`.
+const EXIT_CODES: &str = "Exit codes:
+  0    success (also when stdout is closed by its reader, e.g. `| head -1`)
+  1    failure at run time; nothing landed that is not recorded
+  2    bad input, flag or configuration (AUDIT_LOG included), refused before any gateway write
+  3    an update LANDED at the gateway but its audit record could not be written (see stderr and
+       the JSON line's audit_error); `update --dir` stops starting new updates
+  4    whether an update landed is unknown (its answer was lost and a re-read could not tell)
+  130  interrupted by SIGINT, 143 by SIGTERM: updates in flight were finished and recorded, no
+       new ones started; a second signal exits at once";
+
 /// Manage LLM conversation context windows for Genesys Cloud.
 ///
 /// Configuration comes from the environment (a `.env` file in the working directory is loaded
 /// when present): GENESYS_REGION, GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_LOGIN_BASE,
 /// GENESYS_API_BASE, GENESYS_SCOPES, GENESYS_GATEWAY_PREFIX, WEBHOOK_URL, WEBHOOK_SECRET, AUDIT_LOG.
 #[derive(Debug, Parser)]
-#[command(name = "genesys-ctx", version, about, long_about)]
+#[command(name = "genesys-ctx", version, about, long_about, after_help = EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -28,7 +28,10 @@ pub async fn run(args: Args) -> Result<(), CliError> {
         no_faults: args.no_faults,
     })
     .await
-    .map_err(|e| CliError::runtime(format!("demo failed: {e}")))?;
+    .map_err(|e| match e {
+        genesys_context::Error::Audit(e) => CliError::input(format!("--audit-log: {e}")),
+        e => CliError::runtime(format!("demo failed: {e}")),
+    })?;
     if args.json {
         return print_json(&report);
     }

@@ -62,6 +62,30 @@ pub struct Args {
 }
 
 impl Args {
+    /// Checks the flags, naming the bad one.
+    fn check(&self) -> Result<(), CliError> {
+        for (flag, p) in [
+            ("--rate-limit", self.rate_limit),
+            ("--unavailable", self.unavailable),
+            ("--version-race", self.version_race),
+            ("--lost-answer", self.lost_answer),
+            ("--webhook-failure", self.webhook_failure),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(CliError::input(format!(
+                    "{flag}: a probability in [0, 1], got {p}"
+                )));
+            }
+        }
+        if !self.prefix.starts_with('/') {
+            return Err(CliError::input(format!(
+                "--prefix: must start with `/`, got `{}`",
+                self.prefix
+            )));
+        }
+        Ok(())
+    }
+
     fn config(&self) -> EmulatorConfig {
         let mut config = EmulatorConfig {
             listen: self.listen,
@@ -92,6 +116,7 @@ impl Args {
 
 /// Runs the emulator until Ctrl-C, then prints what it did.
 pub async fn run(args: Args) -> Result<(), CliError> {
+    args.check()?;
     let config = args.config();
     let emulator = Emulator::start(config)
         .await

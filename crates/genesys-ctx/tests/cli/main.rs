@@ -110,6 +110,9 @@ fn help_and_version() {
     ] {
         assert!(help.contains(command), "--help lists {command}");
     }
+    for code in ["Exit codes:", "  3 ", "  4 ", "  130 ", "143"] {
+        assert!(help.contains(code), "--help lists exit code {code}");
+    }
     let version = genesys_ctx(&["--version"], &[], None);
     assert_eq!(
         text(&version.stdout).trim(),

@@ -544,6 +544,50 @@ fn bad_flags_and_ids_exit_2_naming_the_flag() {
 }
 
 #[test]
+fn bad_flags_of_other_commands_exit_2_naming_the_flag() {
+    let setup = Setup::new(Duration::ZERO);
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["emulator", "--listen", "127.0.0.1:0", "--rate-limit", "5"],
+            "--rate-limit",
+        ),
+        (
+            &[
+                "emulator",
+                "--listen",
+                "127.0.0.1:0",
+                "--lost-answer",
+                "NaN",
+            ],
+            "--lost-answer",
+        ),
+        (
+            &["emulator", "--listen", "127.0.0.1:0", "--prefix", "api"],
+            "--prefix",
+        ),
+        (&["demo", "--audit-log", "/dev/zero"], "--audit-log"),
+        (
+            &["fit", "--max-tokens", "100", "--soft-ratio", "NaN"],
+            "--soft-ratio",
+        ),
+    ];
+    for (args, needle) in cases {
+        let out = setup.run(args, Some(r#"[{"role":"user","content":"hi"}]"#));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
 fn a_closed_stdout_ends_every_command_quietly() {
     let setup = Setup::new(Duration::ZERO);
     let file = setup.dir.path().join("conv.json");
