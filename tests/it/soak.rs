@@ -1,9 +1,15 @@
 //! Zero-loss soak: many conversations, concurrent writers, faults on. Every update either lands
 //! exactly once or fails with a typed error; nothing reported as stored is missing, nothing is
 //! stored twice, and no retry loop exceeds its bound — all checked against the emulator's history.
+//! Each writer appends to one shared audit log through its own handle (its own open file, as
+//! separate processes would): the log must verify and hold exactly one record per update, the
+//! record of every stored update among them.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::Duration;
+
+use genesys_context::audit::{verify, AuditLog, Durability, Verification};
 
 use genesys_context::context_model::{Message, Role};
 use genesys_context::gateway_emulator::{Emulator, EmulatorConfig, Faults, Writer};
@@ -46,12 +52,23 @@ async fn run_soak(scale: Scale) {
     config.retry.retry_budget = 100_000;
     let max_rounds = config.retry.max_update_attempts;
     let max_attempts = config.retry.max_attempts;
-    let manager = emulator_manager(&emulator, config).build().unwrap();
-    manager.initialize().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let audit_path = dir.path().join("audit.jsonl");
+    // One manager per writer, each with its own handle on the shared audit log.
+    let mut managers = Vec::new();
+    for _ in 0..scale.writers {
+        let log = AuditLog::open(&audit_path, Durability::None).await.unwrap();
+        let manager = emulator_manager(&emulator, config.clone())
+            .audit_log(log)
+            .build()
+            .unwrap();
+        manager.initialize().await.unwrap();
+        managers.push(manager);
+    }
 
     let mut tasks = JoinSet::new();
     for c in 0..scale.conversations {
-        for w in 0..scale.writers {
+        for (w, manager) in managers.iter().enumerate() {
             let manager: ContextManager = manager.clone();
             let updates = scale.updates_per_writer;
             tasks.spawn(async move {
@@ -67,11 +84,14 @@ async fn run_soak(scale: Scale) {
                     ];
                     let result = manager.update(&conversation, &messages).await;
                     attempts.push(match result {
-                        Ok(report) => Attempt {
-                            conversation: conversation.clone(),
-                            context_id: Some(report.prepared.payload.context_id.clone()),
-                            result: Ok(report.outcome.rounds),
-                        },
+                        Ok(report) => {
+                            assert_eq!(report.audit_error, None, "audit append failed");
+                            Attempt {
+                                conversation: conversation.clone(),
+                                context_id: Some(report.prepared.payload.context_id.clone()),
+                                result: Ok(report.outcome.rounds),
+                            }
+                        }
                         Err(e) => {
                             // Typed errors only: the gateway said no, or the bound was reached.
                             assert!(matches!(e, Error::Gateway(_)), "untyped failure {e:?}");
@@ -133,6 +153,8 @@ async fn run_soak(scale: Scale) {
     assert!(client_writes >= succeeded);
     assert!(client_writes <= total);
 
+    check_audit_log(&audit_path, &results).await;
+
     let stats = emulator.stats();
     assert!(stats.rate_limited > 0 && stats.version_races > 0 && stats.unavailable > 0);
     // Bounded retries: each update makes at most max_rounds rounds of a GET and a PATCH, each
@@ -149,6 +171,35 @@ async fn run_soak(scale: Scale) {
         "soak: {total} updates, {succeeded} succeeded, failures {failures:?}, \
          {client_writes} client writes, emulator {stats:?}"
     );
+}
+
+/// The shared audit log verifies and holds one record per update: a success record for each
+/// stored update (by its context id), a failure record for each failed one.
+async fn check_audit_log(path: &Path, results: &[Attempt]) {
+    let verdict = verify(path).await.unwrap();
+    let Verification::Intact { records, .. } = verdict else {
+        panic!("the shared audit log does not verify: {verdict}");
+    };
+    assert_eq!(records as usize, results.len(), "one record per update");
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut successes: HashMap<String, usize> = HashMap::new();
+    let mut failures = 0;
+    for line in text.lines() {
+        let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        if record["outcome"]["status"] == "success" {
+            let id = record["context_id"].as_str().unwrap().to_owned();
+            *successes.entry(id).or_default() += 1;
+        } else {
+            failures += 1;
+        }
+    }
+    for attempt in results {
+        if let (Ok(_), Some(id)) = (&attempt.result, &attempt.context_id) {
+            assert_eq!(successes.get(id), Some(&1), "{id}: one success record");
+        }
+    }
+    let failed = results.iter().filter(|a| a.result.is_err()).count();
+    assert_eq!(failures, failed, "one failure record per failed update");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
