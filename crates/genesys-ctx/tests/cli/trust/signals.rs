@@ -1,0 +1,133 @@
+//! SIGINT and SIGTERM during `update`: updates in flight finish and are recorded.
+
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use super::setup::*;
+use crate::text;
+
+fn interrupt_a_run(signal: &str, code: i32) {
+    let setup = Setup::new(Duration::from_millis(20));
+    let inputs = setup.inputs("sig", 500);
+    let mut child = setup
+        .command(&["update", "--dir", inputs.to_str().unwrap()], None)
+        .spawn()
+        .unwrap();
+    // Let some updates land first (and be recorded), then interrupt.
+    wait_for_records(&setup.audit_log(), 5);
+    kill(&child, signal);
+    let stdout = child.stdout.take().unwrap();
+    let out = Output {
+        stdout: {
+            use std::io::Read;
+            let mut buf = Vec::new();
+            let mut s = stdout;
+            s.read_to_end(&mut buf).unwrap();
+            buf
+        },
+        stderr: Vec::new(),
+        status: child.wait().unwrap(),
+    };
+    let mut stderr = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    assert!(stderr.contains("not started"), "{stderr}");
+    let printed: Vec<String> = json_lines(&out)
+        .iter()
+        .map(|l| l["conversation_id"].as_str().unwrap().to_owned())
+        .collect();
+    let stored: Vec<String> = setup.stored().into_iter().map(|(id, _)| id).collect();
+    assert!(
+        !stored.is_empty() && stored.len() < 500,
+        "{} stored",
+        stored.len()
+    );
+    let mut printed_sorted = printed.clone();
+    printed_sorted.sort();
+    assert_eq!(
+        printed_sorted, stored,
+        "every stored update has an output line"
+    );
+    let audited: Vec<String> = audit_lines(&setup.audit_log())
+        .iter()
+        .map(|r| r["conversation_id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut audited_sorted = audited.clone();
+    audited_sorted.sort();
+    assert_eq!(
+        audited_sorted, stored,
+        "every stored update has an audit record"
+    );
+    verify_ok(&setup);
+}
+
+#[test]
+fn sigterm_lets_updates_in_flight_finish_and_records_them() {
+    interrupt_a_run("TERM", 143);
+}
+
+#[test]
+fn sigint_lets_updates_in_flight_finish_and_records_them() {
+    interrupt_a_run("INT", 130);
+}
+
+#[test]
+fn a_second_signal_exits_at_once() {
+    // Every request takes 1 s, an update 2 s: once the first updates are recorded the next
+    // ones are in flight; the first signal waits for them, the second does not.
+    let setup = Setup::new(Duration::from_secs(1));
+    let inputs = setup.inputs("slow", 40);
+    let mut child = setup
+        .command(&["update", "--dir", inputs.to_str().unwrap()], None)
+        .spawn()
+        .unwrap();
+    wait_for_records(&setup.audit_log(), 1);
+    kill(&child, "INT");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still draining after one signal"
+    );
+    kill(&child, "INT");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("second signal"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_signal_before_any_update_started_exits_at_once() {
+    // The token request alone takes 3 s; nothing is in flight when the signal comes.
+    let setup = Setup::new(Duration::from_secs(3));
+    let mut child = setup
+        .command(&["update", "--conversation-id", "c"], None)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(br#"[{"role":"user","content":"hi"}]"#)
+            .unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    kill(&child, "TERM");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(143), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("before any update"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(setup.stored().is_empty());
+}
