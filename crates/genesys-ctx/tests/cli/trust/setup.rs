@@ -12,7 +12,7 @@ use crate::text;
 /// An emulator on 127.0.0.1 (kept running by its own runtime), a scratch directory and the
 /// environment that points genesys-ctx at both.
 pub(super) struct Setup {
-    _runtime: tokio::runtime::Runtime,
+    pub(super) runtime: tokio::runtime::Runtime,
     pub(super) emulator: Emulator,
     pub(super) dir: tempfile::TempDir,
     envs: Vec<(String, String)>,
@@ -45,7 +45,7 @@ impl Setup {
             ),
         ];
         Setup {
-            _runtime: runtime,
+            runtime,
             emulator,
             dir,
             envs,

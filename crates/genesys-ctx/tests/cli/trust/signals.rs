@@ -131,3 +131,71 @@ fn a_signal_before_any_update_started_exits_at_once() {
     );
     assert!(setup.stored().is_empty());
 }
+
+#[test]
+fn a_hung_gateway_is_abandoned_after_the_drain_and_reported() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let mut setup = Setup::new(Duration::ZERO);
+    // Tokens from the emulator; a gateway that serves the capacity, then never answers.
+    let capacity = serde_json::to_value(&setup.emulator.config().capacity).unwrap();
+    let gateway = setup.runtime.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/v2/ai/llm/models/capacity"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(capacity))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(404).set_delay(Duration::from_secs(3600)))
+            .mount(&server)
+            .await;
+        server
+    });
+    setup.set_env("GENESYS_API_BASE", &gateway.uri());
+    let inputs = setup.inputs("hung", 3);
+    let child = setup
+        .command(
+            &[
+                "update",
+                "--dir",
+                inputs.to_str().unwrap(),
+                "--concurrency",
+                "1",
+            ],
+            None,
+        )
+        .spawn()
+        .unwrap();
+    // Wait (polling) until the first update's GET is hanging at the gateway.
+    let in_flight = || {
+        setup.runtime.block_on(async {
+            gateway
+                .received_requests()
+                .await
+                .unwrap_or_default()
+                .iter()
+                .any(|r| r.url.path().ends_with("/context"))
+        })
+    };
+    for _ in 0..600 {
+        if in_flight() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(in_flight(), "the update never reached the gateway");
+    kill(&child, "TERM");
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    // The hung update is reported, not silently dropped (a client deadline may end it first).
+    assert!(
+        stderr.contains("1 abandoned in flight")
+            || stderr.contains("1 failed")
+            || stderr.contains("1 outcome unknown"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 not started"), "{stderr}");
+}
