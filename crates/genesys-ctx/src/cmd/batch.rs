@@ -276,7 +276,7 @@ fn finish(
     let finished =
         tally.updated + tally.failed + tally.unknown + tally.unaudited + tally.input_errors;
     let not_started = total - finished - abandoned;
-    if !single || stop.is_some() {
+    if !single || matches!(stop, Some(Stop::Signal(_))) {
         eprintln!(
             "{} updated, {} failed, {} outcome unknown, {} landed without audit record, {} bad input; {abandoned} abandoned in flight (outcome unknown), {not_started} not started",
             tally.updated, tally.failed, tally.unknown, tally.unaudited, tally.input_errors
@@ -291,22 +291,17 @@ fn finish(
         _ if tally.input_errors > 0 => Some(super::EXIT_INPUT),
         _ => None,
     };
-    match (code, single, last_error) {
-        (None, _, _) => Ok(()),
-        (Some(code), true, Some(error)) if stop.is_none() => Err(CliError { code, ..error }),
-        (Some(code), _, _) => Err(CliError {
-            code,
-            message: match stop {
-                Some(Stop::Signal(_)) => "interrupted".to_owned(),
-                Some(Stop::AuditFailed) => {
-                    "stopped: the audit log refused a record; fix it before running again"
-                        .to_owned()
-                }
-                _ => format!(
-                    "{} of {total} conversations did not update cleanly",
-                    total - tally.updated
-                ),
-            },
-        }),
-    }
+    let Some(code) = code else { return Ok(()) };
+    let message = match (stop, last_error) {
+        (Some(Stop::Signal(_)), _) => "interrupted".to_owned(),
+        (_, Some(error)) if single => error.message,
+        (Some(Stop::AuditFailed), _) => {
+            "stopped: the audit log refused a record; fix it before running again".to_owned()
+        }
+        _ => format!(
+            "{} of {total} conversations did not update cleanly",
+            total - tally.updated
+        ),
+    };
+    Err(CliError { code, message })
 }

@@ -134,6 +134,36 @@ fn a_full_disk_rolls_the_record_back_and_says_the_update_landed() {
     );
     assert!(setup.emulator.history("full-1").is_empty());
 
+    // A single update says the same.
+    let mut single = setup
+        .command(
+            &["update", "--conversation-id", "full-single"],
+            Some(&script),
+        )
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = single.stdin.take().unwrap();
+        stdin
+            .write_all(br#"[{"role":"user","content":"hi"}]"#)
+            .unwrap();
+    }
+    let out = single.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("full-single: the update LANDED") && stderr.contains("version 1"),
+        "{stderr}"
+    );
+    assert_eq!(json_lines(&out)[0]["conversation_id"], "full-single");
+    assert_eq!(
+        std::fs::read(setup.audit_log()).unwrap(),
+        before,
+        "rolled back"
+    );
+
     // Space again: the log continues where it was.
     setup.set_env("RUST_LOG", "error");
     let again = setup.run(
