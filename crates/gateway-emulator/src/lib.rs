@@ -19,6 +19,13 @@
 //!   persist), the last `max_context_windows` versions kept per conversation, and Genesys error
 //!   bodies with `ININ-Correlation-Id`.
 //! - `POST /webhooks/context-sync`: receives webhook events and checks `X-Signature-256`.
+//! - The Genesys Cloud messaging routes an import reads: `GET /api/v2/conversations/messages/{id}`
+//!   and `POST /api/v2/conversations/messages/{id}/messages/bulk` (at most [`MAX_BULK_IDS`] ids),
+//!   with generated conversations (customer, bot, acd and agent participants, attachments, failed
+//!   messages): the sample [`SAMPLE_MESSAGING_CONVERSATION_ID`] and any added with
+//!   [`Emulator::add_messaging_conversation`]; 404 for an unknown conversation, 403
+//!   `missing.any.permissions` after [`Emulator::deny_messaging_permission`], and the same gate
+//!   (latency, bearer, 429, 503) as the gateway routes.
 //!
 //! Faults ([`Faults`]): a probability of 429 (with `Retry-After`), of 503, of a concurrent writer
 //! bumping the version between a client's GET and PATCH, of an applied PATCH whose answer is lost
@@ -40,9 +47,13 @@
 #![deny(missing_docs)]
 
 mod config;
+mod messaging;
 mod server;
 mod state;
 
 pub use config::{EmulatorConfig, Faults};
+pub use messaging::{
+    MessagingStats, MAX_BULK_IDS, SAMPLE_MESSAGING_CONVERSATION_ID, SAMPLE_MESSAGING_MESSAGES,
+};
 pub use server::{Emulator, StartError};
 pub use state::{AppliedVersion, EmulatorStats, ReceivedWebhook, ScriptedFault, Writer};

@@ -25,6 +25,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::EmulatorConfig;
+use crate::messaging::{self, Messaging, MessagingStats};
 use crate::state::{
     compact, AppliedVersion, EmulatorStats, ReceivedWebhook, ScriptedFault, State, Writer,
 };
@@ -47,10 +48,11 @@ pub enum StartError {
     },
 }
 
-struct Shared {
+pub(crate) struct Shared {
     config: EmulatorConfig,
     state: Mutex<State>,
     rng: Mutex<StdRng>,
+    messaging: Mutex<Messaging>,
 }
 
 impl Shared {
@@ -58,6 +60,10 @@ impl Shared {
         // A panic while holding the lock cannot leave the maps half-updated in a way that
         // matters more than losing the emulator; recover the data.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn messaging(&self) -> MutexGuard<'_, Messaging> {
+        self.messaging.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn roll(&self, p: f64) -> bool {
@@ -111,6 +117,7 @@ impl Emulator {
             rng: Mutex::new(StdRng::seed_from_u64(config.seed)),
             config,
             state: Mutex::new(State::default()),
+            messaging: Mutex::new(Messaging::with_sample()),
         });
         let prefix = shared.config.prefix.clone();
         let app = Router::new()
@@ -119,6 +126,14 @@ impl Emulator {
             .route(
                 &format!("{prefix}/conversations/{{id}}/context"),
                 get(get_context).patch(patch_context),
+            )
+            .route(
+                "/api/v2/conversations/messages/{id}",
+                get(messaging::get_conversation),
+            )
+            .route(
+                "/api/v2/conversations/messages/{id}/messages/bulk",
+                post(messaging::bulk),
             )
             .route("/webhooks/context-sync", post(webhook))
             .fallback(fallback)
@@ -227,6 +242,33 @@ impl Emulator {
         version
     }
 
+    /// Serves a messaging conversation `id` of `messages` generated messages (customer, bot,
+    /// acd and agent participants, attachments, a failed message every hundred), replacing any
+    /// conversation of that id. Generation is deterministic per id.
+    pub fn add_messaging_conversation(&self, id: &str, messages: usize) {
+        self.shared.messaging().add(id, messages);
+    }
+
+    /// Appends `n` messages to messaging conversation `id`, as if it went on; `false` when the
+    /// emulator does not serve that conversation.
+    pub fn append_messaging_messages(&self, id: &str, n: usize) -> bool {
+        self.shared.messaging().append(id, n)
+    }
+
+    /// When `denied`, both messaging routes answer 403 `missing.any.permissions`.
+    pub fn deny_messaging_permission(&self, denied: bool) {
+        self.shared.messaging().forbidden = denied;
+    }
+
+    /// Requests received by the messaging routes so far.
+    pub fn messaging_stats(&self) -> MessagingStats {
+        let m = self.shared.messaging();
+        MessagingStats {
+            conversation_gets: m.gets,
+            bulk_requests: m.bulk_requests,
+        }
+    }
+
     /// Expires every issued token now, so the next gateway call gets 401.
     pub fn expire_tokens(&self) {
         self.shared.state().tokens.clear();
@@ -254,7 +296,7 @@ impl Drop for Emulator {
 type Shared_ = AxumState<Arc<Shared>>;
 
 /// A Genesys-style error response with `ININ-Correlation-Id`.
-fn genesys_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn genesys_error(status: StatusCode, code: &str, message: &str) -> Response {
     let correlation = uuid::Uuid::new_v4().to_string();
     let body = json!({
         "message": message,
@@ -273,7 +315,7 @@ fn genesys_error(status: StatusCode, code: &str, message: &str) -> Response {
     response
 }
 
-fn with_correlation(mut response: Response) -> Response {
+pub(crate) fn with_correlation(mut response: Response) -> Response {
     if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
         response.headers_mut().insert("inin-correlation-id", v);
     }
@@ -285,7 +327,7 @@ fn etag(version: u64) -> HeaderValue {
 }
 
 /// Latency, bearer check and injected 429/503, in that order. `Err` is the response to send.
-async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+pub(crate) async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
     let faults = &shared.config.faults;
     if !faults.latency.is_zero() {
         tokio::time::sleep(faults.latency).await;

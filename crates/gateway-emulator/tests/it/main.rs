@@ -560,3 +560,5 @@ async fn scripted_faults_fire_once_in_order() {
         (1, 1, 1)
     );
 }
+
+mod messaging;
