@@ -42,6 +42,19 @@
 //! [`METADATA_TIMESTAMP`]), so a re-import can start after the last one
 //! ([`last_imported_message_id`], [`MessagePlan::new`] with `since`).
 //!
+//! ## Fetching ([`ConversationSource`])
+//! [`ConversationSource::new`] from a [`SourceConfig`] (the platform API host of the region —
+//! not the customer's gateway; [`SourceConfig::from_auth`]) and a
+//! [`genesys_auth::TokenProvider`]; [`ConversationSource::import`] validates the id (a UUID,
+//! before any request), reads the listing, requests the messages in batches and maps them;
+//! [`ConversationSource::import_raw`] returns the platform's bodies untouched. Each call runs on
+//! `genesys-transport`: 429 honoured with a capped `Retry-After`, 5xx/408/network retried with
+//! full-jitter backoff under a shared [`RetryBudget`](genesys_transport::RetryBudget) and a
+//! per-call deadline, one token refresh on 401, a capped answer size, no cross-origin
+//! redirect. [`ImportError`] names the route that answered (404), the permission the platform
+//! reports (403) and the correlation id, and never carries message text or a token. The
+//! crate needs no gateway client.
+//!
 //! ## Key design decision: plan, fetch, map
 //! The pure part ([`MessagePlan`]: which ids, in which order and batches; [`map_messages`]) is
 //! separate from the HTTP calls, so ordering across batches, incremental starts and every skip
@@ -77,9 +90,16 @@
 //! ```
 #![deny(missing_docs)]
 
+mod client;
+mod config;
+mod error;
 mod map;
 mod model;
 mod plan;
+
+pub use client::{ConversationSource, ImportSummary, Imported, RawImport, USER_AGENT};
+pub use config::SourceConfig;
+pub use error::{ImportError, MESSAGE_VIEW_PERMISSION, ROUTE_BULK, ROUTE_CONVERSATION};
 
 pub use map::{
     last_imported_message_id, map_messages, ImportOptions, Mapped, OptionsError, SkipCounts,
