@@ -97,10 +97,17 @@ pub use settings::{
     ENV_WEBHOOK_SECRET, ENV_WEBHOOK_URL,
 };
 
+#[cfg(feature = "conversations")]
+mod import;
+#[cfg(feature = "conversations")]
+pub use import::{ImportUpdateError, ImportedUpdate, ImportedUpdateSummary, Since};
+
 pub use audit;
 pub use context_model;
 pub use gateway_client;
 #[cfg(feature = "emulator")]
 pub use gateway_emulator;
 pub use genesys_auth;
+#[cfg(feature = "conversations")]
+pub use genesys_conversations;
 pub use pii_mask;
