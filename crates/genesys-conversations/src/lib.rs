@@ -44,7 +44,8 @@
 //!
 //! ## Fetching ([`ConversationSource`])
 //! [`ConversationSource::new`] from a [`SourceConfig`] (the platform API host of the region —
-//! not the customer's gateway; [`SourceConfig::from_auth`]) and a
+//! not the customer's gateway: [`SourceConfig::from_auth`], overridable with
+//! [`ENV_PLATFORM_API_BASE`]) and a
 //! [`genesys_auth::TokenProvider`]; [`ConversationSource::import`] validates the id (a UUID,
 //! before any request), reads the listing, requests the messages in batches and maps them;
 //! [`ConversationSource::import_raw`] returns the platform's bodies untouched. Each call runs on
@@ -98,7 +99,7 @@ mod model;
 mod plan;
 
 pub use client::{ConversationSource, ImportSummary, Imported, RawImport, USER_AGENT};
-pub use config::SourceConfig;
+pub use config::{SourceConfig, ENV_PLATFORM_API_BASE};
 pub use error::{ImportError, MESSAGE_VIEW_PERMISSION, ROUTE_BULK, ROUTE_CONVERSATION};
 
 pub use map::{
