@@ -212,3 +212,68 @@ fn labels_must_be_valid_message_names() {
     let e = ImportOptions::default().bot_label("bot!").unwrap_err();
     assert!(e.to_string().starts_with("bot label:"), "{e}");
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// `n` listed messages with times drawn from a small range (ties happen), in listing order.
+    fn listed(times: &[u8]) -> MessageConversation {
+        let details: Vec<serde_json::Value> = times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| json!({"messageId": format!("m{i}"), "messageTime": format!("2024-05-01T10:00:{:02}Z", t % 60)}))
+            .collect();
+        serde_json::from_value(
+            json!({"participants": [{"purpose": "customer", "messages": details}]}),
+        )
+        .unwrap()
+    }
+
+    proptest! {
+        /// Whatever the batch size and the order answers come in, every listed message is
+        /// either imported once or counted as skipped, and the output is in time order.
+        #[test]
+        fn nothing_is_lost_duplicated_or_reordered(
+            times in proptest::collection::vec(0u8..20, 0..60),
+            batch in 1usize..10,
+            kinds in proptest::collection::vec(0u8..5, 60),
+            seed in any::<u64>(),
+        ) {
+            let c = listed(&times);
+            let plan = MessagePlan::new(ID, &c, None).unwrap();
+            let mut entities: Vec<serde_json::Value> = Vec::new();
+            for ids in plan.batches(batch) {
+                prop_assert!(ids.len() <= batch);
+                let mut answer: Vec<serde_json::Value> = ids.iter().map(|id| {
+                    let i: usize = id[1..].parse().unwrap();
+                    match kinds[i] {
+                        0 => json!({"id": id, "direction": "outbound", "status": "failed", "textBody": "x"}),
+                        1 => json!({"id": id, "direction": "inbound", "normalizedMessage": {"type": "Receipt"}}),
+                        2 => json!({"id": id, "direction": "inbound", "textBody": ""}),
+                        _ => json!({"id": id, "direction": "inbound", "textBody": format!("text {id}")}),
+                    }
+                }).collect();
+                // Answers come in any order.
+                let len = answer.len();
+                if len > 1 {
+                    answer.rotate_left((seed as usize) % len);
+                }
+                entities.extend(answer);
+            }
+            let mapped = map_messages(&plan, super::entities(json!(entities)), &ImportOptions::default());
+            prop_assert_eq!(mapped.messages.len() as u64 + mapped.skipped.total(), times.len() as u64);
+            let ids: Vec<&str> = mapped.messages.iter().map(|m| m.metadata.as_ref().unwrap()[METADATA_MESSAGE_ID].as_str().unwrap()).collect();
+            let mut unique = ids.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            prop_assert_eq!(unique.len(), ids.len());
+            let order: Vec<(u8, usize)> = ids.iter().map(|id| {
+                let i: usize = id[1..].parse().unwrap();
+                (times[i] % 60, i)
+            }).collect();
+            prop_assert!(order.windows(2).all(|w| w[0] <= w[1]), "{:?}", order);
+        }
+    }
+}
