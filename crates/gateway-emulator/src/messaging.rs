@@ -141,7 +141,7 @@ impl MessagingConversation {
             let previous = self.messages.last().map_or(start, |m| m.time);
             let time = previous + Duration::milliseconds(self.rng.random_range(2_000..40_000));
             let sender = if index < BOT_PHASE {
-                if index % 2 == 0 {
+                if index.is_multiple_of(2) {
                     Sender::Bot
                 } else {
                     Sender::Customer

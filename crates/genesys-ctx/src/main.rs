@@ -24,7 +24,8 @@ const EXIT_CODES: &str = "Exit codes:
 ///
 /// Configuration comes from the environment (a `.env` file in the working directory is loaded
 /// when present): GENESYS_REGION, GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_LOGIN_BASE,
-/// GENESYS_API_BASE, GENESYS_SCOPES, GENESYS_GATEWAY_PREFIX, WEBHOOK_URL, WEBHOOK_SECRET, AUDIT_LOG.
+/// GENESYS_API_BASE, GENESYS_SCOPES, GENESYS_GATEWAY_PREFIX, GENESYS_PLATFORM_API_BASE, WEBHOOK_URL,
+/// WEBHOOK_SECRET, AUDIT_LOG.
 #[derive(Debug, Parser)]
 #[command(name = "genesys-ctx", version, about, long_about, after_help = EXIT_CODES)]
 struct Cli {
@@ -51,6 +52,9 @@ enum Command {
     Emulator(cmd::emulator::Args),
     /// Print the model capacity of the configured gateway.
     Capacity(cmd::capacity::Args),
+    /// Print a Genesys Cloud messaging conversation as context messages (the JSON array
+    /// `update` reads).
+    Import(cmd::import::Args),
     /// Mask, fit and atomically update conversation context on the configured gateway.
     Update(cmd::update::Args),
     /// Audit log tools.
@@ -94,6 +98,7 @@ fn main() -> ExitCode {
             Command::Demo(args) => cmd::demo::run(args).await,
             Command::Emulator(args) => cmd::emulator::run(args).await,
             Command::Capacity(args) => cmd::capacity::run(args).await,
+            Command::Import(args) => cmd::import::run(args).await,
             Command::Update(args) => cmd::update::run(args).await,
             Command::Audit(args) => cmd::audit::run(args).await,
         }

@@ -61,7 +61,11 @@ async fn a_large_conversation_is_fetched_in_batches_of_at_most_1000_and_kept_in_
     assert_eq!(imported.messages.len(), 2_500);
     for (i, m) in imported.messages.iter().enumerate() {
         assert_eq!(m.content, format!("text m{i:04}"));
-        let expected = if i % 2 == 0 { None } else { Some("agent") };
+        let expected = if i.is_multiple_of(2) {
+            None
+        } else {
+            Some("agent")
+        };
         assert_eq!(m.name.as_deref(), expected, "message {i}");
     }
     let s = &imported.summary;

@@ -79,8 +79,16 @@ fn listing(n: usize) -> Value {
         json!({"messageId": format!("m{i:04}"), "messageStatus": "sent",
                "messageTime": format!("2024-05-01T{:02}:{:02}:{:02}.000Z", i / 3600, (i / 60) % 60, i % 60)})
     };
-    let customer: Vec<Value> = (0..n).rev().filter(|i| i % 2 == 0).map(detail).collect();
-    let agent: Vec<Value> = (0..n).rev().filter(|i| i % 2 == 1).map(detail).collect();
+    let customer: Vec<Value> = (0..n)
+        .rev()
+        .filter(|i| i.is_multiple_of(2))
+        .map(detail)
+        .collect();
+    let agent: Vec<Value> = (0..n)
+        .rev()
+        .filter(|i| !i.is_multiple_of(2))
+        .map(detail)
+        .collect();
     json!({"id": ID, "participants": [
         {"purpose": "customer", "messages": customer},
         {"purpose": "agent", "user": {"id": "u1"}, "messages": agent},
@@ -90,7 +98,7 @@ fn listing(n: usize) -> Value {
 /// The `MessageData` of message `id` (`m0007`): even ones inbound, odd ones by the agent.
 fn entity(id: &str) -> Value {
     let i: usize = id[1..].parse().unwrap();
-    let inbound = i % 2 == 0;
+    let inbound = i.is_multiple_of(2);
     let mut e = json!({
         "id": id,
         "timestamp": format!("2024-05-01T{:02}:{:02}:{:02}.000Z", i / 3600, (i / 60) % 60, i % 60),

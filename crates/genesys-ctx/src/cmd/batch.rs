@@ -9,9 +9,11 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-use genesys_context::{ContextManager, Error, UpdateSummary};
+use genesys_context::genesys_conversations::{ConversationSource, ImportError, ImportOptions};
+use genesys_context::{ContextManager, Error, ImportUpdateError, Since, UpdateSummary};
 use serde_json::Value;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::task::JoinSet;
@@ -66,6 +68,43 @@ pub enum Source {
     File(PathBuf),
     /// Already parsed (stdin).
     Messages(Vec<context_model::Message>),
+    /// Imported from Genesys Cloud when the job starts (`--from-genesys`, `--ids`).
+    Genesys(Arc<Import>),
+}
+
+/// How conversations are imported from Genesys Cloud.
+#[derive(Debug)]
+pub struct Import {
+    /// Reads the platform's messaging routes.
+    pub source: ConversationSource,
+    /// Where each import starts.
+    pub since: Since,
+    /// How senders are named.
+    pub options: ImportOptions,
+}
+
+/// What a finished job did: an update, or an import (with the update it led to, if any).
+#[derive(Debug)]
+enum Done {
+    Update(Box<UpdateSummary>),
+    Import(Box<genesys_context::ImportedUpdateSummary>),
+}
+
+impl Done {
+    /// The update that ran, if one did.
+    fn update(&self) -> Option<&UpdateSummary> {
+        match self {
+            Done::Update(summary) => Some(summary),
+            Done::Import(import) => import.update.as_ref(),
+        }
+    }
+
+    fn line(&self) -> Option<Value> {
+        match self {
+            Done::Update(summary) => serde_json::to_value(summary).ok(),
+            Done::Import(import) => serde_json::to_value(import).ok(),
+        }
+    }
 }
 
 /// Why the run stopped starting updates.
@@ -86,16 +125,34 @@ struct Tally {
     input_errors: usize,
 }
 
-type JobResult = (String, Result<UpdateSummary, JobError>);
+type JobResult = (String, Result<Done, JobError>);
 
 #[derive(Debug)]
 enum JobError {
     Input(String),
     Update(Error),
+    Import(ImportError),
+}
+
+async fn run_import(manager: ContextManager, id: String, import: &Import) -> JobResult {
+    let result = manager
+        .update_from_genesys(&import.source, &id, &import.since, &import.options)
+        .await;
+    let result = match result {
+        Ok(done) => {
+            eprintln!("{}", super::import::describe(&done.import));
+            Ok(Done::Import(Box::new(done.summary())))
+        }
+        Err(ImportUpdateError::Import(e)) => Err(JobError::Import(e)),
+        Err(ImportUpdateError::Update(e)) => Err(JobError::Update(e)),
+        Err(other) => Err(JobError::Input(other.to_string())),
+    };
+    (id, result)
 }
 
 async fn run_job(manager: ContextManager, job: Job) -> JobResult {
     let messages = match job.source {
+        Source::Genesys(import) => return run_import(manager, job.id, &import).await,
         Source::Messages(m) => m,
         Source::File(path) => match super::input::read_messages(Some(&path)).await {
             Ok(m) => m,
@@ -105,7 +162,9 @@ async fn run_job(manager: ContextManager, job: Job) -> JobResult {
     let result = manager.update(&job.id, &messages).await;
     (
         job.id,
-        result.map(|r| r.summary()).map_err(JobError::Update),
+        result
+            .map(|r| Done::Update(Box::new(r.summary())))
+            .map_err(JobError::Update),
     )
 }
 
@@ -211,13 +270,16 @@ fn progress_bar(total: usize, single: bool) -> Option<indicatif::ProgressBar> {
 /// stderr) and, for a failure, the error to report.
 fn classify(
     id: &str,
-    result: Result<UpdateSummary, JobError>,
+    result: Result<Done, JobError>,
     tally: &mut Tally,
     single: bool,
 ) -> (Option<Value>, Option<CliError>) {
     match result {
-        Ok(summary) => {
-            let error = summary.audit_error.as_ref().map(|e| {
+        Ok(done) => {
+            let unaudited = done
+                .update()
+                .and_then(|s| s.audit_error.as_ref().map(|e| (s, e)));
+            let error = unaudited.map(|(summary, e)| {
                 tally.unaudited += 1;
                 CliError {
                     code: EXIT_UNAUDITED,
@@ -233,7 +295,17 @@ fn classify(
             if let (Some(e), false) = (&error, single) {
                 eprintln!("error: {}", e.message);
             }
-            (serde_json::to_value(&summary).ok(), error)
+            (done.line(), error)
+        }
+        Err(JobError::Import(e)) => {
+            let error = super::import::import_error(id, e);
+            if error.code == super::EXIT_INPUT {
+                tally.input_errors += 1;
+            } else {
+                tally.failed += 1;
+            }
+            let line = serde_json::json!({"conversation_id": id, "error": error.message});
+            ((!single).then_some(line), Some(error))
         }
         Err(JobError::Input(message)) => {
             tally.input_errors += 1;

@@ -27,6 +27,7 @@ pub mod capacity;
 pub mod demo;
 pub mod emulator;
 pub mod fit;
+pub mod import;
 pub mod input;
 pub mod mask;
 pub mod regions;

@@ -1,27 +1,47 @@
 //! `genesys-ctx update`: the workflow against the endpoint configured by environment.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use context_model::{validate_id, validate_ratio, Encoding, EvictionPolicy, RetentionDirectives};
-use genesys_context::{ContextManager, Error, ManagerOptions};
+use genesys_context::{ContextManager, Error, ManagerOptions, Since};
 
-use super::batch::{self, Job, Signals, Source};
+use super::batch::{self, Import, Job, Signals, Source};
+use super::import::{check_id, Labels};
 use super::CliError;
 
 /// Arguments of `genesys-ctx update`.
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("source").args(["file", "dir"])))]
+#[command(group(clap::ArgGroup::new("source").args(["file", "dir", "ids", "from_genesys"])))]
 pub struct Args {
-    /// The conversation to update (required with FILE or stdin; with --dir each file's stem is
-    /// its conversation id).
-    #[arg(long, required_unless_present = "dir", conflicts_with = "dir")]
+    /// The conversation to update (required with FILE, stdin or --from-genesys; with --dir each
+    /// file's stem is its conversation id).
+    #[arg(long, required_unless_present_any = ["dir", "ids"], conflicts_with_all = ["dir", "ids"])]
     pub conversation_id: Option<String>,
     /// JSON file of messages (an array, or an object with "messages"); stdin when absent or `-`.
     pub file: Option<PathBuf>,
     /// Update every `<conversation-id>.json` in this directory.
     #[arg(long)]
     pub dir: Option<PathBuf>,
-    /// Conversations updated at once with --dir.
+    /// Import the conversation from Genesys Cloud (the messaging routes) instead of reading
+    /// messages: only the messages after the stored context's last Genesys id are fetched and
+    /// appended; nothing is written when nothing is new.
+    #[arg(long)]
+    pub from_genesys: bool,
+    /// Import and update every conversation id listed in FILE (one per line; blank lines and
+    /// `#` comments ignored), like --from-genesys.
+    #[arg(long, value_name = "FILE")]
+    pub ids: Option<PathBuf>,
+    /// With --from-genesys: import only the messages after this Genesys message id.
+    #[arg(long, requires = "from_genesys", conflicts_with = "full_import")]
+    pub since_message: Option<String>,
+    /// With --from-genesys or --ids: import the whole conversation and replace the stored
+    /// context.
+    #[arg(long)]
+    pub full_import: bool,
+    #[command(flatten)]
+    pub labels: Labels,
+    /// Conversations updated at once with --dir or --ids.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
     /// Tokenizer used to count and fit.
@@ -98,7 +118,16 @@ impl Args {
         let flag = |e: context_model::ValidationError| CliError::input(e.to_string());
         if let Some(id) = &self.conversation_id {
             validate_id("--conversation-id", id).map_err(flag)?;
+            if self.from_genesys {
+                check_id(id)?;
+            }
         }
+        if self.full_import && !(self.from_genesys || self.ids.is_some()) {
+            return Err(CliError::input(
+                "--full-import needs --from-genesys or --ids",
+            ));
+        }
+        self.labels.options()?;
         validate_ratio("--soft-ratio", self.soft_ratio).map_err(flag)?;
         validate_ratio("--compact-threshold", self.compact_threshold).map_err(flag)?;
         Ok(())
@@ -133,12 +162,32 @@ pub async fn run(args: Args) -> Result<(), CliError> {
 /// Everything before the first update: configuration, the audit log, the inputs and the
 /// capacity (which bounds `--reserve`).
 async fn prepare(args: &Args) -> Result<(ContextManager, Vec<Job>, bool), CliError> {
+    // An --ids file is checked line by line before anything else.
+    let ids = match &args.ids {
+        Some(file) => Some(read_ids(file).await?),
+        None => None,
+    };
     let manager = ContextManager::from_env_with(args.options())
         .await
         .map_err(manager_error)?;
-    let (jobs, single) = match (&args.dir, &args.conversation_id) {
-        (Some(dir), _) => (list_inputs(dir).await?, false),
-        (None, Some(id)) => {
+    let import = (args.from_genesys || ids.is_some())
+        .then(|| genesys_import(args))
+        .transpose()?;
+    let (jobs, single) = match (&args.dir, &args.conversation_id, import) {
+        (Some(dir), _, _) => (list_inputs(dir).await?, false),
+        (None, _, Some(import)) => {
+            let single = ids.is_none();
+            let ids = ids.unwrap_or_else(|| args.conversation_id.iter().cloned().collect());
+            let jobs = ids
+                .into_iter()
+                .map(|id| Job {
+                    id,
+                    source: Source::Genesys(Arc::clone(&import)),
+                })
+                .collect();
+            (jobs, single)
+        }
+        (None, Some(id), None) => {
             let messages = super::input::read_messages(args.file.as_deref()).await?;
             let job = Job {
                 id: id.clone(),
@@ -146,9 +195,9 @@ async fn prepare(args: &Args) -> Result<(ContextManager, Vec<Job>, bool), CliErr
             };
             (vec![job], true)
         }
-        (None, None) => {
+        (None, None, None) => {
             return Err(CliError::input(
-                "--conversation-id is required unless --dir is given",
+                "--conversation-id is required unless --dir or --ids is given",
             ))
         }
     };
@@ -165,6 +214,47 @@ async fn prepare(args: &Args) -> Result<(ContextManager, Vec<Job>, bool), CliErr
         }
     }
     Ok((manager, jobs, single))
+}
+
+/// The import settings of `--from-genesys` and `--ids`.
+fn genesys_import(args: &Args) -> Result<Arc<Import>, CliError> {
+    let since = match (&args.since_message, args.full_import) {
+        (Some(id), _) => Since::Message(id.clone()),
+        (None, true) => Since::Everything,
+        (None, false) => Since::Stored,
+    };
+    Ok(Arc::new(Import {
+        source: super::import::source_from_env()?,
+        since,
+        options: args.labels.options()?,
+    }))
+}
+
+/// The conversation ids of an `--ids` file: one per line, blank lines and `#` comments
+/// ignored, duplicates dropped; a line that is not a UUID is an input error naming it.
+async fn read_ids(file: &Path) -> Result<Vec<String>, CliError> {
+    let text = tokio::fs::read_to_string(file)
+        .await
+        .map_err(|e| CliError::input(format!("{}: {e}", file.display())))?;
+    parse_ids(&file.display().to_string(), &text)
+}
+
+fn parse_ids(source: &str, text: &str) -> Result<Vec<String>, CliError> {
+    let mut ids: Vec<String> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let id = line.split('#').next().unwrap_or("").trim();
+        if id.is_empty() {
+            continue;
+        }
+        check_id(id).map_err(|e| CliError::input(format!("{source}:{}: {}", n + 1, e.message)))?;
+        if !ids.iter().any(|known| known == id) {
+            ids.push(id.to_owned());
+        }
+    }
+    if ids.is_empty() {
+        return Err(CliError::input(format!("{source}: no conversation ids")));
+    }
+    Ok(ids)
 }
 
 async fn list_inputs(dir: &Path) -> Result<Vec<Job>, CliError> {
@@ -198,4 +288,30 @@ async fn list_inputs(dir: &Path) -> Result<Vec<Job>, CliError> {
         )));
     }
     Ok(inputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_files_name_the_bad_line_and_skip_comments() {
+        let ok = "# conversations\n5f0c3a1e-8b2d-4c6f-9e1a-7d3b2c4e6f80\n\n  5F0C3A1E-8B2D-4C6F-9E1A-7D3B2C4E6F81 # second\n5f0c3a1e-8b2d-4c6f-9e1a-7d3b2c4e6f80\n";
+        let ids = parse_ids("ids.txt", ok).unwrap();
+        assert_eq!(
+            ids,
+            [
+                "5f0c3a1e-8b2d-4c6f-9e1a-7d3b2c4e6f80",
+                "5F0C3A1E-8B2D-4C6F-9E1A-7D3B2C4E6F81"
+            ]
+        );
+        let e = parse_ids("ids.txt", "5f0c3a1e-8b2d-4c6f-9e1a-7d3b2c4e6f80\nconv-2\n").unwrap_err();
+        assert_eq!(e.code, 2);
+        assert!(
+            e.message.starts_with("ids.txt:2: conversation id `conv-2`"),
+            "{}",
+            e.message
+        );
+        assert_eq!(parse_ids("ids.txt", "# none\n").unwrap_err().code, 2);
+    }
 }
