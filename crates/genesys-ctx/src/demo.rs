@@ -3,7 +3,9 @@
 //! The emulator is started on an ephemeral 127.0.0.1 port with random credentials and webhook
 //! secret. Two one-shot faults are scripted so a user sees the machinery work: a 429 on the first
 //! gateway call (honoured `Retry-After`) and a concurrent writer bumping the version between the
-//! update's GET and PATCH (a 412, re-read and re-applied).
+//! update's GET and PATCH (a 412, re-read and re-applied). A last step imports the emulator's
+//! sample Genesys Cloud messaging conversation (320 messages) and updates its context through the
+//! same `ContextManager` path.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,11 +16,17 @@ use context_model::{
     TokenLimitMatrix,
 };
 use gateway_client::{GatewayClient, GatewayConfig, MetricsSnapshot, WebhookConfig};
-use gateway_emulator::{Emulator, EmulatorConfig, EmulatorStats, ReceivedWebhook, ScriptedFault};
+use gateway_emulator::{
+    Emulator, EmulatorConfig, EmulatorStats, ReceivedWebhook, ScriptedFault,
+    SAMPLE_MESSAGING_CONVERSATION_ID,
+};
 use genesys_auth::{AuthConfig, ClientCredentialsProvider, TokenProvider};
 use secrecy::SecretString;
 
-use genesys_context::{ContextManager, Error, ManagerOptions, UpdateReport};
+use genesys_context::genesys_conversations::{ConversationSource, ImportOptions, SourceConfig};
+use genesys_context::{
+    ContextManager, Error, ImportUpdateError, ImportedUpdate, ManagerOptions, Since, UpdateReport,
+};
 
 /// The seed tutorial's conversation id.
 pub const DEMO_CONVERSATION_ID: &str = "conv_8a7b3c2d-1e4f-5g6h-7i8j-9k0l1m2n3o4p";
@@ -66,6 +74,8 @@ pub struct DemoReport {
     pub capacity: ModelCapacity,
     /// The update: payload sent, outcome, webhook, audit record.
     pub update: UpdateReport,
+    /// The messaging conversation imported from the emulator's platform routes and updated.
+    pub import: ImportedUpdate,
     /// Webhook events the emulator's receiver got (with signature verdicts).
     pub webhooks_received: Vec<ReceivedWebhook>,
     /// Gateway metrics.
@@ -79,7 +89,7 @@ pub struct DemoReport {
 }
 
 /// Runs the demo.
-pub async fn run(options: DemoOptions) -> Result<DemoReport, Error> {
+pub async fn run(options: DemoOptions) -> Result<DemoReport, ImportUpdateError> {
     let secrets = Secrets {
         client: format!("demo-{}", uuid::Uuid::new_v4().simple()),
         webhook: format!("whsec-{}", uuid::Uuid::new_v4().simple()),
@@ -91,17 +101,26 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, Error> {
             uuid::Uuid::new_v4().simple()
         ))
     });
-    let manager = demo_manager(&emulator, secrets, &audit_path).await?;
+    let (manager, source) = demo_manager(&emulator, secrets, &audit_path).await?;
 
     let capacity = manager.initialize().await?.clone();
     let update = manager
         .update(DEMO_CONVERSATION_ID, &sample_messages())
         .await?;
-    let audit_verification = audit::verify(&audit_path).await?;
+    let import = manager
+        .update_from_genesys(
+            &source,
+            SAMPLE_MESSAGING_CONVERSATION_ID,
+            &Since::Stored,
+            &ImportOptions::default(),
+        )
+        .await?;
+    let audit_verification = audit::verify(&audit_path).await.map_err(Error::from)?;
     let report = DemoReport {
         emulator_url: emulator.base_url(),
         capacity,
         update,
+        import,
         webhooks_received: emulator.webhooks(),
         metrics: manager.metrics(),
         emulator_stats: emulator.stats(),
@@ -158,27 +177,37 @@ async fn start_emulator(secrets: &Secrets, no_faults: bool) -> Result<Emulator, 
 }
 
 /// A manager for the emulator: its token route and gateway, its signed webhook receiver, and an
-/// fsynced audit log at `audit_path`.
+/// fsynced audit log at `audit_path`; and a source reading its messaging routes with the same
+/// token provider and retry budget.
 async fn demo_manager(
     emulator: &Emulator,
     secrets: Secrets,
     audit_path: &Path,
-) -> Result<ContextManager, Error> {
+) -> Result<(ContextManager, ConversationSource), ImportUpdateError> {
     let base = emulator.base_url();
     let auth = AuthConfig::builder()
         .login_base(base.clone())
         .client_id("genesys-ctx-demo")
         .client_secret(SecretString::from(secrets.client))
-        .build()?;
+        .build()
+        .map_err(Error::from)?;
     // One retry budget for every retry loop: token requests, gateway calls, webhook.
     let budget = Arc::new(gateway_client::RetryBudget::default());
-    let provider = ClientCredentialsProvider::new(auth)?.with_retry_budget(Arc::clone(&budget));
+    let provider = ClientCredentialsProvider::new(auth.clone())
+        .map_err(Error::from)?
+        .with_retry_budget(Arc::clone(&budget));
     let tokens: Arc<dyn TokenProvider> = Arc::new(provider);
-    let client = GatewayClient::new(GatewayConfig::new(base), tokens)?.with_retry_budget(budget);
+    let source = ConversationSource::new(SourceConfig::from_auth(&auth), Arc::clone(&tokens))?
+        .with_retry_budget(Arc::clone(&budget));
+    let client = GatewayClient::new(GatewayConfig::new(base), tokens)
+        .map_err(Error::from)?
+        .with_retry_budget(budget);
     let webhook = WebhookConfig::new(emulator.webhook_url())
         .map_err(Error::Gateway)?
         .with_secret(SecretString::from(secrets.webhook));
-    let audit_log = AuditLog::open(audit_path, Durability::Fsync).await?;
+    let audit_log = AuditLog::open(audit_path, Durability::Fsync)
+        .await
+        .map_err(Error::from)?;
     let manager = ContextManager::builder(client)
         .options(ManagerOptions {
             directives: sample_directives(),
@@ -187,5 +216,5 @@ async fn demo_manager(
         .webhook(webhook)
         .audit_log(audit_log)
         .build()?;
-    Ok(manager)
+    Ok((manager, source))
 }

@@ -29,7 +29,9 @@ pub async fn run(args: Args) -> Result<(), CliError> {
     })
     .await
     .map_err(|e| match e {
-        genesys_context::Error::Audit(e) => CliError::input(format!("--audit-log: {e}")),
+        genesys_context::ImportUpdateError::Update(genesys_context::Error::Audit(e)) => {
+            CliError::input(format!("--audit-log: {e}"))
+        }
         e => CliError::runtime(format!("demo failed: {e}")),
     })?;
     if args.json {
@@ -55,6 +57,7 @@ fn print_json(report: &DemoReport) -> Result<(), CliError> {
         "capacity": report.capacity,
         "payload": report.update.prepared.payload,
         "update": report.update.summary(),
+        "import": report.import.summary(),
         "webhooks_received": report.webhooks_received.iter().map(|w| serde_json::json!({
             "status": w.status, "signature_valid": w.signature_valid, "body": w.body,
         })).collect::<Vec<_>>(),
@@ -84,7 +87,9 @@ fn print_walkthrough(report: &DemoReport) -> Result<(), CliError> {
     outln!()?;
     print_metrics(report)?;
     outln!()?;
-    outln!("6. Audit     {}", report.audit_path.display())?;
+    print_import(report)?;
+    outln!()?;
+    outln!("7. Audit     {}", report.audit_path.display())?;
     out!("{}", indent(&json_text(&report.update.audit)?))?;
     outln!("   verify: {}", report.audit_verification)?;
     outln!()?;
@@ -95,6 +100,21 @@ fn print_walkthrough(report: &DemoReport) -> Result<(), CliError> {
         report.update.outcome.version()
     )?;
     Ok(())
+}
+
+fn print_import(report: &DemoReport) -> Result<(), CliError> {
+    let import = &report.import.import;
+    outln!("6. Import    GET /api/v2/conversations/messages/{{id}} + POST …/messages/bulk")?;
+    outln!("   {}", super::import::describe(import))?;
+    match &report.import.update {
+        Some(update) => outln!(
+            "   updated through the same path: version {}, {} messages sent, PII masked: {}",
+            update.outcome.version(),
+            update.prepared.payload.messages.len(),
+            update.prepared.pii_findings.values().sum::<u64>()
+        ),
+        None => outln!("   nothing new: nothing written"),
+    }
 }
 
 fn print_capacity(report: &DemoReport) -> Result<(), CliError> {

@@ -60,6 +60,10 @@ fn demo_runs_the_whole_workflow_and_shows_recovered_faults() {
     assert_eq!(report["update"]["precondition"], "if-match");
     assert_eq!(report["emulator_stats"]["rate_limited"], 1);
     assert_eq!(report["webhooks_received"][0]["signature_valid"], true);
+    // The import step: the sample messaging conversation through the same update path.
+    assert_eq!(report["import"]["import"]["listed"], 320);
+    assert_eq!(report["import"]["update"]["version"], 1);
+    assert_eq!(report["import"]["update"]["pii_masked"], true);
     assert_eq!(report["update"]["webhook"]["delivered"], true);
     assert_eq!(
         report["update"]["audit"]["compliance_flags"]["pii_masked"],
