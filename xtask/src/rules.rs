@@ -61,10 +61,14 @@ pub const RULES: &[Rule] = &[
     ),
     only("genesys-audit", &[]),
     only("gateway-emulator", &["context-model", "genesys-transport"]),
+    only(
+        "genesys-conversations",
+        &["genesys-auth", "genesys-transport", "context-model"],
+    ),
     Rule {
         package: "genesys-context",
         may: May::Use(LIBS),
-        optional_only: &["gateway-emulator"],
+        optional_only: &["gateway-emulator", "genesys-conversations"],
     },
     anything("genesys-ctx"),
     anything("integration-tests"),

@@ -247,6 +247,24 @@ fn standalone_crates_keep_their_workspace_dependencies() {
 }
 
 #[test]
+fn pure_modules_of_the_import_do_no_io() {
+    // genesys-conversations does HTTP in `client`; its models, plan and mapping stay pure so
+    // ordering, batching and every skip rule are tested without a server.
+    let src = super::root().join("crates/genesys-conversations/src");
+    for module in ["model.rs", "plan.rs", "map.rs", "map_tests.rs"] {
+        let file = src.join(module);
+        let text = fs::read_to_string(&file).expect("source readable");
+        for banned in ["std::fs", "std::net", "tokio", "reqwest", "std::process"] {
+            assert!(
+                !text.contains(banned),
+                "{}: `{banned}` in a pure module (no I/O)",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
 fn pure_crates_do_no_io() {
     let root = super::root();
     for krate in ["context-model", "pii-mask"] {
