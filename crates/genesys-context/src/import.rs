@@ -7,11 +7,11 @@ use std::collections::HashSet;
 use context_model::Message;
 use genesys_conversations::{
     last_imported_message_id, ConversationSource, ImportError, ImportOptions, ImportSummary,
-    PlanError, METADATA_MESSAGE_ID,
+    PlanError, SourceConfig, METADATA_MESSAGE_ID,
 };
 use serde::Serialize;
 
-use crate::{ContextManager, Error, UpdateReport, UpdateSummary};
+use crate::{ContextManager, EnvSettings, Error, ManagerOptions, UpdateReport, UpdateSummary};
 
 /// Where an import starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +97,38 @@ fn genesys_id(message: &Message) -> Option<&str> {
 }
 
 impl ContextManager {
+    /// [`from_env_with`](Self::from_env_with), plus a [`ConversationSource`] reading the
+    /// platform API host of the configured region (or `GENESYS_PLATFORM_API_BASE`) with the
+    /// manager's token provider and retry budget: one token, one budget.
+    ///
+    /// # Errors
+    /// As [`from_env_with`](Self::from_env_with); [`ImportUpdateError::Import`] for a bad source
+    /// configuration.
+    pub async fn from_env_with_source(
+        options: ManagerOptions,
+    ) -> Result<(ContextManager, ConversationSource), ImportUpdateError> {
+        let settings = EnvSettings::from_env()?;
+        Self::from_settings_with_source(settings, options, |name| std::env::var(name).ok()).await
+    }
+
+    /// [`from_settings`](Self::from_settings), plus a [`ConversationSource`] sharing the
+    /// manager's token provider and retry budget; `lookup` may override the platform host
+    /// ([`genesys_conversations::ENV_PLATFORM_API_BASE`]).
+    ///
+    /// # Errors
+    /// As [`from_env_with_source`](Self::from_env_with_source).
+    pub async fn from_settings_with_source(
+        settings: EnvSettings,
+        options: ManagerOptions,
+        lookup: impl FnMut(&str) -> Option<String>,
+    ) -> Result<(ContextManager, ConversationSource), ImportUpdateError> {
+        let config = SourceConfig::from_auth_and_lookup(&settings.auth, lookup);
+        let shared = ContextManager::from_settings_sharing(settings, options).await?;
+        let source =
+            ConversationSource::new(config, shared.tokens)?.with_retry_budget(shared.budget);
+        Ok((shared.manager, source))
+    }
+
     /// Imports `conversation_id` from the platform with `source` and updates its context with
     /// the result, through [`update`](Self::update).
     ///

@@ -16,6 +16,14 @@ use crate::cache::ConversationCache;
 use crate::metrics::{Tally, Tee};
 use crate::{EnvSettings, Error, ManagerOptions};
 
+/// A manager with the token provider and retry budget it was built with.
+#[cfg_attr(not(feature = "conversations"), allow(dead_code))]
+pub(crate) struct Shared {
+    pub(crate) manager: ContextManager,
+    pub(crate) tokens: Arc<dyn TokenProvider>,
+    pub(crate) budget: Arc<gateway_client::RetryBudget>,
+}
+
 /// The workflow: initialize (fetch capacity) → mask → count and fit → validate → atomic update
 /// (re-applied on conflict) → webhook → metrics → audit.
 ///
@@ -166,6 +174,18 @@ impl ContextManager {
         settings: EnvSettings,
         options: ManagerOptions,
     ) -> Result<ContextManager, Error> {
+        Ok(Self::from_settings_sharing(settings, options)
+            .await?
+            .manager)
+    }
+
+    /// [`from_settings`](Self::from_settings), also handing back the token provider and the
+    /// retry budget it built, so another client of the platform (the conversation import) shares
+    /// one token and one budget.
+    pub(crate) async fn from_settings_sharing(
+        settings: EnvSettings,
+        options: ManagerOptions,
+    ) -> Result<Shared, Error> {
         let mut gateway = GatewayConfig::new(settings.auth.api_base());
         gateway.route_prefix = settings.prefix;
         // One retry budget for every retry loop: token requests, gateway calls, webhook.
@@ -173,7 +193,8 @@ impl ContextManager {
         let provider = ClientCredentialsProvider::new(settings.auth)?;
         let tokens: Arc<dyn TokenProvider> =
             Arc::new(provider.with_retry_budget(Arc::clone(&budget)));
-        let client = GatewayClient::new(gateway, tokens)?.with_retry_budget(budget);
+        let client = GatewayClient::new(gateway, Arc::clone(&tokens))?
+            .with_retry_budget(Arc::clone(&budget));
         let mut builder = ContextManager::builder(client).options(options);
         if let Some(webhook) = settings.webhook {
             builder = builder.webhook(webhook);
@@ -181,7 +202,11 @@ impl ContextManager {
         if let Some(path) = settings.audit_log {
             builder = builder.audit_log(AuditLog::open(path, Durability::Fsync).await?);
         }
-        builder.build()
+        Ok(Shared {
+            manager: builder.build()?,
+            tokens,
+            budget,
+        })
     }
 
     /// The gateway client.

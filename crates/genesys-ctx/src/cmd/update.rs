@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use context_model::{validate_id, validate_ratio, Encoding, EvictionPolicy, RetentionDirectives};
-use genesys_context::{ContextManager, Error, ManagerOptions, Since};
+use genesys_context::genesys_conversations::ConversationSource;
+use genesys_context::{ContextManager, Error, ImportUpdateError, ManagerOptions, Since};
 
 use super::batch::{self, Import, Job, Signals, Source};
 use super::import::{check_id, Labels};
@@ -167,12 +168,18 @@ async fn prepare(args: &Args) -> Result<(ContextManager, Vec<Job>, bool), CliErr
         Some(file) => Some(read_ids(file).await?),
         None => None,
     };
-    let manager = ContextManager::from_env_with(args.options())
-        .await
-        .map_err(manager_error)?;
-    let import = (args.from_genesys || ids.is_some())
-        .then(|| genesys_import(args))
-        .transpose()?;
+    let (manager, import) = if args.from_genesys || ids.is_some() {
+        // The platform reads share the manager's token provider and retry budget.
+        let (manager, source) = ContextManager::from_env_with_source(args.options())
+            .await
+            .map_err(setup_error)?;
+        (manager, Some(genesys_import(args, source)?))
+    } else {
+        let manager = ContextManager::from_env_with(args.options())
+            .await
+            .map_err(manager_error)?;
+        (manager, None)
+    };
     let (jobs, single) = match (&args.dir, &args.conversation_id, import) {
         (Some(dir), _, _) => (list_inputs(dir).await?, false),
         (None, _, Some(import)) => {
@@ -216,15 +223,23 @@ async fn prepare(args: &Args) -> Result<(ContextManager, Vec<Job>, bool), CliErr
     Ok((manager, jobs, single))
 }
 
+fn setup_error(e: ImportUpdateError) -> CliError {
+    match e {
+        ImportUpdateError::Import(i) => super::import::import_error("configuration", i),
+        ImportUpdateError::Update(u) => manager_error(u),
+        other => CliError::runtime(other.to_string()),
+    }
+}
+
 /// The import settings of `--from-genesys` and `--ids`.
-fn genesys_import(args: &Args) -> Result<Arc<Import>, CliError> {
+fn genesys_import(args: &Args, source: ConversationSource) -> Result<Arc<Import>, CliError> {
     let since = match (&args.since_message, args.full_import) {
         (Some(id), _) => Since::Message(id.clone()),
         (None, true) => Since::Everything,
         (None, false) => Since::Stored,
     };
     Ok(Arc::new(Import {
-        source: super::import::source_from_env()?,
+        source,
         since,
         options: args.labels.options()?,
     }))

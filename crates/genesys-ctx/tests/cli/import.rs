@@ -148,6 +148,8 @@ async fn update_from_genesys_is_incremental_and_ids_files_run_many() {
     assert_eq!(first["update"]["version"], 1);
     assert_eq!(first["import"]["listed"], SAMPLE_MESSAGING_MESSAGES);
     assert!(first["update"]["pii_findings"]["EMAIL"].as_u64().unwrap() > 0);
+    // The gateway calls and the platform reads share one token.
+    assert_eq!(emulator.stats().tokens_issued, 1);
 
     let out = run(&r, &args).await;
     let again: Value = serde_json::from_slice(&out.stdout).unwrap();
