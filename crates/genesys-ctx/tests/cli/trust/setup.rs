@@ -118,7 +118,10 @@ impl Setup {
         if let Some(input) = stdin {
             use std::io::Write;
             let mut pipe = child.stdin.take().unwrap();
-            pipe.write_all(input.as_bytes()).unwrap();
+            // The program may exit (a bad flag) before it reads its input.
+            if let Err(e) = pipe.write_all(input.as_bytes()) {
+                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+            }
         }
         child.wait_with_output().unwrap()
     }
