@@ -1,0 +1,252 @@
+//! What surrounds a candidate: word boundaries, amounts, reference labels (`order #`), identifier words, and whether a digit group carries a number on.
+
+use super::*;
+
+/// After a value ending at `e`, do `sep` and more digits carry the same number on? With `-` or
+/// `.`, any digit does; with a space, only a group of three or more digits that is not a date
+/// or a time (`… 4567 2 days ago`, `… 6789 12/27` end the value).
+pub(super) fn continues(b: &[u8], e: usize, sep: u8) -> bool {
+    if b.get(e) != Some(&sep) || !b.get(e + 1).is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    if sep != b' ' {
+        return true;
+    }
+    let r = digits_end(b, e + 1, 6);
+    r - (e + 1) >= 3 && !matches!(b.get(r), Some(b'/' | b':'))
+}
+
+/// A space and a last group of one to three digits (`4111 1111 1111 1`); its length.
+pub(super) fn short_tail(b: &[u8], e: usize) -> Option<usize> {
+    if b.get(e) != Some(&b' ') || !b.get(e + 1).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let r = digits_end(b, e + 1, 4);
+    let len = r - (e + 1);
+    (len <= 3 && right_ok(b, r)).then_some(len)
+}
+
+/// Multi-byte currency signs that mark an amount.
+pub(super) fn currency_before(b: &[u8], s: usize) -> bool {
+    (s >= 2 && matches!(&b[s - 2..s], [0xC2, 0xA3] | [0xC2, 0xA5]))
+        || (s >= 3 && matches!(&b[s - 3..s], [0xE2, 0x82, 0xAC] | [0xE2, 0x82, 0xB9]))
+}
+
+/// May a number start at `s`? Not inside a word, a URL, an amount, a hashtag, a decimal.
+pub(super) fn left_ok(b: &[u8], s: usize) -> bool {
+    if s == 0 {
+        return true;
+    }
+    let p = b[s - 1];
+    if is_word(p) {
+        return false;
+    }
+    let before = if s >= 2 { Some(b[s - 2]) } else { None };
+    match p {
+        // `Ph#555…`, `SSN#…`, `cc#…` are values; `#12345`, `order#12345` are references.
+        b'#' => word_in(&b[word_before(b, s - 1)..s - 1], KEY_WORDS),
+        // `http://192.168.0.1/` is a host and `555-123-4567/555-987-6543` a list;
+        // `/users/5551234567` is a path.
+        b'/' => before.is_some_and(|c| c == b'/' || c.is_ascii_digit()),
+        b'$' | b'@' | b'\\' | b'%' | b'+' | b'*' | b'^' | b'~' => false,
+        b'-' | b'.' | b'_' => !before.is_some_and(|c| c.is_ascii_alphanumeric()),
+        b':' => !before.is_some_and(|c| c.is_ascii_digit()),
+        _ => !currency_before(b, s),
+    }
+}
+
+/// May a number end at `e`? Not followed by more of a word, a decimal part, a domain, a unit `%`.
+pub(super) fn right_ok(b: &[u8], e: usize) -> bool {
+    if e >= b.len() {
+        return true;
+    }
+    let c = b[e];
+    if is_word(c) || matches!(c, b'@' | b'%') {
+        return false;
+    }
+    let after = b.get(e + 1).copied();
+    match c {
+        b'.' | b':' => !after.is_some_and(|a| a.is_ascii_digit()),
+        b'-' | b'/' => !after.is_some_and(|a| a.is_ascii_alphanumeric()),
+        _ => true,
+    }
+}
+
+/// Words that, right before a number, say it is a reference, not personal data.
+pub(super) const LABELS: &[&str] = &[
+    "order",
+    "orders",
+    "ticket",
+    "tickets",
+    "case",
+    "tracking",
+    "track",
+    "shipment",
+    "package",
+    "parcel",
+    "invoice",
+    "inv",
+    "ref",
+    "reference",
+    "confirmation",
+    "conf",
+    "booking",
+    "reservation",
+    "transaction",
+    "txn",
+    "trx",
+    "receipt",
+    "claim",
+    "policy",
+    "rma",
+    "incident",
+    "request",
+    "req",
+    "po",
+    "sku",
+    "item",
+    "model",
+    "part",
+    "product",
+    "serial",
+    "sn",
+    "version",
+    "ver",
+    "v",
+    "build",
+    "release",
+    "firmware",
+    "fw",
+    "timestamp",
+    "ts",
+    "epoch",
+    "job",
+    "batch",
+    "lot",
+    "flight",
+    "room",
+    "store",
+    "awb",
+    "waybill",
+    "consignment",
+    "delivery",
+    "quote",
+    "amount",
+    "total",
+    "price",
+    "balance",
+    "usd",
+    "eur",
+    "gbp",
+    "dhl",
+    "ups",
+    "usps",
+    "fedex",
+    "app",
+    "ios",
+    "android",
+    "windows",
+    "macos",
+    "os",
+    "sdk",
+    "patch",
+    "update",
+    "upgrade",
+    "updated",
+    "upgraded",
+    "installed",
+    "driver",
+    "kernel",
+    "chrome",
+    "firefox",
+];
+
+/// Words that name personal data, after which a `#` does not mark a reference.
+pub(super) const KEY_WORDS: &[&str] = &[
+    "ph", "phone", "tel", "cell", "mobile", "fax", "ssn", "card", "cc", "ip", "zip", "iban",
+];
+
+/// Words skipped between a label and its number (`order number is #…`).
+pub(super) const FILLERS: &[&str] = &[
+    "number", "no", "num", "nr", "is", "id", "was", "code", "the", "my", "to", "your",
+];
+
+/// Reads the ASCII word ending at `end` (at most 16 letters); returns its start.
+pub(super) fn word_before(b: &[u8], end: usize) -> usize {
+    let mut s = end;
+    while s > 0 && end - s < 16 && b[s - 1].is_ascii_alphabetic() {
+        s -= 1;
+    }
+    s
+}
+
+pub(super) fn word_in(b: &[u8], list: &[&str]) -> bool {
+    list.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(b))
+}
+
+/// Is the number at `s` labelled as a reference (`order #12345`, `ticket no. 555-123-4567`)?
+pub(super) fn label_before(b: &[u8], s: usize) -> bool {
+    label_kind(b, s) == Label::Reference
+}
+
+/// What the words right before a number say about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Label {
+    /// Nothing in particular.
+    None,
+    /// A reference (`order`, `ticket`, `tracking`, …): the number is not personal data.
+    Reference,
+    /// An identifier (`customer ID`, `account`): a bare digit run is not personal data, a
+    /// formatted phone or card still is.
+    Identifier,
+}
+
+/// Words that make a bare digit run an identifier rather than a phone number or a card.
+pub(super) const ID_WORDS: &[&str] = &[
+    "id", "account", "acct", "customer", "member", "user", "uid", "pin", "otp", "passcode", "code",
+];
+
+pub(super) fn label_kind(b: &[u8], s: usize) -> Label {
+    let mut j = s;
+    let mut kind = Label::None;
+    for _ in 0..4 {
+        let stop = j.saturating_sub(4);
+        while j > stop && matches!(b[j - 1], b' ' | b'\t' | b'#' | b':' | b'.' | b'-' | b'=') {
+            j -= 1;
+        }
+        let w = word_before(b, j);
+        if w == j || (w > 0 && is_word(b[w - 1])) {
+            return kind;
+        }
+        let word = &b[w..j];
+        if word_in(word, LABELS) {
+            // `in case 555-123-4567 is busy`, `in order to …` are not labels.
+            let k = w.saturating_sub(1);
+            if w >= 1 && b[k] == b' ' && ends_with_word(b, k, "in") {
+                return kind;
+            }
+            return Label::Reference;
+        }
+        if word_in(word, ID_WORDS) {
+            kind = Label::Identifier;
+        }
+        if !word_in(word, FILLERS) && kind != Label::Identifier {
+            return kind;
+        }
+        j = w;
+    }
+    kind
+}
+
+/// Ends `hay` with `needle` (ASCII case-insensitive) at a word start?
+pub(super) fn ends_with_word(b: &[u8], end: usize, needle: &str) -> bool {
+    let n = needle.len();
+    if end < n || !b[end - n..end].eq_ignore_ascii_case(needle.as_bytes()) {
+        return false;
+    }
+    end == n || !is_word(b[end - n - 1])
+}
+
+pub(super) fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
