@@ -40,6 +40,8 @@ pub(super) fn digit_groups(
 }
 
 /// A payment card: 13–19 digits, bare or grouped by spaces or dashes, known issuer, Luhn-valid.
+/// More digits may follow a card in its usual groups or a bare one (a CVV, an expiry date, a
+/// year: `4111 1111 1111 1111 123`); the card is still found.
 pub(super) fn card(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize> {
     let first_run = digits_end(b, s, MAX_DIGITS + 1);
     let sep = match b.get(first_run) {
@@ -53,50 +55,52 @@ pub(super) fn card(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize>
                 return Some(e);
             }
         }
-        // A card printed in its usual groups, followed by a space and another number
-        // (`4111 1111 1111 1111 12/25`).
-        if sep == b' ' {
-            let mut lens = [0usize; 6];
-            let mut total = 0;
-            let mut i = s;
-            for k in 0..lens.len() {
-                let e = digits_end(b, i, 7);
-                let len = e - i;
-                lens[k] = len;
-                total += len;
-                // 4-4-4-4, 4-4-4-1…4, 4-4-4-4-3, 4-6-4, 4-6-5.
-                let canonical = (lens[..k].iter().all(|&l| l == 4)
-                    && (len == 4 || k == 3 || (k == 4 && len == 3)))
-                    || (k == 1 && lens[0] == 4 && len == 6)
-                    || (k == 2 && lens[0] == 4 && lens[1] == 6 && (len == 4 || len == 5));
-                if len == 0 || !canonical || total > MAX_DIGITS {
-                    break;
-                }
-                // Only when what follows is not more of one long number.
-                if total >= 13
-                    && right_ok(b, e)
-                    && !continues(b, e, b' ')
-                    && card_digits_ok(&b[s..e])
-                {
-                    return Some(e);
-                }
-                if b.get(e) != Some(&b' ') || !b.get(e + 1).is_some_and(u8::is_ascii_digit) {
-                    break;
-                }
-                i = e + 1;
-            }
+        if let Some(e) = grouped_card(b, s) {
+            return Some(e);
         }
     }
-    // A bare card number followed by a space and some other number.
+    // A bare card number followed by a separator and some other number.
     let run = first_run - s;
-    if (13..=MAX_DIGITS).contains(&run)
-        && b.get(first_run) == Some(&b' ')
-        && right_ok(b, first_run)
-        && card_digits_ok(&b[s..first_run])
-    {
-        return Some(first_run);
+    let then_number = matches!(b.get(first_run), Some(b' ' | b'-' | b'/'))
+        && b.get(first_run + 1).is_some_and(u8::is_ascii_digit);
+    ((13..=MAX_DIGITS).contains(&run)
+        && (then_number || b.get(first_run) == Some(&b' ') && right_ok(b, first_run))
+        && card_digits_ok(&b[s..first_run]))
+    .then_some(first_run)
+}
+
+/// A card printed in its usual groups (4-4-4-4, 4-4-4-1…4, 4-4-4-4-3, 4-6-4, 4-6-5) joined by
+/// spaces or dashes, mixed or not, whatever follows a group end but more of a word: another
+/// number (`4111 1111 1111 1111 12/25`, `5555 5555 5555 4444 999`). The longest valid grouping
+/// wins.
+fn grouped_card(b: &[u8], s: usize) -> Option<usize> {
+    let mut lens = [0usize; 6];
+    let mut total = 0;
+    let mut i = s;
+    let mut best = None;
+    for k in 0..lens.len() {
+        let e = digits_end(b, i, 7);
+        let len = e - i;
+        lens[k] = len;
+        total += len;
+        let canonical = (lens[..k].iter().all(|&l| l == 4)
+            && (len == 4 || k == 3 || (k == 4 && len == 3)))
+            || (k == 1 && lens[0] == 4 && len == 6)
+            || (k == 2 && lens[0] == 4 && lens[1] == 6 && (len == 4 || len == 5));
+        if len == 0 || !canonical || total > MAX_DIGITS {
+            break;
+        }
+        let more = matches!(b.get(e), Some(b' ' | b'-'))
+            && b.get(e + 1).is_some_and(u8::is_ascii_digit);
+        if total >= 13 && (more || right_ok(b, e)) && card_digits_ok(&b[s..e]) {
+            best = Some(e);
+        }
+        if !more {
+            break;
+        }
+        i = e + 1;
     }
-    None
+    best
 }
 
 pub(super) fn card_digits_ok(text: &[u8]) -> bool {

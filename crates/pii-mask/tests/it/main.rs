@@ -2,5 +2,6 @@
 
 mod cases;
 mod corpus;
+mod leaks;
 mod props;
 mod quality;
