@@ -21,30 +21,44 @@
 //! Wherever an ASCII `-` or space may separate digit groups below, a Unicode dash (U+2010
 //! hyphen, U+2011 non-breaking hyphen, U+2012 figure dash, U+2013 en dash, U+2014 em dash,
 //! U+2015 horizontal bar, U+2212 minus sign, U+FE63 small hyphen-minus, U+FF0D full-width
-//! hyphen-minus) or space (U+00A0 no-break space, U+2007 figure space, U+2009 thin space, U+200A
-//! hair space, U+202F narrow no-break space) may too, as chat apps and word processors write them
-//! (`555‑123‑4567`, `4111 1111 1111 1111` with U+00A0); the same rules apply, the finding's span
-//! covers the multi-byte separators, and partial masks keep them. The no-break spaces (U+00A0,
-//! U+2007, U+202F) may also join the four-character groups of an IBAN (`DE89 3704 …`,
-//! `GB82 WEST …`); French typography (`prix :`, `10 €`) is left alone.
-//! - `EMAIL`: dot-atom local part (Latin letters allowed), at least two domain labels, an
+//! hyphen-minus, also with a space on each side: `555 — 123 — 4567`) or space (U+00A0 no-break
+//! space, U+2002–U+2008 en to punctuation spaces, U+2009 thin space, U+200A hair space, U+202F
+//! narrow no-break space, U+3000 ideographic space) may too, as chat apps and word processors
+//! write them (`555‑123‑4567`, `4111 1111 1111 1111` with U+00A0); and digits may be full-width
+//! (`４１１１…`), Arabic-Indic (`٤١١١…`) or Eastern Arabic-Indic (`۴۱۱۱…`). The same rules
+//! apply, the finding's span covers the multi-byte characters, and partial masks keep them. The
+//! no-break spaces (U+00A0, U+2007, U+202F) may also join the four-character groups of an IBAN
+//! (`DE89 3704 …`, `GB82 WEST …`); French typography (`prix :`, `10 €`) is left alone.
+//! - `EMAIL`: dot-atom local part with the symbols mail servers accept (`!#$%&'*+/=?^_`{}~-`),
+//!   Latin letters and combining marks (`josé@`, `j\u{301}ohn@`), dots where people type them
+//!   (`john.@`), or a quoted local part (`"john doe"@`); at least two domain labels, an
 //!   alphabetic top-level label.
 //! - `PHONE`: North American `(555) 123-4567`, `555-123-4567`, `555.123.4567`, `555 123 4567`,
-//!   `5551234567`, `1-800-…`, `+1 …` (the all-spaces and bare shapes need an area code 2–9xx, so
-//!   ten-digit Unix times stay); international `+CC …` / `00CC …` with per-country lengths (UK,
-//!   DE, FR, AU and the E.164 range for others), `(0)` trunk and `(20)` area groups; national
-//!   trunk-0 formats such as `06 12 34 56 78`, `020 7946 0958`, `0412 345 678`.
-//! - `CREDIT_CARD`: 13–19 digits, bare or grouped by spaces or dashes, a known issuer prefix and
-//!   length (Visa, Mastercard incl. 2221–2720, Amex, Discover, Diners, JCB, UnionPay, Maestro,
-//!   Mir) and a valid Luhn digit.
+//!   `5551234567`, `1-800-…`, `+1 …`, mixed separators (`555.123-4567`), `555/123/4567` and
+//!   `555_123_4567` (the all-spaces and bare shapes need an area code 2–9xx, so ten-digit Unix
+//!   times stay; a bare ten-digit run is masked as a phone unless a reference or identifier
+//!   label such as `order` or `customer ID` is before it: an unlabelled ten-digit number is
+//!   more often a phone than not, and masking an order number costs less than leaking a phone);
+//!   seven-digit local numbers `555-1234` only with a phone word (`call`, `phone`, `tel`,
+//!   `mobile`, `cell`, `number`) in the 32 bytes before; international `+CC …` / `00CC …` with
+//!   per-country lengths (UK, DE, FR, AU and the E.164 range for others), `(0)` trunk and `(20)`
+//!   area groups; national trunk-0 formats such as `06 12 34 56 78`, `020 7946 0958`,
+//!   `0412 345 678`.
+//! - `CREDIT_CARD`: 13–19 digits, bare or grouped by spaces or dashes (mixed too), a known
+//!   issuer prefix and length (Visa, Mastercard incl. 2221–2720, Amex, Discover, Diners, JCB,
+//!   UnionPay, Maestro, Mir) and a valid Luhn digit; a card in its usual groups (4-4-4-4, 4-6-5,
+//!   4-4-4-4-3) or bare is found even when more digits follow it (a CVV, a year:
+//!   `4111 1111 1111 1111 123`).
 //! - `US_SSN`: `ddd-dd-dddd` / `ddd dd dddd` (bare nine digits only after `SSN` or
 //!   `social security`), area not 000, 666 or 900–999, group not 00, serial not 0000.
 //! - `IBAN`: a country with IBANs, that country's length, check digits 02–98 and mod-97 = 1,
 //!   compact or grouped by spaces, any case.
 //! - `IP_ADDRESS`: IPv4 with octets 0–255 and no leading zeros (a port, `/prefix` or path may
-//!   follow); IPv6 parsed by `core::net::Ipv6Addr`.
-//! - `ZIP`: `ddddd` or `ddddd-dddd` only after a state abbreviation or name (`Austin, TX`,
-//!   `New York`) or after `zip`, `zip code`, `postal code`, `postcode`.
+//!   follow), unless a version word (`version`, `build`, `firmware`, `update`, …) is in the 32
+//!   bytes before (`version 1.2.3.4`); IPv6 parsed by `core::net::Ipv6Addr`.
+//! - `ZIP`: `ddddd` or `ddddd-dddd` only after a USPS state, territory or military code (all 50
+//!   states, DC, PR, VI, GU, AS, MP, FM, MH, PW, AA, AE, AP) or name (`Austin, TX`, `New York`,
+//!   `Guam`) or after `zip`, `zip code`, `postal code`, `postcode`.
 //!
 //! Never masked: a number inside a word, URL path, decimal, amount (`$`, `€`, `£`), hashtag
 //! (`#12345`) or after a reference label (`order`, `ticket`, `case`, `tracking`, `invoice`,
@@ -527,7 +541,7 @@ impl Masker {
 /// digits of phones (with the North American `1` added), cards, SSNs and ZIPs, upper-case IBANs
 /// without spaces, canonical IP addresses.
 fn normalize(entity: EntityType, value: &str) -> String {
-    let digits = |v: &str| v.chars().filter(char::is_ascii_digit).collect::<String>();
+    let digits = |v: &str| v.chars().filter_map(ascii_digit).collect::<String>();
     match entity {
         EntityType::Email => value.trim().to_lowercase(),
         EntityType::Phone => {
@@ -558,6 +572,20 @@ fn normalize(entity: EntityType, value: &str) -> String {
     }
 }
 
+/// The ASCII digit a decimal digit of the scripts the scanner reads stands for: ASCII,
+/// full-width (U+FF10–U+FF19), Arabic-Indic (U+0660–U+0669), Eastern Arabic-Indic
+/// (U+06F0–U+06F9).
+fn ascii_digit(c: char) -> Option<char> {
+    let zero = match c {
+        '0'..='9' => '0',
+        '\u{ff10}'..='\u{ff19}' => '\u{ff10}',
+        '\u{660}'..='\u{669}' => '\u{660}',
+        '\u{6f0}'..='\u{6f9}' => '\u{6f0}',
+        _ => return None,
+    };
+    char::from_digit(c as u32 - zero as u32, 10)
+}
+
 fn partial(entity: EntityType, value: &str, keep_last: usize, out: &mut String) {
     match entity {
         EntityType::Email => {
@@ -584,7 +612,7 @@ fn partial(entity: EntityType, value: &str, keep_last: usize, out: &mut String) 
         EntityType::Zip => {
             let mut seen = 0;
             for c in value.chars() {
-                if c.is_ascii_digit() {
+                if ascii_digit(c).is_some() {
                     seen += 1;
                     out.push(if seen <= 3 { c } else { '*' });
                 } else {
@@ -593,11 +621,12 @@ fn partial(entity: EntityType, value: &str, keep_last: usize, out: &mut String) 
             }
         }
         _ => {
-            let total = value.chars().filter(char::is_ascii_alphanumeric).count();
+            // Digits of any script count: a full-width card keeps only its last digits too.
+            let total = value.chars().filter(|c| c.is_alphanumeric()).count();
             let hide = total.saturating_sub(keep_last);
             let mut seen = 0;
             for c in value.chars() {
-                if c.is_ascii_alphanumeric() {
+                if c.is_alphanumeric() {
                     seen += 1;
                     out.push(if seen <= hide { '*' } else { c });
                 } else {

@@ -90,8 +90,8 @@ fn grouped_card(b: &[u8], s: usize) -> Option<usize> {
         if len == 0 || !canonical || total > MAX_DIGITS {
             break;
         }
-        let more = matches!(b.get(e), Some(b' ' | b'-'))
-            && b.get(e + 1).is_some_and(u8::is_ascii_digit);
+        let more =
+            matches!(b.get(e), Some(b' ' | b'-')) && b.get(e + 1).is_some_and(u8::is_ascii_digit);
         if total >= 13 && (more || right_ok(b, e)) && card_digits_ok(&b[s..e]) {
             best = Some(e);
         }

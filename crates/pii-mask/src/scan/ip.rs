@@ -34,6 +34,20 @@ pub(super) fn ipv4(b: &[u8], s: usize) -> Option<usize> {
     Some(i)
 }
 
+/// Words that make a dotted quad a version (`version 1.2.3.4`, `the build I have is 10.0.19.45`).
+const VERSION_WORDS: &[&str] = &[
+    "version", "ver", "release", "build", "firmware", "fw", "update", "upgrade", "updated",
+    "upgraded", "installed", "patch", "app", "sdk", "driver", "kernel",
+];
+
+/// Is one of [`VERSION_WORDS`] among the words in the 32 bytes before `s`? A dotted quad is an
+/// IP address unless one is.
+pub(super) fn version_context(b: &[u8], s: usize) -> bool {
+    b[s.saturating_sub(32)..s]
+        .split(|c| !c.is_ascii_alphabetic())
+        .any(|w| word_in(w, VERSION_WORDS))
+}
+
 /// An IPv6 address around the `:` at `c`, parsed with `core::net::Ipv6Addr`. Returns the finding
 /// and the end of the hex-and-colon token, so later colons in it are not re-examined.
 pub(super) fn ipv6(text: &str, c: usize, floor: usize) -> (Option<Span>, usize) {

@@ -17,15 +17,15 @@ mod zip;
 use crate::validate;
 use crate::EntityType;
 use card::{card, digit_groups};
-use chars::{first_group_sep, fold_group_seps};
+use chars::{fold_text, next_fold};
 use context::{
     contains, continues, ends_with_word, label_before, label_kind, left_ok, right_ok, short_tail,
-    Label,
+    word_in, Label,
 };
 use email::email;
 use iban::{iban, IbanScan};
-use ip::{ipv4, ipv6};
-use phone::{intl_phone, nanp, national_phone};
+use ip::{ipv4, ipv6, version_context};
+use phone::{intl_phone, local_phone, nanp, national_phone};
 use ssn::{ssn, ssn_context};
 use zip::zip;
 
@@ -119,11 +119,11 @@ fn digits_end(b: &[u8], i: usize, max: usize) -> usize {
 /// folded to its ASCII byte is scanned and the spans are mapped back to the original offsets (so
 /// they cover the multi-byte separators and fall on character boundaries). Text without one, the common case, is scanned as it is after one quick pass.
 pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
-    let Some(first) = first_group_sep(text.as_bytes()) else {
+    let Some(first) = next_fold(text.as_bytes(), 0) else {
         scan_folded(text, enabled, out);
         return;
     };
-    let (folded, shifts) = fold_group_seps(text.as_bytes(), first);
+    let (folded, shifts) = fold_text(text.as_bytes(), first);
     let Ok(folded) = String::from_utf8(folded) else {
         // Cannot happen (whole characters are replaced by ASCII bytes); scan the text as it is.
         scan_folded(text, enabled, out);
@@ -283,7 +283,7 @@ fn numeric(b: &[u8], s: usize) -> Option<Span> {
     }
     let next = b.get(run).copied();
     // Every form needs five digits in a row or a separator followed by more digits.
-    let continues = matches!(next, Some(b'.' | b'-' | b' ' | b'('))
+    let continues = matches!(next, Some(b'.' | b'-' | b' ' | b'(' | b'/' | b'_'))
         && b.get(run + 1)
             .is_some_and(|c| c.is_ascii_digit() || *c == b'(');
     if len < 5 && !continues {
@@ -291,7 +291,7 @@ fn numeric(b: &[u8], s: usize) -> Option<Span> {
     }
     let after_space_digit = s >= 2 && b[s - 1] == b' ' && b[s - 2].is_ascii_digit();
     if next == Some(b'.') && len <= 3 {
-        if let Some(e) = ipv4(b, s) {
+        if let Some(e) = ipv4(b, s).filter(|_| !version_context(b, s)) {
             return Some(span(EntityType::IpAddress, e));
         }
     }
@@ -317,6 +317,11 @@ fn numeric(b: &[u8], s: usize) -> Option<Span> {
     }
     if len == 9 && right_ok(b, run) && ssn_context(b, s) && validate::ssn_parts(&b[s..run]) {
         return Some(span(EntityType::UsSsn, run));
+    }
+    if len == 3 {
+        if let Some(e) = local_phone(b, s) {
+            return Some(span(EntityType::Phone, e));
+        }
     }
     None
 }

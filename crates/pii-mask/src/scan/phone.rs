@@ -6,6 +6,12 @@ pub(super) fn is_phone_sep(c: u8) -> bool {
     matches!(c, b'-' | b'.' | b' ')
 }
 
+/// A separator between the groups of a North American number: those of [`is_phone_sep`], and
+/// `/` or `_` when both separators are the same one (`555/123/4567`, `555_123_4567`).
+fn is_nanp_sep(c: u8) -> bool {
+    is_phone_sep(c) || matches!(c, b'/' | b'_')
+}
+
 /// North American numbers (`(555) 123-4567`, `555-123-4567`, `555.123.4567`, `555 123 4567`,
 /// `5551234567`, `1-800-555-1234`) starting at `s`. Returns the end.
 pub(super) fn nanp(b: &[u8], s: usize) -> Option<usize> {
@@ -40,7 +46,8 @@ pub(super) fn nanp_spaced(b: &[u8], s: usize, list: bool) -> Option<(usize, bool
     }
     i += 3;
     let sep2 = *b.get(i)?;
-    if !is_phone_sep(sep2) {
+    let odd = |c: Option<u8>| matches!(c, Some(b'/' | b'_'));
+    if !is_nanp_sep(sep2) || (odd(sep1) || odd(Some(sep2))) && sep1 != Some(sep2) {
         return None;
     }
     i += 1;
@@ -82,7 +89,7 @@ fn bare_nanp(b: &[u8], i: usize) -> Option<(usize, bool)> {
 fn nanp_area(b: &[u8], i: usize, paren: bool) -> Option<(usize, u8, Option<u8>)> {
     if !paren {
         let c = *b.get(i + 3)?;
-        return is_phone_sep(c).then_some((i + 4, b[i], Some(c)));
+        return is_nanp_sep(c).then_some((i + 4, b[i], Some(c)));
     }
     if digits_end(b, i + 1, 4) != i + 4 || b.get(i + 4) != Some(&b')') {
         return None;
@@ -101,6 +108,29 @@ fn nanp_area(b: &[u8], i: usize, paren: bool) -> Option<(usize, u8, Option<u8>)>
         return None;
     }
     Some((j, area_first, sep1))
+}
+
+/// A seven-digit local number (`555-1234`, `555.1234`) with a phone word (`call`, `phone`,
+/// `tel`, `mobile`, `cell`, `number`) at most 32 bytes before it. Without one, seven digits are
+/// as often a reference or a count as a phone number, and are left alone.
+pub(super) fn local_phone(b: &[u8], s: usize) -> Option<usize> {
+    let sep = *b.get(s + 3)?;
+    if !matches!(sep, b'-' | b'.') || digits_end(b, s + 4, 5) != s + 8 {
+        return None;
+    }
+    let e = s + 8;
+    (right_ok(b, e) && !continues(b, e, sep) && phone_context(b, s)).then_some(e)
+}
+
+/// Words that say a nearby number is a phone number.
+const PHONE_WORDS: &[&str] = &["call", "phone", "tel", "mobile", "cell", "number"];
+
+/// Is one of [`PHONE_WORDS`] among the words in the 32 bytes before `s`?
+fn phone_context(b: &[u8], s: usize) -> bool {
+    let window = &b[s.saturating_sub(32)..s];
+    window
+        .split(|c| !c.is_ascii_alphabetic())
+        .any(|w| word_in(w, PHONE_WORDS))
 }
 
 /// A phone number without `+`: North American, or French / UK / Australian national formats.

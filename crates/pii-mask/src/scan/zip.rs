@@ -19,7 +19,7 @@ pub(super) const STATE_ABBR: &[&[u8; 2]] = &[
     b"IN", b"IA", b"KS", b"KY", b"LA", b"ME", b"MD", b"MA", b"MI", b"MN", b"MS", b"MO", b"MT",
     b"NE", b"NV", b"NH", b"NJ", b"NM", b"NY", b"NC", b"ND", b"OH", b"OK", b"OR", b"PA", b"RI",
     b"SC", b"SD", b"TN", b"TX", b"UT", b"VT", b"VA", b"WA", b"WV", b"WI", b"WY", b"DC", b"PR",
-    b"VI", b"GU", b"AS", b"MP",
+    b"VI", b"GU", b"AS", b"MP", b"FM", b"MH", b"PW", b"AA", b"AE", b"AP",
 ];
 
 pub(super) const STATE_NAMES: &[&str] = &[
@@ -75,6 +75,13 @@ pub(super) const STATE_NAMES: &[&str] = &[
     "wyoming",
     "district of columbia",
     "puerto rico",
+    "virgin islands",
+    "guam",
+    "american samoa",
+    "northern mariana islands",
+    "micronesia",
+    "marshall islands",
+    "palau",
 ];
 
 pub(super) const ZIP_LABELS: &[&str] = &[
