@@ -123,7 +123,13 @@ fn a_zip_after_every_usps_state_and_territory_code_is_masked() {
             assert_eq!(found(&text), vec![(EntityType::Zip, zip)], "{text:?}");
         }
     }
-    for name in ["Guam", "Palau", "American Samoa", "Virgin Islands", "Marshall Islands"] {
+    for name in [
+        "Guam",
+        "Palau",
+        "American Samoa",
+        "Virgin Islands",
+        "Marshall Islands",
+    ] {
         let text = format!("Hagåtña, {name} 96910");
         assert_eq!(found(&text), vec![(EntityType::Zip, "96910")], "{text:?}");
     }
@@ -132,11 +138,17 @@ fn a_zip_after_every_usps_state_and_territory_code_is_masked() {
 #[test]
 fn digits_of_other_scripts_and_rarer_spaces_between_groups_are_read() {
     let cases = [
-        (EntityType::CreditCard, "４１１１ １１１１ １１１１ １１１１"),
+        (
+            EntityType::CreditCard,
+            "４１１１ １１１１ １１１１ １１１１",
+        ),
         (EntityType::CreditCard, "４１１１１１１１１１１１１１１１"),
         (EntityType::CreditCard, "٤١١١ ١١١١ ١١١١ ١١١١"),
         (EntityType::CreditCard, "۴۱۱۱-۱۱۱۱-۱۱۱۱-۱۱۱۱"),
-        (EntityType::CreditCard, "4111\u{3000}1111\u{3000}1111\u{3000}1111"),
+        (
+            EntityType::CreditCard,
+            "4111\u{3000}1111\u{3000}1111\u{3000}1111",
+        ),
         (EntityType::Phone, "５５５-１２３-４５６７"),
         (EntityType::Phone, "555\u{3000}123\u{3000}4567"),
         (EntityType::UsSsn, "078\u{2002}05\u{2002}1120"),
@@ -146,7 +158,9 @@ fn digits_of_other_scripts_and_rarer_spaces_between_groups_are_read() {
             assert_eq!(found(&text), vec![(entity, value)], "{text:?}");
         }
     }
-    for sp in ['\u{2002}', '\u{2003}', '\u{2004}', '\u{2005}', '\u{2006}', '\u{3000}'] {
+    for sp in [
+        '\u{2002}', '\u{2003}', '\u{2004}', '\u{2005}', '\u{2006}', '\u{3000}',
+    ] {
         let value = format!("4111{sp}1111{sp}1111{sp}1111");
         let text = format!("card {value}");
         assert_eq!(found(&text), vec![(EntityType::CreditCard, value.as_str())]);
@@ -175,7 +189,12 @@ fn phones_with_slashes_underscores_dots_and_spaced_dashes_are_masked() {
         assert_eq!(found(&text), vec![(EntityType::Phone, value)], "{text:?}");
     }
     // Dates, fractions and ranges keep their shape.
-    for text in ["on 12/25/2024", "2024 \u{2014} 2025", "pages 10 \u{2013} 20", "555/123-4567"] {
+    for text in [
+        "on 12/25/2024",
+        "2024 \u{2014} 2025",
+        "pages 10 \u{2013} 20",
+        "555/123-4567",
+    ] {
         assert!(found(text).is_empty(), "{text:?}");
     }
 }
@@ -239,4 +258,47 @@ fn a_dotted_quad_is_an_ip_unless_a_version_word_is_near() {
     ] {
         assert!(found(text).is_empty(), "{text:?}");
     }
+}
+
+#[test]
+fn every_leak_family_of_the_generator_scores_at_least_99_5_percent() {
+    use crate::corpus::Kind;
+    use crate::families::{family_lines, FAMILIES};
+    let masker = Masker::default();
+    let mut failures = Vec::new();
+    for &(family, _) in FAMILIES {
+        let lines = family_lines(0x1ea4, family, 3_000);
+        let mut hits = 0;
+        let mut misses = Vec::new();
+        for line in &lines {
+            let findings = masker.find(&line.text);
+            let l = &line.labels[0];
+            let ok = match l.kind {
+                Kind::Pii(e) => findings
+                    .iter()
+                    .any(|f| f.entity == e && f.start <= l.start && f.end >= l.end),
+                Kind::LookAlike(_) => findings
+                    .iter()
+                    .all(|f| f.end <= l.start || f.start >= l.end),
+            };
+            if ok {
+                hits += 1;
+            } else if misses.len() < 5 {
+                misses.push(format!(
+                    "{:?} -> {:?}",
+                    line.text,
+                    masker.mask(&line.text).text
+                ));
+            }
+            // Masking the output again finds nothing.
+            let once = masker.mask(&line.text).text;
+            assert!(masker.find(&once).is_empty(), "{:?} -> {once:?}", line.text);
+        }
+        let rate = hits as f64 / lines.len() as f64;
+        eprintln!("{family}: {hits}/{} = {rate:.4}", lines.len());
+        if rate < 0.995 {
+            failures.push(format!("{family} {rate:.4}: {misses:#?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -2,6 +2,7 @@
 
 mod cases;
 mod corpus;
+mod families;
 mod leaks;
 mod props;
 mod quality;
