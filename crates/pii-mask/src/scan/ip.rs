@@ -36,8 +36,22 @@ pub(super) fn ipv4(b: &[u8], s: usize) -> Option<usize> {
 
 /// Words that make a dotted quad a version (`version 1.2.3.4`, `the build I have is 10.0.19.45`).
 const VERSION_WORDS: &[&str] = &[
-    "version", "ver", "release", "build", "firmware", "fw", "update", "upgrade", "updated",
-    "upgraded", "installed", "patch", "app", "sdk", "driver", "kernel",
+    "version",
+    "ver",
+    "release",
+    "build",
+    "firmware",
+    "fw",
+    "update",
+    "upgrade",
+    "updated",
+    "upgraded",
+    "installed",
+    "patch",
+    "app",
+    "sdk",
+    "driver",
+    "kernel",
 ];
 
 /// Is one of [`VERSION_WORDS`] among the words in the 32 bytes before `s`? A dotted quad is an
