@@ -22,6 +22,9 @@ pub enum EntityType {
     IpAddress,
     /// A US ZIP or ZIP+4 code in an address context.
     Zip,
+    /// An entity of a user-defined rule (`MEMBER_ID`), see `Rules` (feature `rules`). Names are
+    /// upper-case ASCII letters, digits and `_`.
+    Custom(&'static str),
 }
 
 impl EntityType {
@@ -47,11 +50,13 @@ impl EntityType {
             EntityType::Iban => "IBAN",
             EntityType::IpAddress => "IP_ADDRESS",
             EntityType::Zip => "ZIP",
+            EntityType::Custom(name) => name,
         }
     }
 
-    pub(crate) fn index(self) -> usize {
-        match self {
+    /// Position among the built-in entities; a custom entity has none.
+    pub(crate) fn slot(self) -> Option<usize> {
+        Some(match self {
             EntityType::Email => 0,
             EntityType::Phone => 1,
             EntityType::CreditCard => 2,
@@ -59,11 +64,13 @@ impl EntityType {
             EntityType::Iban => 4,
             EntityType::IpAddress => 5,
             EntityType::Zip => 6,
-        }
+            EntityType::Custom(_) => return None,
+        })
     }
 
+    /// The bit of a built-in entity in an enabled-set; 0 for a custom one.
     pub(crate) fn bit(self) -> u8 {
-        1 << self.index()
+        self.slot().map_or(0, |i| 1 << i)
     }
 }
 
@@ -85,4 +92,21 @@ impl std::str::FromStr for EntityType {
                 name: s.chars().take(32).collect(),
             })
     }
+}
+
+/// The `'static` copy of a custom entity name: each distinct name is stored once for the life
+/// of the process, so [`EntityType`] stays `Copy` (rules files name a handful of entities).
+#[cfg(feature = "rules")]
+pub(crate) fn intern(name: &str) -> &'static str {
+    static NAMES: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut names = NAMES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(&known) = names.get(name) {
+        return known;
+    }
+    let stored: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(stored);
+    stored
 }

@@ -90,20 +90,20 @@
 #![deny(missing_docs)]
 
 mod entity;
+mod masker;
 mod operator;
+#[cfg(feature = "rules")]
+mod rules;
 mod scan;
 mod validate;
 
 pub use entity::EntityType;
+pub use masker::{Masker, MaskerBuilder};
 pub use operator::{Operator, OperatorKind, PseudonymKey};
-use operator::{normalize, partial};
+#[cfg(feature = "rules")]
+pub use rules::{ListEntry, Rule, Rules, Validator, DEFAULT_BACKTRACK_LIMIT};
 
-use std::collections::HashSet;
 use std::fmt;
-
-use hmac::{Hmac, Mac};
-use secrecy::ExposeSecret;
-use sha2::Sha256;
 
 /// Errors building a [`Masker`] or a [`PseudonymKey`].
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +129,22 @@ pub enum MaskError {
         /// The name given (at most 32 characters of it).
         name: String,
     },
+    /// A rules file that is not valid JSON of the expected shape.
+    #[error("rules file: {message}")]
+    RulesFile {
+        /// What is wrong, with the line and column.
+        message: String,
+    },
+    /// A rule, allow-list or deny-list entry that cannot be used.
+    #[error("{location}: {field}: {message}")]
+    Rule {
+        /// Which entry: `rules[2] (MEMBER_ID)`, `allow[0]`, `deny[1]`.
+        location: String,
+        /// Which field: `patterns[0]`, `entity`, `score`, ….
+        field: String,
+        /// What is wrong (for a pattern, with its byte position).
+        message: String,
+    },
 }
 
 /// One detected value: where it was and what was done to it. Never holds the value.
@@ -151,229 +167,37 @@ pub struct Masked {
     pub text: String,
     /// The findings, in order of position, never overlapping.
     pub findings: Vec<Finding>,
+    /// User-defined rules that could not be applied in full to this text (a pattern that hit
+    /// its backtrack limit); empty without rules. Values such a rule would have found may be
+    /// left in `text`: treat a non-empty list as a failure where that matters.
+    pub warnings: Vec<RuleWarning>,
 }
 
-/// Builder of a [`Masker`]; see [`Masker::builder`].
-#[derive(Debug)]
-pub struct MaskerBuilder {
-    default_operator: Operator,
-    per_entity: [Option<Operator>; 7],
-    enabled: u8,
-    key: Option<PseudonymKey>,
-    allow: Vec<String>,
+/// A user-defined rule that could not be applied in full to a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleWarning {
+    /// The rule's entity.
+    pub entity: EntityType,
+    /// Which of its patterns (0-based).
+    pub pattern: usize,
+    /// Why: `backtrack limit exceeded`, ….
+    pub reason: String,
 }
 
-impl MaskerBuilder {
-    /// The operator for every entity without its own (default [`Operator::Label`]).
-    pub fn operator(mut self, operator: Operator) -> Self {
-        self.default_operator = operator;
-        self
-    }
-
-    /// The operator for one entity.
-    pub fn entity_operator(mut self, entity: EntityType, operator: Operator) -> Self {
-        self.per_entity[entity.index()] = Some(operator);
-        self
-    }
-
-    /// Detect only these entities (all by default).
-    pub fn entities(mut self, entities: impl IntoIterator<Item = EntityType>) -> Self {
-        self.enabled = entities.into_iter().fold(0, |m, e| m | e.bit());
-        self
-    }
-
-    /// The key of [`Operator::Pseudonym`].
-    pub fn pseudonym_key(mut self, key: PseudonymKey) -> Self {
-        self.key = Some(key);
-        self
-    }
-
-    /// A value never masked (compared after normalization: an allowed email matches in any case,
-    /// an allowed phone number in any formatting).
-    pub fn allow(mut self, value: impl Into<String>) -> Self {
-        self.allow.push(value.into());
-        self
-    }
-
-    /// Builds the masker; fails when [`Operator::Pseudonym`] is chosen without a key.
-    pub fn build(self) -> Result<Masker, MaskError> {
-        let mut operators = [self.default_operator; 7];
-        for e in EntityType::ALL {
-            if let Some(op) = self.per_entity[e.index()] {
-                operators[e.index()] = op;
-            }
-        }
-        let hmac = match self.key {
-            Some(key) => Some(
-                Hmac::<Sha256>::new_from_slice(key.0.expose_secret()).map_err(|_| {
-                    MaskError::KeyTooShort {
-                        len: 0,
-                        min: PseudonymKey::MIN_LEN,
-                    }
-                })?,
-            ),
-            None => None,
-        };
-        if hmac.is_none() {
-            if let Some(e) = EntityType::ALL.into_iter().find(|e| {
-                self.enabled & e.bit() != 0 && operators[e.index()] == Operator::Pseudonym
-            }) {
-                return Err(MaskError::MissingKey { entity: e });
-            }
-        }
-        let mut allow = HashSet::new();
-        for value in &self.allow {
-            for e in EntityType::ALL {
-                allow.insert((e, normalize(e, value)));
-            }
-        }
-        Ok(Masker {
-            operators,
-            enabled: self.enabled,
-            hmac,
-            allow,
-        })
-    }
-}
-
-/// Detects and masks personal data. Cheap to share (`&self` methods, `Send + Sync`).
-#[derive(Clone)]
-pub struct Masker {
-    operators: [Operator; 7],
-    enabled: u8,
-    hmac: Option<Hmac<Sha256>>,
-    allow: HashSet<(EntityType, String)>,
-}
-
-impl fmt::Debug for Masker {
+impl fmt::Display for RuleWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let entities: Vec<&str> = EntityType::ALL
-            .into_iter()
-            .filter(|e| self.enabled & e.bit() != 0)
-            .map(EntityType::as_str)
-            .collect();
-        f.debug_struct("Masker")
-            .field("operators", &self.operators)
-            .field("entities", &entities)
-            .field("pseudonym_key", &self.hmac.as_ref().map(|_| "[REDACTED]"))
-            .field(
-                "allow_list_entries",
-                &(self.allow.len() / EntityType::ALL.len()),
-            )
-            .finish()
-    }
-}
-
-impl Default for Masker {
-    /// Every entity, replaced by its label.
-    fn default() -> Self {
-        Masker {
-            operators: [Operator::Label; 7],
-            enabled: 0x7f,
-            hmac: None,
-            allow: HashSet::new(),
-        }
-    }
-}
-
-impl Masker {
-    /// A builder: all entities, [`Operator::Label`], no key, empty allow-list.
-    pub fn builder() -> MaskerBuilder {
-        MaskerBuilder {
-            default_operator: Operator::Label,
-            per_entity: [None; 7],
-            enabled: 0x7f,
-            key: None,
-            allow: Vec::new(),
-        }
-    }
-
-    /// Finds the personal data in `text` without changing it.
-    pub fn find(&self, text: &str) -> Vec<Finding> {
-        let mut spans = Vec::new();
-        scan::scan(text, self.enabled, &mut spans);
-        spans
-            .into_iter()
-            .filter(|s| !self.allowed(text, s))
-            .map(|s| Finding {
-                entity: s.entity,
-                start: s.start,
-                end: s.end,
-                operator: self.operators[s.entity.index()].kind(),
-            })
-            .collect()
-    }
-
-    /// Masks `text`: every finding replaced by its entity's operator.
-    pub fn mask(&self, text: &str) -> Masked {
-        let mut out = String::with_capacity(text.len() + 16);
-        let findings = self.mask_into(text, &mut out);
-        Masked {
-            text: out,
-            findings,
-        }
-    }
-
-    /// Appends the masked `text` to `out` and returns the findings (reuses `out`'s buffer when
-    /// streaming many lines).
-    pub fn mask_into(&self, text: &str, out: &mut String) -> Vec<Finding> {
-        let findings = self.find(text);
-        let mut prev = 0;
-        for f in &findings {
-            // Spans always fall on character boundaries; `get` keeps that a non-panicking fact.
-            let (Some(before), Some(value)) = (text.get(prev..f.start), text.get(f.start..f.end))
-            else {
-                continue;
-            };
-            out.push_str(before);
-            self.replace(f.entity, value, out);
-            prev = f.end;
-        }
-        out.push_str(text.get(prev..).unwrap_or_default());
-        findings
-    }
-
-    fn allowed(&self, text: &str, s: &scan::Span) -> bool {
-        !self.allow.is_empty()
-            && text
-                .get(s.start..s.end)
-                .is_some_and(|v| self.allow.contains(&(s.entity, normalize(s.entity, v))))
-    }
-
-    fn replace(&self, entity: EntityType, value: &str, out: &mut String) {
-        match self.operators[entity.index()] {
-            Operator::Label => {
-                out.push('[');
-                out.push_str(entity.as_str());
-                out.push_str("_REDACTED]");
-            }
-            Operator::Partial { keep_last } => partial(entity, value, keep_last, out),
-            Operator::Pseudonym => {
-                let Some(hmac) = &self.hmac else {
-                    // `build` refuses this combination; label rather than leak if it ever happens.
-                    out.push('[');
-                    out.push_str(entity.as_str());
-                    out.push_str("_REDACTED]");
-                    return;
-                };
-                let mut mac = hmac.clone();
-                mac.update(entity.as_str().as_bytes());
-                mac.update(&[0]);
-                mac.update(normalize(entity, value).as_bytes());
-                let tag = mac.finalize().into_bytes();
-                out.push('[');
-                out.push_str(entity.as_str());
-                out.push('_');
-                out.push_str(&hex::encode(&tag[..3]));
-                out.push(']');
-            }
-        }
+        write!(
+            f,
+            "rule {} pattern {}: {}; the rest of the text was not searched with it",
+            self.entity, self.pattern, self.reason
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::operator::normalize;
 
     #[test]
     fn a_masker_can_be_shared_between_threads() {

@@ -27,7 +27,7 @@ pub enum Operator {
 }
 
 impl Operator {
-    /// The kind of the operator, as reported in a [`Finding`].
+    /// The kind of the operator, as reported in a [`Finding`](crate::Finding).
     pub fn kind(self) -> OperatorKind {
         match self {
             Operator::Label => OperatorKind::Label,
@@ -112,6 +112,7 @@ pub(crate) fn normalize(entity: EntityType, value: &str) -> String {
             }
         }
         EntityType::CreditCard | EntityType::UsSsn | EntityType::Zip => digits(value),
+        EntityType::Custom(_) => value.trim().to_string(),
         EntityType::Iban => value
             .chars()
             .filter(char::is_ascii_alphanumeric)

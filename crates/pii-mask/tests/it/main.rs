@@ -6,3 +6,4 @@ mod families;
 mod leaks;
 mod props;
 mod quality;
+mod rules;
