@@ -55,6 +55,8 @@ pub struct DemoOptions {
     pub audit_log: Option<PathBuf>,
     /// Skip the scripted 429 and version race.
     pub no_faults: bool,
+    /// The masker (user-defined rules); the default one when `None`.
+    pub masker: Option<pii_mask::Masker>,
 }
 
 /// Everything the demo did, for printing or checking.
@@ -134,14 +136,17 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, Error> {
         ))
     });
     let audit_log = AuditLog::open(&audit_path, Durability::Fsync).await?;
-    let manager = ContextManager::builder(client)
+    let mut manager = ContextManager::builder(client)
         .options(ManagerOptions {
             directives: sample_directives(),
             ..ManagerOptions::default()
         })
         .webhook(webhook)
-        .audit_log(audit_log)
-        .build()?;
+        .audit_log(audit_log);
+    if let Some(masker) = options.masker {
+        manager = manager.masker(masker);
+    }
+    let manager = manager.build()?;
 
     let capacity = manager.initialize().await?.clone();
     let update = manager

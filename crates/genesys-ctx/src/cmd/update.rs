@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use context_model::{Encoding, EvictionPolicy, RetentionDirectives};
-use genesys_context::{ContextManager, Error, ManagerOptions};
+use genesys_context::{ContextManager, EnvSettings, Error, ManagerOptions};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -51,6 +51,10 @@ pub struct Args {
     /// Allow evicting system prompts when fitting.
     #[arg(long)]
     pub evict_system_prompts: bool,
+    /// User-defined recognizers, allow- and deny-lists for masking (a JSON rules file, see the
+    /// README).
+    #[arg(long, value_name = "FILE", conflicts_with = "retain_pii")]
+    pub rules: Option<PathBuf>,
 }
 
 fn parse_policy(s: &str) -> Result<EvictionPolicy, String> {
@@ -95,7 +99,12 @@ pub(crate) fn manager_error(e: Error) -> CliError {
 
 /// Runs the command: prints one JSON summary per conversation.
 pub async fn run(args: Args) -> Result<(), CliError> {
-    let manager = ContextManager::from_env(args.options())
+    let masker = match &args.rules {
+        Some(path) => Some(super::mask::masker_with_rules(Some(path))?),
+        None => None,
+    };
+    let settings = EnvSettings::from_env().map_err(manager_error)?;
+    let manager = ContextManager::from_settings_with_masker(settings, args.options(), masker)
         .await
         .map_err(manager_error)?;
     match (&args.dir, &args.conversation_id) {
