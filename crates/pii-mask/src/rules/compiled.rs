@@ -411,8 +411,16 @@ impl CompiledRule {
         if self.context.is_empty() {
             return false;
         }
-        let from = floor_boundary(text, s.start.saturating_sub(self.window));
-        let to = floor_boundary(text, (s.end + self.window).min(text.len()));
+        // The window stays on the match's line (see `segments`).
+        let b = text.as_bytes();
+        let mut from = floor_boundary(text, s.start.saturating_sub(self.window));
+        if let Some(p) = b[from..s.start].iter().rposition(|&c| c == b'\n') {
+            from += p + 1;
+        }
+        let mut to = floor_boundary(text, (s.end + self.window).min(text.len()));
+        if let Some(p) = b[s.end..to].iter().position(|&c| c == b'\n') {
+            to = s.end + p;
+        }
         let around = format!("{} {}", &text[from..s.start], &text[s.end..to]).to_lowercase();
         self.context.iter().any(|w| {
             if w.contains(' ') {

@@ -74,101 +74,101 @@ pub(super) fn right_ok(b: &[u8], e: usize) -> bool {
 
 /// Words that, right before a number, say it is a reference, not personal data.
 pub(super) const LABELS: &[&str] = &[
-    "order",
-    "orders",
-    "ticket",
-    "tickets",
-    "case",
-    "tracking",
-    "track",
-    "shipment",
-    "package",
-    "parcel",
-    "invoice",
-    "inv",
-    "ref",
-    "reference",
-    "confirmation",
-    "conf",
-    "booking",
-    "reservation",
-    "transaction",
-    "txn",
-    "trx",
-    "receipt",
-    "claim",
-    "policy",
-    "rma",
-    "incident",
-    "request",
-    "req",
-    "po",
-    "sku",
-    "item",
-    "model",
-    "part",
-    "product",
-    "serial",
-    "sn",
-    "version",
-    "ver",
-    "v",
-    "build",
-    "release",
-    "firmware",
-    "fw",
-    "timestamp",
-    "ts",
-    "epoch",
-    "job",
-    "batch",
-    "lot",
-    "flight",
-    "room",
-    "store",
+    "amount",
+    "android",
+    "app",
     "awb",
-    "waybill",
+    "balance",
+    "batch",
+    "booking",
+    "build",
+    "case",
+    "chrome",
+    "claim",
+    "conf",
+    "confirmation",
     "consignment",
     "delivery",
-    "quote",
-    "amount",
-    "total",
-    "price",
-    "balance",
-    "usd",
-    "eur",
-    "gbp",
     "dhl",
-    "ups",
-    "usps",
-    "fedex",
-    "app",
-    "ios",
-    "android",
-    "windows",
-    "macos",
-    "os",
-    "sdk",
-    "patch",
-    "update",
-    "upgrade",
-    "updated",
-    "upgraded",
-    "installed",
     "driver",
-    "kernel",
-    "chrome",
+    "epoch",
+    "eur",
+    "fedex",
     "firefox",
+    "firmware",
+    "flight",
+    "fw",
+    "gbp",
+    "incident",
+    "installed",
+    "inv",
+    "invoice",
+    "ios",
+    "item",
+    "job",
+    "kernel",
+    "lot",
+    "macos",
+    "model",
+    "order",
+    "orders",
+    "os",
+    "package",
+    "parcel",
+    "part",
+    "patch",
+    "po",
+    "policy",
+    "price",
+    "product",
+    "quote",
+    "receipt",
+    "ref",
+    "reference",
+    "release",
+    "req",
+    "request",
+    "reservation",
+    "rma",
+    "room",
+    "sdk",
+    "serial",
+    "shipment",
+    "sku",
+    "sn",
+    "store",
+    "ticket",
+    "tickets",
+    "timestamp",
+    "total",
+    "track",
+    "tracking",
+    "transaction",
+    "trx",
+    "ts",
+    "txn",
+    "update",
+    "updated",
+    "upgrade",
+    "upgraded",
+    "ups",
+    "usd",
+    "usps",
+    "v",
+    "ver",
+    "version",
+    "waybill",
+    "windows",
 ];
 
 /// Words that name personal data, after which a `#` does not mark a reference.
 pub(super) const KEY_WORDS: &[&str] = &[
-    "ph", "phone", "tel", "cell", "mobile", "fax", "ssn", "card", "cc", "ip", "zip", "iban",
+    "card", "cc", "cell", "fax", "iban", "ip", "mobile", "ph", "phone", "ssn", "tel", "zip",
 ];
 
 /// Words skipped between a label and its number (`order number is #…`).
 pub(super) const FILLERS: &[&str] = &[
-    "number", "no", "num", "nr", "is", "id", "was", "code", "the", "my", "to", "your",
+    "code", "id", "is", "my", "no", "nr", "num", "number", "the", "to", "was", "your",
 ];
 
 /// Reads the ASCII word ending at `end` (at most 16 letters); returns its start.
@@ -180,8 +180,16 @@ pub(super) fn word_before(b: &[u8], end: usize) -> usize {
     s
 }
 
+/// Is `b` (ASCII case-insensitive) one of the words of `list`? The lists are sorted,
+/// lower-case and hold words of at most 16 bytes (a test checks), so this is a binary search.
 pub(super) fn word_in(b: &[u8], list: &[&str]) -> bool {
-    list.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(b))
+    let mut buf = [0u8; 16];
+    let Some(lower) = buf.get_mut(..b.len()) else {
+        return false;
+    };
+    lower.copy_from_slice(b);
+    lower.make_ascii_lowercase();
+    list.binary_search_by(|w| w.as_bytes().cmp(lower)).is_ok()
 }
 
 /// Is the number at `s` labelled as a reference (`order #12345`, `ticket no. 555-123-4567`)?
@@ -203,7 +211,7 @@ pub(super) enum Label {
 
 /// Words that make a bare digit run an identifier rather than a phone number or a card.
 pub(super) const ID_WORDS: &[&str] = &[
-    "id", "account", "acct", "customer", "member", "user", "uid", "pin", "otp", "passcode", "code",
+    "account", "acct", "code", "customer", "id", "member", "otp", "passcode", "pin", "uid", "user",
 ];
 
 pub(super) fn label_kind(b: &[u8], s: usize) -> Label {
@@ -249,4 +257,40 @@ pub(super) fn ends_with_word(b: &[u8], end: usize, needle: &str) -> bool {
 
 pub(super) fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The at most `n` bytes before `s` on its line: context words are looked for on the value's
+/// own line, so masking a block of lines finds what masking each line does.
+pub(super) fn line_before(b: &[u8], s: usize, n: usize) -> &[u8] {
+    let window = &b[s.saturating_sub(n)..s];
+    match window.iter().rposition(|&c| c == b'\n') {
+        Some(p) => &window[p + 1..],
+        None => window,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_lists_are_sorted_lower_case_and_short() {
+        let lists = [
+            LABELS,
+            KEY_WORDS,
+            FILLERS,
+            ID_WORDS,
+            super::super::ip::VERSION_WORDS,
+            super::super::phone::PHONE_WORDS,
+        ];
+        for list in lists {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
+            for w in list {
+                assert!(w.len() <= 16 && *w == w.to_ascii_lowercase(), "{w}");
+                assert!(word_in(w.as_bytes(), list) && word_in(w.to_uppercase().as_bytes(), list));
+            }
+        }
+        assert!(!word_in(b"", LABELS) && !word_in(b"orderx", LABELS));
+        assert!(!word_in(b"a-very-long-word-indeed", LABELS));
+    }
 }

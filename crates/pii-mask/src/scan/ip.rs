@@ -35,29 +35,29 @@ pub(super) fn ipv4(b: &[u8], s: usize) -> Option<usize> {
 }
 
 /// Words that make a dotted quad a version (`version 1.2.3.4`, `the build I have is 10.0.19.45`).
-const VERSION_WORDS: &[&str] = &[
-    "version",
-    "ver",
-    "release",
+pub(super) const VERSION_WORDS: &[&str] = &[
+    "app",
     "build",
+    "driver",
     "firmware",
     "fw",
-    "update",
-    "upgrade",
-    "updated",
-    "upgraded",
     "installed",
-    "patch",
-    "app",
-    "sdk",
-    "driver",
     "kernel",
+    "patch",
+    "release",
+    "sdk",
+    "update",
+    "updated",
+    "upgrade",
+    "upgraded",
+    "ver",
+    "version",
 ];
 
 /// Is one of [`VERSION_WORDS`] among the words in the 32 bytes before `s`? A dotted quad is an
 /// IP address unless one is.
 pub(super) fn version_context(b: &[u8], s: usize) -> bool {
-    b[s.saturating_sub(32)..s]
+    line_before(b, s, 32)
         .split(|c| !c.is_ascii_alphabetic())
         .any(|w| word_in(w, VERSION_WORDS))
 }

@@ -123,11 +123,11 @@ pub(super) fn local_phone(b: &[u8], s: usize) -> Option<usize> {
 }
 
 /// Words that say a nearby number is a phone number.
-const PHONE_WORDS: &[&str] = &["call", "phone", "tel", "mobile", "cell", "number"];
+pub(super) const PHONE_WORDS: &[&str] = &["call", "cell", "mobile", "number", "phone", "tel"];
 
 /// Is one of [`PHONE_WORDS`] among the words in the 32 bytes before `s`?
 fn phone_context(b: &[u8], s: usize) -> bool {
-    let window = &b[s.saturating_sub(32)..s];
+    let window = line_before(b, s, 32);
     window
         .split(|c| !c.is_ascii_alphabetic())
         .any(|w| word_in(w, PHONE_WORDS))

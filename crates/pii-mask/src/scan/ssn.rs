@@ -27,8 +27,10 @@ pub(super) fn ssn(b: &[u8], s: usize) -> Option<(usize, bool)> {
 
 /// `ssn`, `social security` or `SSN #` right before a bare nine-digit number.
 pub(super) fn ssn_context(b: &[u8], s: usize) -> bool {
-    let from = s.saturating_sub(32);
-    let window = &b[from..s];
-    let lower: Vec<u8> = window.iter().map(u8::to_ascii_lowercase).collect();
-    contains(&lower, b"ssn") || contains(&lower, b"social security")
+    let window = line_before(b, s, 32);
+    let mut buf = [0u8; 32];
+    let lower = &mut buf[..window.len()];
+    lower.copy_from_slice(window);
+    lower.make_ascii_lowercase();
+    contains(lower, b"ssn") || contains(lower, b"social security")
 }

@@ -4,6 +4,7 @@
 //! and reported.
 
 mod jsonl;
+mod plain;
 
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -196,18 +197,37 @@ impl Summary {
     }
 }
 
-/// Masks `input` line by line into `output`; problems it goes on after go to `errors`.
+/// Masks `input` into `output`; problems it goes on after go to `errors`. Plain text goes
+/// block by block (see [`plain`]), JSON Lines line by line.
 fn process(
     masker: &Masker,
     options: &Options,
-    mut input: impl BufRead,
+    input: impl BufRead,
     mut output: impl Write,
     errors: &mut impl Write,
 ) -> Result<Summary, Failure> {
+    let mut summary = Summary::default();
+    if options.jsonl.is_some() {
+        process_lines(masker, options, input, &mut output, errors, &mut summary)?;
+    } else {
+        plain::process(masker, options, input, &mut output, errors, &mut summary)?;
+    }
+    output.flush().map_err(Failure::Write)?;
+    Ok(summary)
+}
+
+/// Masks `input` line by line into `output`, numbering lines on from `summary.lines`.
+fn process_lines(
+    masker: &Masker,
+    options: &Options,
+    mut input: impl BufRead,
+    output: &mut impl Write,
+    errors: &mut impl Write,
+    summary: &mut Summary,
+) -> Result<(), Failure> {
     let mut raw = Vec::new();
     let mut masked = String::new();
     let mut warnings = Vec::new();
-    let mut summary = Summary::default();
     loop {
         raw.clear();
         let n = input.read_until(b'\n', &mut raw).map_err(Failure::Read)?;
@@ -251,8 +271,7 @@ fn process(
             report_warnings(errors, number, &warnings);
         }
     }
-    output.flush().map_err(Failure::Write)?;
-    Ok(summary)
+    Ok(())
 }
 
 /// The line without its `\n` or `\r\n`, and that ending.

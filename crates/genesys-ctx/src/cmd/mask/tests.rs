@@ -238,3 +238,59 @@ fn pseudonym_needs_a_key_variable_and_rules_errors_name_the_file() {
         err.message
     );
 }
+
+#[test]
+fn plain_blocks_mask_as_lines_do_whatever_the_previous_line_says() {
+    let lines = [
+        "SSN",
+        "123456789",
+        "version",
+        "1.2.3.4",
+        "call",
+        "555-1234",
+        "order",
+        "555-123-4567",
+        "Austin, TX",
+        "78701",
+        "card 4111 1111 1111 1111 123\r",
+        "é jane@example.com, 10.0.0.1",
+        "",
+        "member",
+        "12345678 no newline at the end",
+    ];
+    let input = lines.join("\n");
+    let rules = Rules::from_json(
+        r#"{"rules":[{"entity":"MEMBER_ID","patterns":["\\b\\d{8}\\b"],"context":["member"],"score":0.3}]}"#,
+    )
+    .expect("valid");
+    for masker in [
+        Masker::default(),
+        Masker::builder().rules(rules).build().expect("valid"),
+    ] {
+        let expected: Vec<String> = lines.iter().map(|l| masker.mask(l).text).collect();
+        let (r, out, err) = run_with(&Options::default(), &masker, input.as_bytes());
+        assert_eq!(r.expect("ok").lines, lines.len());
+        assert_eq!(out, expected.join("\n"), "{err}");
+    }
+}
+
+#[test]
+fn a_bad_line_in_a_block_is_named_and_the_rest_masked() {
+    let mut options = Options::default();
+    options.skip_bad_lines = true;
+    let (r, out, err) = run_with(
+        &options,
+        &Masker::default(),
+        b"mail a@b.io\n\xff bad\ncall 555-123-4567\n",
+    );
+    assert_eq!(
+        r.expect("goes on"),
+        Summary {
+            lines: 3,
+            skipped: 1,
+            incomplete: 0
+        }
+    );
+    assert_eq!(out, "mail [EMAIL_REDACTED]\ncall [PHONE_REDACTED]\n");
+    assert!(err.contains("line 2: not valid UTF-8"), "{err}");
+}
