@@ -276,8 +276,10 @@ fn plain_blocks_mask_as_lines_do_whatever_the_previous_line_says() {
 
 #[test]
 fn a_bad_line_in_a_block_is_named_and_the_rest_masked() {
-    let mut options = Options::default();
-    options.skip_bad_lines = true;
+    let options = Options {
+        skip_bad_lines: true,
+        ..Options::default()
+    };
     let (r, out, err) = run_with(
         &options,
         &Masker::default(),
