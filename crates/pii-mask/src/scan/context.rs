@@ -44,7 +44,7 @@ pub(super) fn left_ok(b: &[u8], s: usize) -> bool {
     let before = if s >= 2 { Some(b[s - 2]) } else { None };
     match p {
         // `Ph#555…`, `SSN#…`, `cc#…` are values; `#12345`, `order#12345` are references.
-        b'#' => word_in(&b[word_before(b, s - 1)..s - 1], KEY_WORDS),
+        b'#' => word_in(&b[word_before(b, s - 1)..s - 1], &KEY_WORDS_KEYS),
         // `http://192.168.0.1/` is a host and `555-123-4567/555-987-6543` a list;
         // `/users/5551234567` is a path.
         b'/' => before.is_some_and(|c| c == b'/' || c.is_ascii_digit()),
@@ -171,6 +171,11 @@ pub(super) const FILLERS: &[&str] = &[
     "code", "id", "is", "my", "no", "nr", "num", "number", "the", "to", "was", "your",
 ];
 
+const LABELS_KEYS: [u128; LABELS.len()] = keys(LABELS);
+const KEY_WORDS_KEYS: [u128; KEY_WORDS.len()] = keys(KEY_WORDS);
+const FILLERS_KEYS: [u128; FILLERS.len()] = keys(FILLERS);
+const ID_WORDS_KEYS: [u128; ID_WORDS.len()] = keys(ID_WORDS);
+
 /// Reads the ASCII word ending at `end` (at most 16 letters); returns its start.
 pub(super) fn word_before(b: &[u8], end: usize) -> usize {
     let mut s = end;
@@ -180,16 +185,55 @@ pub(super) fn word_before(b: &[u8], end: usize) -> usize {
     s
 }
 
-/// Is `b` (ASCII case-insensitive) one of the words of `list`? The lists are sorted,
-/// lower-case and hold words of at most 16 bytes (a test checks), so this is a binary search.
-pub(super) fn word_in(b: &[u8], list: &[&str]) -> bool {
-    let mut buf = [0u8; 16];
-    let Some(lower) = buf.get_mut(..b.len()) else {
+/// The key of a word of at most 16 bytes: its bytes big-endian in a `u128`, zero-padded, so
+/// keys order as the words do.
+const fn key(w: &[u8]) -> u128 {
+    let mut k = 0u128;
+    let mut i = 0;
+    while i < 16 {
+        k <<= 8;
+        if i < w.len() {
+            k |= w[i] as u128;
+        }
+        i += 1;
+    }
+    k
+}
+
+/// The keys of a word list that is sorted, lower-case ASCII and of words of 1 to 16 bytes
+/// (checked at compile time), for [`word_in`].
+pub(super) const fn keys<const N: usize>(list: &[&str]) -> [u128; N] {
+    let mut out = [0u128; N];
+    let mut i = 0;
+    while i < N {
+        let w = list[i].as_bytes();
+        assert!(!w.is_empty() && w.len() <= 16, "a word of 1 to 16 bytes");
+        let mut j = 0;
+        while j < w.len() {
+            assert!(
+                w[j].is_ascii_lowercase() || w[j] == b' ',
+                "lower-case ASCII"
+            );
+            j += 1;
+        }
+        out[i] = key(w);
+        assert!(i == 0 || out[i - 1] < out[i], "sorted, no duplicates");
+        i += 1;
+    }
+    out
+}
+
+/// Is `b` (ASCII case-insensitive) one of the words whose [`keys`] are `list`? A binary search
+/// over integers.
+pub(super) fn word_in(b: &[u8], list: &[u128]) -> bool {
+    if b.is_empty() || b.len() > 16 {
         return false;
-    };
-    lower.copy_from_slice(b);
-    lower.make_ascii_lowercase();
-    list.binary_search_by(|w| w.as_bytes().cmp(lower)).is_ok()
+    }
+    let mut k = 0u128;
+    for i in 0..16 {
+        k = k << 8 | b.get(i).map_or(0, |c| u128::from(c.to_ascii_lowercase()));
+    }
+    list.binary_search(&k).is_ok()
 }
 
 /// Is the number at `s` labelled as a reference (`order #12345`, `ticket no. 555-123-4567`)?
@@ -227,7 +271,7 @@ pub(super) fn label_kind(b: &[u8], s: usize) -> Label {
             return kind;
         }
         let word = &b[w..j];
-        if word_in(word, LABELS) {
+        if word_in(word, &LABELS_KEYS) {
             // `in case 555-123-4567 is busy`, `in order to …` are not labels.
             let k = w.saturating_sub(1);
             if w >= 1 && b[k] == b' ' && ends_with_word(b, k, "in") {
@@ -235,10 +279,10 @@ pub(super) fn label_kind(b: &[u8], s: usize) -> Label {
             }
             return Label::Reference;
         }
-        if word_in(word, ID_WORDS) {
+        if word_in(word, &ID_WORDS_KEYS) {
             kind = Label::Identifier;
         }
-        if !word_in(word, FILLERS) && kind != Label::Identifier {
+        if !word_in(word, &FILLERS_KEYS) && kind != Label::Identifier {
             return kind;
         }
         j = w;
@@ -274,23 +318,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn word_lists_are_sorted_lower_case_and_short() {
-        let lists = [
-            LABELS,
-            KEY_WORDS,
-            FILLERS,
-            ID_WORDS,
-            super::super::ip::VERSION_WORDS,
-            super::super::phone::PHONE_WORDS,
-        ];
-        for list in lists {
-            assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
-            for w in list {
-                assert!(w.len() <= 16 && *w == w.to_ascii_lowercase(), "{w}");
-                assert!(word_in(w.as_bytes(), list) && word_in(w.to_uppercase().as_bytes(), list));
-            }
+    fn word_lookups_ignore_case_and_reject_what_is_not_listed() {
+        for w in LABELS {
+            assert!(word_in(w.as_bytes(), &LABELS_KEYS), "{w}");
+            assert!(word_in(w.to_uppercase().as_bytes(), &LABELS_KEYS), "{w}");
         }
-        assert!(!word_in(b"", LABELS) && !word_in(b"orderx", LABELS));
-        assert!(!word_in(b"a-very-long-word-indeed", LABELS));
+        for w in super::super::phone::PHONE_WORDS {
+            assert!(word_in(
+                w.as_bytes(),
+                &super::super::phone::PHONE_WORDS_KEYS
+            ));
+        }
+        for w in ["", "orderx", "orde", "a-very-long-word-indeed", "number"] {
+            assert!(!word_in(w.as_bytes(), &LABELS_KEYS), "{w}");
+        }
+        assert!(word_in(b"Number", &FILLERS_KEYS) && word_in(b"ID", &ID_WORDS_KEYS));
     }
 }

@@ -54,12 +54,14 @@ pub(super) const VERSION_WORDS: &[&str] = &[
     "version",
 ];
 
+pub(super) const VERSION_WORDS_KEYS: [u128; VERSION_WORDS.len()] = keys(VERSION_WORDS);
+
 /// Is one of [`VERSION_WORDS`] among the words in the 32 bytes before `s`? A dotted quad is an
 /// IP address unless one is.
 pub(super) fn version_context(b: &[u8], s: usize) -> bool {
     line_before(b, s, 32)
         .split(|c| !c.is_ascii_alphabetic())
-        .any(|w| word_in(w, VERSION_WORDS))
+        .any(|w| word_in(w, &VERSION_WORDS_KEYS))
 }
 
 /// An IPv6 address around the `:` at `c`, parsed with `core::net::Ipv6Addr`. Returns the finding

@@ -19,8 +19,8 @@ use crate::EntityType;
 use card::{card, digit_groups};
 use chars::{fold_text, next_fold};
 use context::{
-    contains, continues, ends_with_word, label_before, label_kind, left_ok, line_before, right_ok,
-    short_tail, word_in, Label,
+    contains, continues, ends_with_word, keys, label_before, label_kind, left_ok, line_before,
+    right_ok, short_tail, word_in, Label,
 };
 use email::email;
 use iban::{iban, IbanScan};

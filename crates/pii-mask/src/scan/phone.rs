@@ -125,12 +125,14 @@ pub(super) fn local_phone(b: &[u8], s: usize) -> Option<usize> {
 /// Words that say a nearby number is a phone number.
 pub(super) const PHONE_WORDS: &[&str] = &["call", "cell", "mobile", "number", "phone", "tel"];
 
+pub(super) const PHONE_WORDS_KEYS: [u128; PHONE_WORDS.len()] = keys(PHONE_WORDS);
+
 /// Is one of [`PHONE_WORDS`] among the words in the 32 bytes before `s`?
 fn phone_context(b: &[u8], s: usize) -> bool {
     let window = line_before(b, s, 32);
     window
         .split(|c| !c.is_ascii_alphabetic())
-        .any(|w| word_in(w, PHONE_WORDS))
+        .any(|w| word_in(w, &PHONE_WORDS_KEYS))
 }
 
 /// A phone number without `+`: North American, or French / UK / Australian national formats.
