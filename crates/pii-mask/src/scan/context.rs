@@ -223,17 +223,20 @@ pub(super) const fn keys<const N: usize>(list: &[&str]) -> [u128; N] {
     out
 }
 
+/// The [`key`] of `b` lower-cased (ASCII), or `None` when it is empty or longer than 16 bytes
+/// (no listed word is).
+pub(super) fn word_key(b: &[u8]) -> Option<u128> {
+    let mut buf = [0u8; 16];
+    let used = buf.get_mut(..b.len()).filter(|u| !u.is_empty())?;
+    used.copy_from_slice(b);
+    used.make_ascii_lowercase();
+    Some(u128::from_be_bytes(buf))
+}
+
 /// Is `b` (ASCII case-insensitive) one of the words whose [`keys`] are `list`? A binary search
 /// over integers.
 pub(super) fn word_in(b: &[u8], list: &[u128]) -> bool {
-    if b.is_empty() || b.len() > 16 {
-        return false;
-    }
-    let mut k = 0u128;
-    for i in 0..16 {
-        k = k << 8 | b.get(i).map_or(0, |c| u128::from(c.to_ascii_lowercase()));
-    }
-    list.binary_search(&k).is_ok()
+    word_key(b).is_some_and(|k| list.binary_search(&k).is_ok())
 }
 
 /// Is the number at `s` labelled as a reference (`order #12345`, `ticket no. 555-123-4567`)?
@@ -270,8 +273,10 @@ pub(super) fn label_kind(b: &[u8], s: usize) -> Label {
         if w == j || (w > 0 && is_word(b[w - 1])) {
             return kind;
         }
-        let word = &b[w..j];
-        if word_in(word, &LABELS_KEYS) {
+        let Some(word) = word_key(&b[w..j]) else {
+            return kind;
+        };
+        if LABELS_KEYS.binary_search(&word).is_ok() {
             // `in case 555-123-4567 is busy`, `in order to …` are not labels.
             let k = w.saturating_sub(1);
             if w >= 1 && b[k] == b' ' && ends_with_word(b, k, "in") {
@@ -279,10 +284,10 @@ pub(super) fn label_kind(b: &[u8], s: usize) -> Label {
             }
             return Label::Reference;
         }
-        if word_in(word, &ID_WORDS_KEYS) {
+        if ID_WORDS_KEYS.binary_search(&word).is_ok() {
             kind = Label::Identifier;
         }
-        if !word_in(word, &FILLERS_KEYS) && kind != Label::Identifier {
+        if FILLERS_KEYS.binary_search(&word).is_err() && kind != Label::Identifier {
             return kind;
         }
         j = w;
