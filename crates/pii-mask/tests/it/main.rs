@@ -6,4 +6,5 @@ mod families;
 mod leaks;
 mod props;
 mod quality;
+#[cfg(feature = "rules")]
 mod rules;
