@@ -2,6 +2,7 @@
 
 use fancy_regex::{Regex, RegexBuilder};
 
+use super::prefilter::prefilter;
 use super::{ListEntry, Rule, Rules, Validator};
 use crate::scan::Span;
 use crate::{entity, validate, EntityType, MaskError, Operator, RuleWarning};
@@ -22,6 +23,8 @@ pub(crate) struct Compiled {
 struct CompiledRule {
     entity: EntityType,
     patterns: Vec<Regex>,
+    /// Per pattern, a linear-time superset that lets lines without a match be skipped.
+    prefilters: Vec<Option<regex::Regex>>,
     /// Lower-case context words or phrases.
     context: Vec<String>,
     window: usize,
@@ -102,9 +105,11 @@ fn compile_rule(k: usize, rule: &Rule, limit: usize) -> Result<CompiledRule, Mas
         .enumerate()
         .map(|(i, p)| pattern(&location, &format!("patterns[{i}]"), p, limit))
         .collect::<Result<Vec<_>, _>>()?;
+    let prefilters = rule.patterns.iter().map(|p| prefilter(p)).collect();
     Ok(CompiledRule {
         entity,
         patterns,
+        prefilters,
         context: rule
             .context
             .iter()
@@ -211,7 +216,11 @@ impl Compiled {
         for rule in &self.rules {
             for (k, re) in rule.patterns.iter().enumerate() {
                 let mut failed = None;
+                let pre = rule.prefilters.get(k).and_then(Option::as_ref);
                 for (from, to) in segments(text) {
+                    if pre.is_some_and(|p| !p.is_match(&text[from..to])) {
+                        continue;
+                    }
                     for m in re.find_iter(&text[from..to]) {
                         let m = match m {
                             Ok(m) => m,

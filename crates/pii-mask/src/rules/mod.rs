@@ -4,6 +4,7 @@
 
 mod compiled;
 mod json;
+mod prefilter;
 
 pub(crate) use compiled::{compile, Compiled};
 
