@@ -166,6 +166,16 @@ impl ContextManager {
         settings: EnvSettings,
         options: ManagerOptions,
     ) -> Result<ContextManager, Error> {
+        Self::from_settings_with_masker(settings, options, None).await
+    }
+
+    /// [`ContextManager::from_settings`] with this masker (user-defined rules, operators)
+    /// instead of the default one.
+    pub async fn from_settings_with_masker(
+        settings: EnvSettings,
+        options: ManagerOptions,
+        masker: Option<Masker>,
+    ) -> Result<ContextManager, Error> {
         let mut gateway = GatewayConfig::new(settings.auth.api_base());
         gateway.route_prefix = settings.prefix;
         // One retry budget for every retry loop: token requests, gateway calls, webhook.
@@ -175,6 +185,9 @@ impl ContextManager {
             Arc::new(provider.with_retry_budget(Arc::clone(&budget)));
         let client = GatewayClient::new(gateway, tokens)?.with_retry_budget(budget);
         let mut builder = ContextManager::builder(client).options(options);
+        if let Some(masker) = masker {
+            builder = builder.masker(masker);
+        }
         if let Some(webhook) = settings.webhook {
             builder = builder.webhook(webhook);
         }

@@ -55,6 +55,8 @@ pub struct DemoOptions {
     pub audit_log: Option<PathBuf>,
     /// Skip the scripted 429 and version race.
     pub no_faults: bool,
+    /// The masker (user-defined rules); the default one when `None`.
+    pub masker: Option<pii_mask::Masker>,
 }
 
 /// Everything the demo did, for printing or checking.
@@ -91,7 +93,7 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, Error> {
             uuid::Uuid::new_v4().simple()
         ))
     });
-    let manager = demo_manager(&emulator, secrets, &audit_path).await?;
+    let manager = demo_manager(&emulator, secrets, &audit_path, options.masker).await?;
 
     let capacity = manager.initialize().await?.clone();
     let update = manager
@@ -163,6 +165,7 @@ async fn demo_manager(
     emulator: &Emulator,
     secrets: Secrets,
     audit_path: &Path,
+    masker: Option<pii_mask::Masker>,
 ) -> Result<ContextManager, Error> {
     let base = emulator.base_url();
     let auth = AuthConfig::builder()
@@ -179,13 +182,15 @@ async fn demo_manager(
         .map_err(Error::Gateway)?
         .with_secret(SecretString::from(secrets.webhook));
     let audit_log = AuditLog::open(audit_path, Durability::Fsync).await?;
-    let manager = ContextManager::builder(client)
+    let mut manager = ContextManager::builder(client)
         .options(ManagerOptions {
             directives: sample_directives(),
             ..ManagerOptions::default()
         })
         .webhook(webhook)
-        .audit_log(audit_log)
-        .build()?;
-    Ok(manager)
+        .audit_log(audit_log);
+    if let Some(masker) = masker {
+        manager = manager.masker(masker);
+    }
+    Ok(manager.build()?)
 }

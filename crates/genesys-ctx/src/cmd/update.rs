@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use context_model::{validate_id, validate_ratio, Encoding, EvictionPolicy, RetentionDirectives};
-use genesys_context::{ContextManager, Error, ManagerOptions};
+use genesys_context::{ContextManager, EnvSettings, Error, ManagerOptions};
 
 use super::batch::{self, Job, Signals, Source};
 use super::CliError;
@@ -48,6 +48,10 @@ pub struct Args {
     /// Allow evicting system prompts when fitting.
     #[arg(long)]
     pub evict_system_prompts: bool,
+    /// User-defined recognizers, allow- and deny-lists for masking (a JSON rules file, see the
+    /// README).
+    #[arg(long, value_name = "FILE", conflicts_with = "retain_pii")]
+    pub rules: Option<PathBuf>,
 }
 
 fn parse_policy(s: &str) -> Result<EvictionPolicy, String> {
@@ -133,7 +137,12 @@ pub async fn run(args: Args) -> Result<(), CliError> {
 /// Everything before the first update: configuration, the audit log, the inputs and the
 /// capacity (which bounds `--reserve`).
 async fn prepare(args: &Args) -> Result<(ContextManager, Vec<Job>, bool), CliError> {
-    let manager = ContextManager::from_env_with(args.options())
+    let masker = match &args.rules {
+        Some(path) => Some(super::mask::masker_with_rules(Some(path))?),
+        None => None,
+    };
+    let settings = EnvSettings::from_env().map_err(manager_error)?;
+    let manager = ContextManager::from_settings_with_masker(settings, args.options(), masker)
         .await
         .map_err(manager_error)?;
     let (jobs, single) = match (&args.dir, &args.conversation_id) {
