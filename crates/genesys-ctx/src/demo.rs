@@ -192,5 +192,5 @@ async fn demo_manager(
     if let Some(masker) = masker {
         manager = manager.masker(masker);
     }
-    Ok(manager.build()?)
+    manager.build()
 }

@@ -152,7 +152,7 @@ pub(crate) fn mod11(s: &[u8]) -> bool {
         };
         sum += v * (k as u64 + 1);
     }
-    s.len() >= 2 && sum % 11 == 0
+    s.len() >= 2 && sum.is_multiple_of(11)
 }
 
 #[cfg(test)]
