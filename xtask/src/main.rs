@@ -159,6 +159,26 @@ const ROWS: &[Row] = &[
         show: Show::MegabytesPerSecond,
     },
     Row {
+        label: "masking, PII-dense issue-10 families (Unicode digits, odd separators, …)",
+        id: "mask/pii_dense_families",
+        show: Show::MegabytesPerSecond,
+    },
+    Row {
+        label: "masking, PII-dense text, 0 rules (rules path, for the per-rule cost)",
+        id: "mask_rules/pii_dense_0_rules",
+        show: Show::MegabytesPerSecond,
+    },
+    Row {
+        label: "masking, PII-dense text + 1 rule (lookaround, context)",
+        id: "mask_rules/pii_dense_1_rules",
+        show: Show::MegabytesPerSecond,
+    },
+    Row {
+        label: "masking, PII-dense text + 4 rules",
+        id: "mask_rules/pii_dense_4_rules",
+        show: Show::MegabytesPerSecond,
+    },
+    Row {
         label: "masking, 1 MB of digits",
         id: "mask/digits",
         show: Show::MegabytesPerSecond,
@@ -249,6 +269,29 @@ fn format_time(ns: f64) -> String {
     }
 }
 
+/// The cost of one user-defined rule on PII-dense text: (4 rules − 0 rules) / 4, per MB.
+fn per_rule_cost(target: &Path) -> String {
+    let read = |id: &str| {
+        let dir = target.join("criterion").join(id).join("new");
+        let estimates = std::fs::read_to_string(dir.join("estimates.json")).unwrap_or_default();
+        let meta = std::fs::read_to_string(dir.join("benchmark.json")).unwrap_or_default();
+        Some((
+            number_after(&estimates, "\"mean\"", "point_estimate")?,
+            number_after(&meta, "throughput", "Bytes")?,
+        ))
+    };
+    let cell = match (
+        read("mask_rules/pii_dense_0_rules"),
+        read("mask_rules/pii_dense_4_rules"),
+    ) {
+        (Some((t0, bytes)), Some((t4, _))) => {
+            format!("{} per MB", format_time((t4 - t0) / 4.0 / bytes * 1e6))
+        }
+        _ => "not run".to_owned(),
+    };
+    format!("| masking: cost of one rule on PII-dense text | {cell} |\n")
+}
+
 /// The summary table of the latest criterion results under `target`.
 fn bench_table(target: &Path) -> String {
     let mut out = String::from("\n| benchmark | result |\n|---|---|\n");
@@ -273,6 +316,7 @@ fn bench_table(target: &Path) -> String {
         };
         out.push_str(&format!("| {} | {} |\n", row.label, cell));
     }
+    out.push_str(&per_rule_cost(target));
     let facts = target.join("tmp/bench-facts/token_requests_per_1000_callers.txt");
     let tokens = std::fs::read_to_string(facts)
         .map(|s| s.trim().to_owned())

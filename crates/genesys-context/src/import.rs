@@ -108,22 +108,24 @@ impl ContextManager {
         options: ManagerOptions,
     ) -> Result<(ContextManager, ConversationSource), ImportUpdateError> {
         let settings = EnvSettings::from_env()?;
-        Self::from_settings_with_source(settings, options, |name| std::env::var(name).ok()).await
+        Self::from_settings_with_source(settings, options, None, |name| std::env::var(name).ok())
+            .await
     }
 
-    /// [`from_settings`](Self::from_settings), plus a [`ConversationSource`] sharing the
-    /// manager's token provider and retry budget; `lookup` may override the platform host
-    /// ([`genesys_conversations::ENV_PLATFORM_API_BASE`]).
+    /// [`from_settings_with_masker`](Self::from_settings_with_masker), plus a
+    /// [`ConversationSource`] sharing the manager's token provider and retry budget; `lookup`
+    /// may override the platform host ([`genesys_conversations::ENV_PLATFORM_API_BASE`]).
     ///
     /// # Errors
     /// As [`from_env_with_source`](Self::from_env_with_source).
     pub async fn from_settings_with_source(
         settings: EnvSettings,
         options: ManagerOptions,
+        masker: Option<pii_mask::Masker>,
         lookup: impl FnMut(&str) -> Option<String>,
     ) -> Result<(ContextManager, ConversationSource), ImportUpdateError> {
         let config = SourceConfig::from_auth_and_lookup(&settings.auth, lookup);
-        let shared = ContextManager::from_settings_sharing(settings, options).await?;
+        let shared = ContextManager::from_settings_sharing(settings, options, masker).await?;
         let source =
             ConversationSource::new(config, shared.tokens)?.with_retry_budget(shared.budget);
         Ok((shared.manager, source))

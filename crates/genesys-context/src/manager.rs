@@ -174,17 +174,28 @@ impl ContextManager {
         settings: EnvSettings,
         options: ManagerOptions,
     ) -> Result<ContextManager, Error> {
-        Ok(Self::from_settings_sharing(settings, options)
+        Self::from_settings_with_masker(settings, options, None).await
+    }
+
+    /// [`ContextManager::from_settings`] with this masker (user-defined rules, operators)
+    /// instead of the default one.
+    pub async fn from_settings_with_masker(
+        settings: EnvSettings,
+        options: ManagerOptions,
+        masker: Option<Masker>,
+    ) -> Result<ContextManager, Error> {
+        Ok(Self::from_settings_sharing(settings, options, masker)
             .await?
             .manager)
     }
 
-    /// [`from_settings`](Self::from_settings), also handing back the token provider and the
-    /// retry budget it built, so another client of the platform (the conversation import) shares
-    /// one token and one budget.
+    /// [`from_settings_with_masker`](Self::from_settings_with_masker), also handing back the
+    /// token provider and the retry budget it built, so another client of the platform (the
+    /// conversation import) shares one token and one budget.
     pub(crate) async fn from_settings_sharing(
         settings: EnvSettings,
         options: ManagerOptions,
+        masker: Option<Masker>,
     ) -> Result<Shared, Error> {
         let mut gateway = GatewayConfig::new(settings.auth.api_base());
         gateway.route_prefix = settings.prefix;
@@ -196,6 +207,9 @@ impl ContextManager {
         let client = GatewayClient::new(gateway, Arc::clone(&tokens))?
             .with_retry_budget(Arc::clone(&budget));
         let mut builder = ContextManager::builder(client).options(options);
+        if let Some(masker) = masker {
+            builder = builder.masker(masker);
+        }
         if let Some(webhook) = settings.webhook {
             builder = builder.webhook(webhook);
         }

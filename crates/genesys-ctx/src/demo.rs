@@ -63,6 +63,8 @@ pub struct DemoOptions {
     pub audit_log: Option<PathBuf>,
     /// Skip the scripted 429 and version race.
     pub no_faults: bool,
+    /// The masker (user-defined rules); the default one when `None`.
+    pub masker: Option<pii_mask::Masker>,
 }
 
 /// Everything the demo did, for printing or checking.
@@ -101,7 +103,7 @@ pub async fn run(options: DemoOptions) -> Result<DemoReport, ImportUpdateError> 
             uuid::Uuid::new_v4().simple()
         ))
     });
-    let (manager, source) = demo_manager(&emulator, secrets, &audit_path).await?;
+    let (manager, source) = demo_manager(&emulator, secrets, &audit_path, options.masker).await?;
 
     let capacity = manager.initialize().await?.clone();
     let update = manager
@@ -183,6 +185,7 @@ async fn demo_manager(
     emulator: &Emulator,
     secrets: Secrets,
     audit_path: &Path,
+    masker: Option<pii_mask::Masker>,
 ) -> Result<(ContextManager, ConversationSource), ImportUpdateError> {
     let base = emulator.base_url();
     let auth = AuthConfig::builder()
@@ -208,13 +211,15 @@ async fn demo_manager(
     let audit_log = AuditLog::open(audit_path, Durability::Fsync)
         .await
         .map_err(Error::from)?;
-    let manager = ContextManager::builder(client)
+    let mut manager = ContextManager::builder(client)
         .options(ManagerOptions {
             directives: sample_directives(),
             ..ManagerOptions::default()
         })
         .webhook(webhook)
-        .audit_log(audit_log)
-        .build()?;
-    Ok((manager, source))
+        .audit_log(audit_log);
+    if let Some(masker) = masker {
+        manager = manager.masker(masker);
+    }
+    Ok((manager.build()?, source))
 }

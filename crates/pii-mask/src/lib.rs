@@ -21,30 +21,44 @@
 //! Wherever an ASCII `-` or space may separate digit groups below, a Unicode dash (U+2010
 //! hyphen, U+2011 non-breaking hyphen, U+2012 figure dash, U+2013 en dash, U+2014 em dash,
 //! U+2015 horizontal bar, U+2212 minus sign, U+FE63 small hyphen-minus, U+FF0D full-width
-//! hyphen-minus) or space (U+00A0 no-break space, U+2007 figure space, U+2009 thin space, U+200A
-//! hair space, U+202F narrow no-break space) may too, as chat apps and word processors write them
-//! (`555‑123‑4567`, `4111 1111 1111 1111` with U+00A0); the same rules apply, the finding's span
-//! covers the multi-byte separators, and partial masks keep them. The no-break spaces (U+00A0,
-//! U+2007, U+202F) may also join the four-character groups of an IBAN (`DE89 3704 …`,
-//! `GB82 WEST …`); French typography (`prix :`, `10 €`) is left alone.
-//! - `EMAIL`: dot-atom local part (Latin letters allowed), at least two domain labels, an
+//! hyphen-minus, also with a space on each side: `555 — 123 — 4567`) or space (U+00A0 no-break
+//! space, U+2002–U+2008 en to punctuation spaces, U+2009 thin space, U+200A hair space, U+202F
+//! narrow no-break space, U+3000 ideographic space) may too, as chat apps and word processors
+//! write them (`555‑123‑4567`, `4111 1111 1111 1111` with U+00A0); and digits may be full-width
+//! (`４１１１…`), Arabic-Indic (`٤١١١…`) or Eastern Arabic-Indic (`۴۱۱۱…`). The same rules
+//! apply, the finding's span covers the multi-byte characters, and partial masks keep them. The
+//! no-break spaces (U+00A0, U+2007, U+202F) may also join the four-character groups of an IBAN
+//! (`DE89 3704 …`, `GB82 WEST …`); French typography (`prix :`, `10 €`) is left alone.
+//! - `EMAIL`: dot-atom local part with the symbols mail servers accept (`!#$%&'*+/=?^_`{}~-`),
+//!   Latin letters and combining marks (`josé@`, `j\u{301}ohn@`), dots where people type them
+//!   (`john.@`), or a quoted local part (`"john doe"@`); at least two domain labels, an
 //!   alphabetic top-level label.
 //! - `PHONE`: North American `(555) 123-4567`, `555-123-4567`, `555.123.4567`, `555 123 4567`,
-//!   `5551234567`, `1-800-…`, `+1 …` (the all-spaces and bare shapes need an area code 2–9xx, so
-//!   ten-digit Unix times stay); international `+CC …` / `00CC …` with per-country lengths (UK,
-//!   DE, FR, AU and the E.164 range for others), `(0)` trunk and `(20)` area groups; national
-//!   trunk-0 formats such as `06 12 34 56 78`, `020 7946 0958`, `0412 345 678`.
-//! - `CREDIT_CARD`: 13–19 digits, bare or grouped by spaces or dashes, a known issuer prefix and
-//!   length (Visa, Mastercard incl. 2221–2720, Amex, Discover, Diners, JCB, UnionPay, Maestro,
-//!   Mir) and a valid Luhn digit.
+//!   `5551234567`, `1-800-…`, `+1 …`, mixed separators (`555.123-4567`), `555/123/4567` and
+//!   `555_123_4567` (the all-spaces and bare shapes need an area code 2–9xx, so ten-digit Unix
+//!   times stay; a bare ten-digit run is masked as a phone unless a reference or identifier
+//!   label such as `order` or `customer ID` is before it: an unlabelled ten-digit number is
+//!   more often a phone than not, and masking an order number costs less than leaking a phone);
+//!   seven-digit local numbers `555-1234` only with a phone word (`call`, `phone`, `tel`,
+//!   `mobile`, `cell`, `number`) in the 32 bytes before; international `+CC …` / `00CC …` with
+//!   per-country lengths (UK, DE, FR, AU and the E.164 range for others), `(0)` trunk and `(20)`
+//!   area groups; national trunk-0 formats such as `06 12 34 56 78`, `020 7946 0958`,
+//!   `0412 345 678`.
+//! - `CREDIT_CARD`: 13–19 digits, bare or grouped by spaces or dashes (mixed too), a known
+//!   issuer prefix and length (Visa, Mastercard incl. 2221–2720, Amex, Discover, Diners, JCB,
+//!   UnionPay, Maestro, Mir) and a valid Luhn digit; a card in its usual groups (4-4-4-4, 4-6-5,
+//!   4-4-4-4-3) or bare is found even when more digits follow it (a CVV, a year:
+//!   `4111 1111 1111 1111 123`).
 //! - `US_SSN`: `ddd-dd-dddd` / `ddd dd dddd` (bare nine digits only after `SSN` or
 //!   `social security`), area not 000, 666 or 900–999, group not 00, serial not 0000.
 //! - `IBAN`: a country with IBANs, that country's length, check digits 02–98 and mod-97 = 1,
 //!   compact or grouped by spaces, any case.
 //! - `IP_ADDRESS`: IPv4 with octets 0–255 and no leading zeros (a port, `/prefix` or path may
-//!   follow); IPv6 parsed by `core::net::Ipv6Addr`.
-//! - `ZIP`: `ddddd` or `ddddd-dddd` only after a state abbreviation or name (`Austin, TX`,
-//!   `New York`) or after `zip`, `zip code`, `postal code`, `postcode`.
+//!   follow), unless a version word (`version`, `build`, `firmware`, `update`, …) is in the 32
+//!   bytes before (`version 1.2.3.4`); IPv6 parsed by `core::net::Ipv6Addr`.
+//! - `ZIP`: `ddddd` or `ddddd-dddd` only after a USPS state, territory or military code (all 50
+//!   states, DC, PR, VI, GU, AS, MP, FM, MH, PW, AA, AE, AP) or name (`Austin, TX`, `New York`,
+//!   `Guam`) or after `zip`, `zip code`, `postal code`, `postcode`.
 //!
 //! Never masked: a number inside a word, URL path, decimal, amount (`$`, `€`, `£`), hashtag
 //! (`#12345`) or after a reference label (`order`, `ticket`, `case`, `tracking`, `invoice`,
@@ -75,158 +89,21 @@
 //! ```
 #![deny(missing_docs)]
 
+mod entity;
+mod masker;
+mod operator;
+#[cfg(feature = "rules")]
+mod rules;
 mod scan;
 mod validate;
 
-use std::collections::HashSet;
+pub use entity::EntityType;
+pub use masker::{Masker, MaskerBuilder};
+pub use operator::{Operator, OperatorKind, PseudonymKey};
+#[cfg(feature = "rules")]
+pub use rules::{ListEntry, Rule, Rules, Validator, DEFAULT_BACKTRACK_LIMIT};
+
 use std::fmt;
-
-use hmac::{Hmac, Mac};
-use secrecy::{ExposeSecret, SecretSlice};
-use sha2::Sha256;
-
-/// A kind of personal data the masker recognizes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum EntityType {
-    /// An email address.
-    Email,
-    /// A phone number: North American or international `+CC …`.
-    Phone,
-    /// A payment card number (known issuer, Luhn-valid).
-    CreditCard,
-    /// A US Social Security number.
-    UsSsn,
-    /// An International Bank Account Number (country length and mod-97 checked).
-    Iban,
-    /// An IPv4 or IPv6 address.
-    IpAddress,
-    /// A US ZIP or ZIP+4 code in an address context.
-    Zip,
-}
-
-impl EntityType {
-    /// Every entity type, in a stable order.
-    pub const ALL: [EntityType; 7] = [
-        EntityType::Email,
-        EntityType::Phone,
-        EntityType::CreditCard,
-        EntityType::UsSsn,
-        EntityType::Iban,
-        EntityType::IpAddress,
-        EntityType::Zip,
-    ];
-
-    /// The upper-case name used in labels and reports: `EMAIL`, `PHONE`, `CREDIT_CARD`,
-    /// `US_SSN`, `IBAN`, `IP_ADDRESS`, `ZIP`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntityType::Email => "EMAIL",
-            EntityType::Phone => "PHONE",
-            EntityType::CreditCard => "CREDIT_CARD",
-            EntityType::UsSsn => "US_SSN",
-            EntityType::Iban => "IBAN",
-            EntityType::IpAddress => "IP_ADDRESS",
-            EntityType::Zip => "ZIP",
-        }
-    }
-
-    fn index(self) -> usize {
-        match self {
-            EntityType::Email => 0,
-            EntityType::Phone => 1,
-            EntityType::CreditCard => 2,
-            EntityType::UsSsn => 3,
-            EntityType::Iban => 4,
-            EntityType::IpAddress => 5,
-            EntityType::Zip => 6,
-        }
-    }
-
-    pub(crate) fn bit(self) -> u8 {
-        1 << self.index()
-    }
-}
-
-impl fmt::Display for EntityType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for EntityType {
-    type Err = MaskError;
-
-    /// Parses `EMAIL`, `PHONE`, … (case-insensitive).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        EntityType::ALL
-            .into_iter()
-            .find(|e| e.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| MaskError::UnknownEntity {
-                name: s.chars().take(32).collect(),
-            })
-    }
-}
-
-/// What replaces a detected value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Operator {
-    /// `[EMAIL_REDACTED]`, `[PHONE_REDACTED]`, … (the default, as the seed tutorial did).
-    Label,
-    /// Keeps part of the value and stars the rest, keeping separators: cards, phones, SSNs and
-    /// IBANs keep their last `keep_last` letters or digits (`**** **** **** 1111`); emails keep
-    /// the first letter and the domain (`j***@example.com`); IP addresses keep their first group
-    /// (`192.***.*.**`); ZIPs keep their first three digits (`941**`).
-    Partial {
-        /// How many trailing letters or digits stay visible (cards, phones, SSNs, IBANs).
-        keep_last: usize,
-    },
-    /// `[EMAIL_3f9a1c]`: the first 24 bits of HMAC-SHA256(key, entity ‖ normalized value), so the
-    /// same value always gets the same token and different values almost surely do not. Needs a
-    /// [`PseudonymKey`].
-    Pseudonym,
-}
-
-impl Operator {
-    /// The kind of the operator, as reported in a [`Finding`].
-    pub fn kind(self) -> OperatorKind {
-        match self {
-            Operator::Label => OperatorKind::Label,
-            Operator::Partial { .. } => OperatorKind::Partial,
-            Operator::Pseudonym => OperatorKind::Pseudonym,
-        }
-    }
-}
-
-/// The kind of operator applied to a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OperatorKind {
-    /// Replaced by a label.
-    Label,
-    /// Partially masked.
-    Partial,
-    /// Replaced by a keyed pseudonym.
-    Pseudonym,
-}
-
-impl OperatorKind {
-    /// `label`, `partial` or `pseudonym`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OperatorKind::Label => "label",
-            OperatorKind::Partial => "partial",
-            OperatorKind::Pseudonym => "pseudonym",
-        }
-    }
-}
-
-impl fmt::Display for OperatorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Errors building a [`Masker`] or a [`PseudonymKey`].
 #[derive(Debug, thiserror::Error)]
@@ -252,35 +129,22 @@ pub enum MaskError {
         /// The name given (at most 32 characters of it).
         name: String,
     },
-}
-
-/// The secret key of [`Operator::Pseudonym`]. Zeroized on drop; its `Debug` prints
-/// `[REDACTED]`.
-pub struct PseudonymKey(SecretSlice<u8>);
-
-impl PseudonymKey {
-    /// Shortest key accepted, in bytes.
-    pub const MIN_LEN: usize = 16;
-
-    /// Wraps a key of at least [`PseudonymKey::MIN_LEN`] bytes.
-    pub fn new(key: impl Into<Vec<u8>>) -> Result<Self, MaskError> {
-        let key: Vec<u8> = key.into();
-        if key.len() < Self::MIN_LEN {
-            let len = key.len();
-            drop(SecretSlice::from(key));
-            return Err(MaskError::KeyTooShort {
-                len,
-                min: Self::MIN_LEN,
-            });
-        }
-        Ok(PseudonymKey(SecretSlice::from(key)))
-    }
-}
-
-impl fmt::Debug for PseudonymKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PseudonymKey([REDACTED])")
-    }
+    /// A rules file that is not valid JSON of the expected shape.
+    #[error("rules file: {message}")]
+    RulesFile {
+        /// What is wrong, with the line and column.
+        message: String,
+    },
+    /// A rule, allow-list or deny-list entry that cannot be used.
+    #[error("{location}: {field}: {message}")]
+    Rule {
+        /// Which entry: `rules[2] (MEMBER_ID)`, `allow[0]`, `deny[1]`.
+        location: String,
+        /// Which field: `patterns[0]`, `entity`, `score`, ….
+        field: String,
+        /// What is wrong (for a pattern, with its byte position).
+        message: String,
+    },
 }
 
 /// One detected value: where it was and what was done to it. Never holds the value.
@@ -303,314 +167,37 @@ pub struct Masked {
     pub text: String,
     /// The findings, in order of position, never overlapping.
     pub findings: Vec<Finding>,
+    /// User-defined rules that could not be applied in full to this text (a pattern that hit
+    /// its backtrack limit); empty without rules. Values such a rule would have found may be
+    /// left in `text`: treat a non-empty list as a failure where that matters.
+    pub warnings: Vec<RuleWarning>,
 }
 
-/// Builder of a [`Masker`]; see [`Masker::builder`].
-#[derive(Debug)]
-pub struct MaskerBuilder {
-    default_operator: Operator,
-    per_entity: [Option<Operator>; 7],
-    enabled: u8,
-    key: Option<PseudonymKey>,
-    allow: Vec<String>,
+/// A user-defined rule that could not be applied in full to a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleWarning {
+    /// The rule's entity.
+    pub entity: EntityType,
+    /// Which of its patterns (0-based).
+    pub pattern: usize,
+    /// Why: `backtrack limit exceeded`, ….
+    pub reason: String,
 }
 
-impl MaskerBuilder {
-    /// The operator for every entity without its own (default [`Operator::Label`]).
-    pub fn operator(mut self, operator: Operator) -> Self {
-        self.default_operator = operator;
-        self
-    }
-
-    /// The operator for one entity.
-    pub fn entity_operator(mut self, entity: EntityType, operator: Operator) -> Self {
-        self.per_entity[entity.index()] = Some(operator);
-        self
-    }
-
-    /// Detect only these entities (all by default).
-    pub fn entities(mut self, entities: impl IntoIterator<Item = EntityType>) -> Self {
-        self.enabled = entities.into_iter().fold(0, |m, e| m | e.bit());
-        self
-    }
-
-    /// The key of [`Operator::Pseudonym`].
-    pub fn pseudonym_key(mut self, key: PseudonymKey) -> Self {
-        self.key = Some(key);
-        self
-    }
-
-    /// A value never masked (compared after normalization: an allowed email matches in any case,
-    /// an allowed phone number in any formatting).
-    pub fn allow(mut self, value: impl Into<String>) -> Self {
-        self.allow.push(value.into());
-        self
-    }
-
-    /// Builds the masker; fails when [`Operator::Pseudonym`] is chosen without a key.
-    pub fn build(self) -> Result<Masker, MaskError> {
-        let mut operators = [self.default_operator; 7];
-        for e in EntityType::ALL {
-            if let Some(op) = self.per_entity[e.index()] {
-                operators[e.index()] = op;
-            }
-        }
-        let hmac = match self.key {
-            Some(key) => Some(
-                Hmac::<Sha256>::new_from_slice(key.0.expose_secret()).map_err(|_| {
-                    MaskError::KeyTooShort {
-                        len: 0,
-                        min: PseudonymKey::MIN_LEN,
-                    }
-                })?,
-            ),
-            None => None,
-        };
-        if hmac.is_none() {
-            if let Some(e) = EntityType::ALL.into_iter().find(|e| {
-                self.enabled & e.bit() != 0 && operators[e.index()] == Operator::Pseudonym
-            }) {
-                return Err(MaskError::MissingKey { entity: e });
-            }
-        }
-        let mut allow = HashSet::new();
-        for value in &self.allow {
-            for e in EntityType::ALL {
-                allow.insert((e, normalize(e, value)));
-            }
-        }
-        Ok(Masker {
-            operators,
-            enabled: self.enabled,
-            hmac,
-            allow,
-        })
-    }
-}
-
-/// Detects and masks personal data. Cheap to share (`&self` methods, `Send + Sync`).
-#[derive(Clone)]
-pub struct Masker {
-    operators: [Operator; 7],
-    enabled: u8,
-    hmac: Option<Hmac<Sha256>>,
-    allow: HashSet<(EntityType, String)>,
-}
-
-impl fmt::Debug for Masker {
+impl fmt::Display for RuleWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let entities: Vec<&str> = EntityType::ALL
-            .into_iter()
-            .filter(|e| self.enabled & e.bit() != 0)
-            .map(EntityType::as_str)
-            .collect();
-        f.debug_struct("Masker")
-            .field("operators", &self.operators)
-            .field("entities", &entities)
-            .field("pseudonym_key", &self.hmac.as_ref().map(|_| "[REDACTED]"))
-            .field(
-                "allow_list_entries",
-                &(self.allow.len() / EntityType::ALL.len()),
-            )
-            .finish()
-    }
-}
-
-impl Default for Masker {
-    /// Every entity, replaced by its label.
-    fn default() -> Self {
-        Masker {
-            operators: [Operator::Label; 7],
-            enabled: 0x7f,
-            hmac: None,
-            allow: HashSet::new(),
-        }
-    }
-}
-
-impl Masker {
-    /// A builder: all entities, [`Operator::Label`], no key, empty allow-list.
-    pub fn builder() -> MaskerBuilder {
-        MaskerBuilder {
-            default_operator: Operator::Label,
-            per_entity: [None; 7],
-            enabled: 0x7f,
-            key: None,
-            allow: Vec::new(),
-        }
-    }
-
-    /// Finds the personal data in `text` without changing it.
-    pub fn find(&self, text: &str) -> Vec<Finding> {
-        let mut spans = Vec::new();
-        scan::scan(text, self.enabled, &mut spans);
-        spans
-            .into_iter()
-            .filter(|s| !self.allowed(text, s))
-            .map(|s| Finding {
-                entity: s.entity,
-                start: s.start,
-                end: s.end,
-                operator: self.operators[s.entity.index()].kind(),
-            })
-            .collect()
-    }
-
-    /// Masks `text`: every finding replaced by its entity's operator.
-    pub fn mask(&self, text: &str) -> Masked {
-        let mut out = String::with_capacity(text.len() + 16);
-        let findings = self.mask_into(text, &mut out);
-        Masked {
-            text: out,
-            findings,
-        }
-    }
-
-    /// Appends the masked `text` to `out` and returns the findings (reuses `out`'s buffer when
-    /// streaming many lines).
-    pub fn mask_into(&self, text: &str, out: &mut String) -> Vec<Finding> {
-        let findings = self.find(text);
-        let mut prev = 0;
-        for f in &findings {
-            // Spans always fall on character boundaries; `get` keeps that a non-panicking fact.
-            let (Some(before), Some(value)) = (text.get(prev..f.start), text.get(f.start..f.end))
-            else {
-                continue;
-            };
-            out.push_str(before);
-            self.replace(f.entity, value, out);
-            prev = f.end;
-        }
-        out.push_str(text.get(prev..).unwrap_or_default());
-        findings
-    }
-
-    fn allowed(&self, text: &str, s: &scan::Span) -> bool {
-        !self.allow.is_empty()
-            && text
-                .get(s.start..s.end)
-                .is_some_and(|v| self.allow.contains(&(s.entity, normalize(s.entity, v))))
-    }
-
-    fn replace(&self, entity: EntityType, value: &str, out: &mut String) {
-        match self.operators[entity.index()] {
-            Operator::Label => {
-                out.push('[');
-                out.push_str(entity.as_str());
-                out.push_str("_REDACTED]");
-            }
-            Operator::Partial { keep_last } => partial(entity, value, keep_last, out),
-            Operator::Pseudonym => {
-                let Some(hmac) = &self.hmac else {
-                    // `build` refuses this combination; label rather than leak if it ever happens.
-                    out.push('[');
-                    out.push_str(entity.as_str());
-                    out.push_str("_REDACTED]");
-                    return;
-                };
-                let mut mac = hmac.clone();
-                mac.update(entity.as_str().as_bytes());
-                mac.update(&[0]);
-                mac.update(normalize(entity, value).as_bytes());
-                let tag = mac.finalize().into_bytes();
-                out.push('[');
-                out.push_str(entity.as_str());
-                out.push('_');
-                out.push_str(&hex::encode(&tag[..3]));
-                out.push(']');
-            }
-        }
-    }
-}
-
-/// The canonical form of a value, so formatting variants compare equal: lower-case emails,
-/// digits of phones (with the North American `1` added), cards, SSNs and ZIPs, upper-case IBANs
-/// without spaces, canonical IP addresses.
-fn normalize(entity: EntityType, value: &str) -> String {
-    let digits = |v: &str| v.chars().filter(char::is_ascii_digit).collect::<String>();
-    match entity {
-        EntityType::Email => value.trim().to_lowercase(),
-        EntityType::Phone => {
-            let v = value.trim();
-            let d = digits(&v.replace("(0)", ""));
-            if !v.starts_with('+') && d.len() == 10 && !d.starts_with('0') {
-                format!("1{d}")
-            } else {
-                d
-            }
-        }
-        EntityType::CreditCard | EntityType::UsSsn | EntityType::Zip => digits(value),
-        EntityType::Iban => value
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_uppercase())
-            .collect(),
-        EntityType::IpAddress => {
-            let v = value.trim();
-            if let Ok(ip) = v.parse::<core::net::Ipv4Addr>() {
-                ip.to_string()
-            } else if let Ok(ip) = v.parse::<core::net::Ipv6Addr>() {
-                ip.to_string()
-            } else {
-                v.to_ascii_lowercase()
-            }
-        }
-    }
-}
-
-fn partial(entity: EntityType, value: &str, keep_last: usize, out: &mut String) {
-    match entity {
-        EntityType::Email => {
-            let (local, domain) = value.rsplit_once('@').unwrap_or((value, ""));
-            if let Some(first) = local.chars().next() {
-                out.push(first);
-            }
-            out.push_str("***@");
-            out.push_str(domain);
-        }
-        EntityType::IpAddress => {
-            let mut in_first = true;
-            for c in value.chars() {
-                if c == '.' || c == ':' {
-                    in_first = false;
-                    out.push(c);
-                } else if in_first {
-                    out.push(c);
-                } else {
-                    out.push('*');
-                }
-            }
-        }
-        EntityType::Zip => {
-            let mut seen = 0;
-            for c in value.chars() {
-                if c.is_ascii_digit() {
-                    seen += 1;
-                    out.push(if seen <= 3 { c } else { '*' });
-                } else {
-                    out.push(c);
-                }
-            }
-        }
-        _ => {
-            let total = value.chars().filter(char::is_ascii_alphanumeric).count();
-            let hide = total.saturating_sub(keep_last);
-            let mut seen = 0;
-            for c in value.chars() {
-                if c.is_ascii_alphanumeric() {
-                    seen += 1;
-                    out.push(if seen <= hide { '*' } else { c });
-                } else {
-                    out.push(c);
-                }
-            }
-        }
+        write!(
+            f,
+            "rule {} pattern {}: {}; the rest of the text was not searched with it",
+            self.entity, self.pattern, self.reason
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::operator::normalize;
 
     #[test]
     fn a_masker_can_be_shared_between_threads() {

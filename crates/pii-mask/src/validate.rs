@@ -115,6 +115,46 @@ pub(crate) fn iban_ok(s: &[u8]) -> bool {
     rem == 1
 }
 
+/// ISO 7064 MOD 97-10 over ASCII alphanumerics (letters count 10–35): an IBAN-shaped value (two
+/// letters, two digits, …) is read with its first four characters moved to the end, as IBANs
+/// and ISO 11649 creditor references are; the remainder must be 1.
+#[cfg(feature = "rules")]
+pub(crate) fn mod97(s: &[u8]) -> bool {
+    let iban_like = s.len() > 4
+        && s[..2].iter().all(u8::is_ascii_alphabetic)
+        && s[2..4].iter().all(u8::is_ascii_digit);
+    let (head, tail) = if iban_like {
+        s.split_at(4)
+    } else {
+        (&s[..0], s)
+    };
+    let mut rem = 0u32;
+    for &c in tail.iter().chain(head) {
+        match c.to_ascii_uppercase() {
+            d @ b'0'..=b'9' => rem = (rem * 10 + u32::from(d - b'0')) % 97,
+            l @ b'A'..=b'Z' => rem = (rem * 100 + u32::from(l - b'A' + 10)) % 97,
+            _ => return false,
+        }
+    }
+    s.len() >= 2 && rem == 1
+}
+
+/// Weighted MOD 11 (ISBN-10 style): digit values times weights 1, 2, 3, … from the right sum
+/// to a multiple of 11; a last `X` stands for 10.
+#[cfg(feature = "rules")]
+pub(crate) fn mod11(s: &[u8]) -> bool {
+    let mut sum = 0u64;
+    for (k, &c) in s.iter().rev().enumerate() {
+        let v = match c {
+            b'0'..=b'9' => u64::from(c - b'0'),
+            b'X' | b'x' if k == 0 => 10,
+            _ => return false,
+        };
+        sum += v * (k as u64 + 1);
+    }
+    s.len() >= 2 && sum.is_multiple_of(11)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +214,17 @@ mod tests {
         assert!(!iban_ok(b"GB00WEST12345698765432"));
         assert_eq!(iban_length(*b"GB"), Some(22));
         assert_eq!(iban_length(*b"US"), None);
+    }
+
+    #[cfg(feature = "rules")]
+    #[test]
+    fn generic_mod97_and_mod11() {
+        assert!(mod97(b"GB82WEST12345698765432"));
+        assert!(mod97(b"RF18539007547034"));
+        assert!(!mod97(b"RF18539007547035"));
+        assert!(mod97(b"98"));
+        assert!(mod11(b"0306406152"));
+        assert!(mod11(b"080442957X"));
+        assert!(!mod11(b"0306406153"));
     }
 }

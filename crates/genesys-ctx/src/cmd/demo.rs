@@ -19,13 +19,22 @@ pub struct Args {
     /// Print one JSON document instead of the walkthrough.
     #[arg(long)]
     pub json: bool,
+    /// User-defined recognizers, allow- and deny-lists for masking (a JSON rules file, see the
+    /// README).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
 }
 
 /// Runs the demo and prints what happened.
 pub async fn run(args: Args) -> Result<(), CliError> {
+    let masker = match &args.rules {
+        Some(path) => Some(super::mask::masker_with_rules(Some(path))?),
+        None => None,
+    };
     let report = demo::run(DemoOptions {
         audit_log: args.audit_log,
         no_faults: args.no_faults,
+        masker,
     })
     .await
     .map_err(|e| match e {

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use context_model::{validate_id, validate_ratio, Encoding, EvictionPolicy, RetentionDirectives};
 use genesys_context::genesys_conversations::ConversationSource;
-use genesys_context::{ContextManager, Error, ImportUpdateError, ManagerOptions, Since};
+use genesys_context::{
+    ContextManager, EnvSettings, Error, ImportUpdateError, ManagerOptions, Since,
+};
 
 use super::batch::{self, Import, Job, Signals, Source};
 use super::import::{check_id, Labels};
@@ -69,6 +71,10 @@ pub struct Args {
     /// Allow evicting system prompts when fitting.
     #[arg(long)]
     pub evict_system_prompts: bool,
+    /// User-defined recognizers, allow- and deny-lists for masking (a JSON rules file, see the
+    /// README).
+    #[arg(long, value_name = "FILE", conflicts_with = "retain_pii")]
+    pub rules: Option<PathBuf>,
 }
 
 fn parse_policy(s: &str) -> Result<EvictionPolicy, String> {
@@ -168,14 +174,21 @@ async fn prepare(args: &Args) -> Result<(ContextManager, Vec<Job>, bool), CliErr
         Some(file) => Some(read_ids(file).await?),
         None => None,
     };
+    let masker = match &args.rules {
+        Some(path) => Some(super::mask::masker_with_rules(Some(path))?),
+        None => None,
+    };
+    let settings = EnvSettings::from_env().map_err(manager_error)?;
     let (manager, import) = if args.from_genesys || ids.is_some() {
         // The platform reads share the manager's token provider and retry budget.
-        let (manager, source) = ContextManager::from_env_with_source(args.options())
-            .await
-            .map_err(setup_error)?;
+        let lookup = |name: &str| std::env::var(name).ok();
+        let (manager, source) =
+            ContextManager::from_settings_with_source(settings, args.options(), masker, lookup)
+                .await
+                .map_err(setup_error)?;
         (manager, Some(genesys_import(args, source)?))
     } else {
-        let manager = ContextManager::from_env_with(args.options())
+        let manager = ContextManager::from_settings_with_masker(settings, args.options(), masker)
             .await
             .map_err(manager_error)?;
         (manager, None)

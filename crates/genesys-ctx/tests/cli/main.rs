@@ -251,4 +251,104 @@ async fn update_and_capacity_against_a_configured_gateway() {
     assert!(text(&bad.stderr).contains("robot"), "{}", text(&bad.stderr));
 }
 
+#[test]
+fn mask_jsonl_with_rules_all_strings_and_skipped_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.json");
+    std::fs::write(
+        &rules,
+        r#"{"rules":[{"entity":"MEMBER_ID","patterns":["(?<![\\d-])\\d{8}(?![\\d-])"],"context":["member"],"score":0.3}],
+            "allow":[{"value":"support@acme.example"}]}"#,
+    )
+    .unwrap();
+    let input = "{\"text\":\"member 12345678\",\"other\":\"jane@example.com\",\"cc\":\"support@acme.example\"}\nnot json\n";
+    let out = genesys_ctx(
+        &[
+            "mask",
+            "--jsonl",
+            "--all-strings",
+            "--skip-bad-lines",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+        &[],
+        Some(input),
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let line: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(line["masked"], "member [MEMBER_ID_REDACTED]");
+    assert_eq!(line["other"], "[EMAIL_REDACTED]");
+    assert_eq!(line["cc"], "support@acme.example", "allow-listed");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("line 2: not valid JSON"), "{stderr}");
+    assert!(stderr.contains("1 of 2 lines skipped"), "{stderr}");
+
+    std::fs::write(
+        &rules,
+        r#"{"rules":[{"entity":"X","patterns":["(?<=a+)b"], "scor":1}]}"#,
+    )
+    .unwrap();
+    let out = genesys_ctx(
+        &["mask", "--rules", rules.to_str().unwrap()],
+        &[],
+        Some("x"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("unknown field `scor`"),
+        "{}",
+        text(&out.stderr)
+    );
+    // `update` reads the rules before anything else and names the file.
+    let out = genesys_ctx(
+        &[
+            "update",
+            "--conversation-id",
+            "c1",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+        &[],
+        Some("[]"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("rules.json"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn demo_applies_a_rules_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.json");
+    std::fs::write(
+        &rules,
+        r##"{"deny":[{"value":"#12345","entity":"ORDER_REF"}]}"##,
+    )
+    .unwrap();
+    let out = genesys_ctx(
+        &[
+            "demo",
+            "--json",
+            "--no-faults",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+        &[],
+        None,
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let user = report["payload"]["messages"][1]["content"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        user,
+        "My order [ORDER_REF_REDACTED] is delayed. Contact me at [PHONE_REDACTED] or [EMAIL_REDACTED]."
+    );
+}
+
 mod import;

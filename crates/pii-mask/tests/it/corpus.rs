@@ -186,7 +186,7 @@ fn email(r: &mut Rng) -> String {
     format!("{local}@{}", r.pick(DOMAINS))
 }
 
-fn nanp_parts(r: &mut Rng) -> (String, String, String) {
+pub fn nanp_parts(r: &mut Rng) -> (String, String, String) {
     let area = if r.chance(30) {
         "555".to_string()
     } else if r.chance(10) {
@@ -262,7 +262,7 @@ fn luhn_complete(body: &str) -> char {
     char::from(b'0' + ((10 - sum % 10) % 10) as u8)
 }
 
-fn card_digits(r: &mut Rng) -> String {
+pub fn card_digits(r: &mut Rng) -> String {
     let (prefix, len) = match r.below(9) {
         0 => ("4".to_string(), 16),
         1 => ("4".to_string(), 13),
@@ -279,7 +279,7 @@ fn card_digits(r: &mut Rng) -> String {
     format!("{body}{check}")
 }
 
-fn group(d: &str, sizes: &[usize], sep: &str) -> String {
+pub fn group(d: &str, sizes: &[usize], sep: &str) -> String {
     let mut parts = Vec::new();
     let mut i = 0;
     for &s in sizes {
@@ -386,7 +386,7 @@ fn format_iban(r: &mut Rng, raw: &str) -> String {
     }
 }
 
-fn ipv4(r: &mut Rng) -> String {
+pub fn ipv4(r: &mut Rng) -> String {
     format!(
         "{}.{}.{}.{}",
         r.range(1, 254),

@@ -2,5 +2,9 @@
 
 mod cases;
 mod corpus;
+mod families;
+mod leaks;
 mod props;
 mod quality;
+#[cfg(feature = "rules")]
+mod rules;

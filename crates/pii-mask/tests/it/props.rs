@@ -203,3 +203,33 @@ proptest! {
         prop_assert_eq!(&text[found[0].start..found[0].end], value.1);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn masking_the_output_again_finds_nothing(text in texty()) {
+        let label = Masker::default();
+        let once = label.mask(&text).text;
+        prop_assert!(label.find(&once).is_empty(), "{:?} -> {:?}", text, once);
+        let m = Masker::builder()
+            .operator(Operator::Pseudonym)
+            .pseudonym_key(key())
+            .build()
+            .expect("key given");
+        let once = m.mask(&text).text;
+        prop_assert!(label.find(&once).is_empty(), "{:?} -> {:?}", text, once);
+    }
+
+    /// What is found on a line does not depend on the lines around it: the scan reads a
+    /// bounded distance around each candidate and never across a line break, so masking a block
+    /// of lines is masking each line, and no line's cost grows with the others.
+    #[test]
+    fn each_line_is_scanned_on_its_own(a in texty(), b in texty()) {
+        let a = a.replace('\n', " ");
+        let b = b.replace('\n', " ");
+        let m = Masker::default();
+        let joined = m.mask(&format!("{a}\n{b}")).text;
+        prop_assert_eq!(joined, format!("{}\n{}", m.mask(&a).text, m.mask(&b).text));
+    }
+}

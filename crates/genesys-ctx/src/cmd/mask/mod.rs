@@ -1,0 +1,295 @@
+//! `genesys-ctx mask`: masks personal data, streaming stdin to stdout line by line (bounded
+//! memory: one line at a time). Plain text, or JSON Lines with chosen fields or every string
+//! masked; user-defined rules from a file; bad lines stop the run or, on request, are skipped
+//! and reported.
+
+mod jsonl;
+mod plain;
+
+use std::io::{BufRead, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use pii_mask::{Masker, Operator, PseudonymKey, RuleWarning, Rules};
+
+use super::CliError;
+use jsonl::Select;
+
+/// Arguments of `genesys-ctx mask`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Read JSON Lines: objects with a "text" field; write each object with "masked" and
+    /// "findings" (`[{"type","start","end"}]`, byte offsets into the original text) in place of
+    /// "text" (other fields such as "id" kept).
+    #[arg(long)]
+    pub jsonl: bool,
+    /// With --jsonl, keep the unmasked "text" field in the output too (off by default: the
+    /// output of a masking step should not carry the values it masked).
+    #[arg(long, requires = "jsonl")]
+    pub keep_text: bool,
+    /// With --jsonl, the fields to mask, comma-separated (default `text`). "text" is written as
+    /// "masked"; any other field is masked in place (every string inside it when it holds an
+    /// object or array), its findings named by "field" (`/name`). A listed field missing from a
+    /// line is an error naming the line.
+    #[arg(long, requires = "jsonl", value_delimiter = ',', value_name = "A,B")]
+    pub fields: Vec<String>,
+    /// With --jsonl, mask every string value of each object, nested ones too ("text" as with
+    /// --fields; object keys are not masked).
+    #[arg(long, requires = "jsonl", conflicts_with = "fields")]
+    pub all_strings: bool,
+    /// Skip a line that is not UTF-8 or (with --jsonl) not an object with the fields, instead of
+    /// stopping: each skipped line is named on stderr and counted in a final summary.
+    #[arg(long)]
+    pub skip_bad_lines: bool,
+    /// User-defined recognizers, allow- and deny-lists (a JSON rules file, see the README).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// How to replace a value: a label such as `[EMAIL_REDACTED]`, a partial mask keeping the
+    /// last four digits, or a keyed pseudonym such as `[EMAIL_3f9a1c]` (needs --key-env).
+    #[arg(long, value_enum, default_value_t = OperatorArg::Label)]
+    pub operator: OperatorArg,
+    /// Name of the environment variable holding the pseudonym key (at least 16 bytes).
+    #[arg(long, value_name = "VAR")]
+    pub key_env: Option<String>,
+}
+
+/// The `--operator` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OperatorArg {
+    /// `[EMAIL_REDACTED]`, `[PHONE_REDACTED]`, …
+    Label,
+    /// `**** **** **** 1111`, `j***@example.com`, …
+    Mask,
+    /// `[EMAIL_3f9a1c]`: HMAC-SHA256 with the key from --key-env.
+    Pseudonym,
+}
+
+/// Reads and compiles a rules file (`--rules FILE`); errors name the file and, from the
+/// parser, the line, rule, field and pattern position.
+pub(crate) fn load_rules(path: &Path) -> Result<Rules, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::input(format!("--rules {}: {e}", path.display())))?;
+    Rules::from_json(&text).map_err(|e| CliError::input(format!("--rules {}: {e}", path.display())))
+}
+
+/// A masker with the default operator and, when given, the rules of `--rules FILE`.
+pub(crate) fn masker_with_rules(rules: Option<&Path>) -> Result<Masker, CliError> {
+    let mut builder = Masker::builder();
+    if let Some(path) = rules {
+        builder = builder.rules(load_rules(path)?);
+    }
+    builder.build().map_err(|e| match rules {
+        Some(path) => CliError::input(format!("--rules {}: {e}", path.display())),
+        None => CliError::input(e.to_string()),
+    })
+}
+fn build_masker(args: &Args) -> Result<Masker, CliError> {
+    let operator = match args.operator {
+        OperatorArg::Label => Operator::Label,
+        OperatorArg::Mask => Operator::Partial { keep_last: 4 },
+        OperatorArg::Pseudonym => Operator::Pseudonym,
+    };
+    let mut builder = Masker::builder().operator(operator);
+    if args.operator == OperatorArg::Pseudonym {
+        let var = args.key_env.as_deref().ok_or_else(|| {
+            CliError::input(
+                "--operator pseudonym needs --key-env VAR naming the variable that holds the key",
+            )
+        })?;
+        let value = std::env::var(var).map_err(|e| match e {
+            std::env::VarError::NotPresent => CliError::input(format!(
+                "environment variable {var} is not set (it must hold the pseudonym key)"
+            )),
+            std::env::VarError::NotUnicode(_) => {
+                CliError::input(format!("environment variable {var} is not valid UTF-8"))
+            }
+        })?;
+        let key = PseudonymKey::new(value)
+            .map_err(|e| CliError::input(format!("environment variable {var}: {e}")))?;
+        builder = builder.pseudonym_key(key);
+    }
+    if let Some(path) = &args.rules {
+        builder = builder.rules(load_rules(path)?);
+    }
+    builder.build().map_err(|e| match &args.rules {
+        Some(path) => CliError::input(format!("--rules {}: {e}", path.display())),
+        None => CliError::input(e.to_string()),
+    })
+}
+
+/// Runs the command.
+pub async fn run(args: Args) -> Result<(), CliError> {
+    let masker = build_masker(&args)?;
+    let options = Options {
+        jsonl: args.jsonl.then(|| jsonl::Options {
+            keep_text: args.keep_text,
+            select: if args.all_strings {
+                Select::AllStrings
+            } else if args.fields.is_empty() {
+                Select::Fields(vec!["text".to_owned()])
+            } else {
+                Select::Fields(args.fields.clone())
+            },
+        }),
+        skip_bad_lines: args.skip_bad_lines,
+    };
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut stderr = std::io::stderr();
+    let result = process(
+        &masker,
+        &options,
+        stdin.lock(),
+        BufWriter::new(stdout.lock()),
+        &mut stderr,
+    );
+    match result {
+        Err(Failure::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(Failure::Write(e)) => Err(CliError::runtime(format!("cannot write to stdout: {e}"))),
+        Err(Failure::Read(e)) => Err(CliError::runtime(format!("cannot read stdin: {e}"))),
+        Err(Failure::Input(msg)) => Err(CliError::input(msg)),
+        Ok(summary) => summary.finish(&mut stderr),
+    }
+}
+
+#[derive(Debug)]
+enum Failure {
+    Read(std::io::Error),
+    Write(std::io::Error),
+    Input(String),
+}
+
+/// How lines are read and masked.
+#[derive(Debug, Clone, Default)]
+struct Options {
+    /// JSON Lines, or plain text when `None`.
+    jsonl: Option<jsonl::Options>,
+    skip_bad_lines: bool,
+}
+
+/// What a run skipped or could not search in full, for the final report.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Summary {
+    lines: usize,
+    skipped: usize,
+    /// Lines where a user-defined rule stopped early (its backtrack limit).
+    incomplete: usize,
+}
+
+impl Summary {
+    /// Reports skipped lines on stderr; a line a rule could not search in full fails the run
+    /// (its output was written, but may hold what the rule would have masked).
+    fn finish(&self, stderr: &mut impl Write) -> Result<(), CliError> {
+        if self.skipped > 0 {
+            let _ = writeln!(
+                stderr,
+                "mask: {} of {} lines skipped (named above), the rest masked",
+                self.skipped, self.lines
+            );
+        }
+        if self.incomplete > 0 {
+            return Err(CliError::runtime(format!(
+                "{} lines were not searched in full by the --rules patterns (named above); \
+                 check the output before using it",
+                self.incomplete
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Masks `input` into `output`; problems it goes on after go to `errors`. Plain text goes
+/// block by block (see [`plain`]), JSON Lines line by line.
+fn process(
+    masker: &Masker,
+    options: &Options,
+    input: impl BufRead,
+    mut output: impl Write,
+    errors: &mut impl Write,
+) -> Result<Summary, Failure> {
+    let mut summary = Summary::default();
+    if options.jsonl.is_some() {
+        process_lines(masker, options, input, &mut output, errors, &mut summary)?;
+    } else {
+        plain::process(masker, options, input, &mut output, errors, &mut summary)?;
+    }
+    output.flush().map_err(Failure::Write)?;
+    Ok(summary)
+}
+
+/// Masks `input` line by line into `output`, numbering lines on from `summary.lines`.
+fn process_lines(
+    masker: &Masker,
+    options: &Options,
+    mut input: impl BufRead,
+    output: &mut impl Write,
+    errors: &mut impl Write,
+    summary: &mut Summary,
+) -> Result<(), Failure> {
+    let mut raw = Vec::new();
+    let mut masked = String::new();
+    let mut warnings = Vec::new();
+    loop {
+        raw.clear();
+        let n = input.read_until(b'\n', &mut raw).map_err(Failure::Read)?;
+        if n == 0 {
+            break;
+        }
+        summary.lines += 1;
+        let number = summary.lines;
+        let (body, ending) = split_ending(&raw);
+        masked.clear();
+        warnings.clear();
+        let done = match std::str::from_utf8(body) {
+            Err(e) => Err(format!("not valid UTF-8 ({e})")),
+            Ok(line) => match &options.jsonl {
+                Some(_) if line.trim().is_empty() => continue,
+                Some(json) => jsonl::mask_line(masker, json, line, &mut warnings).map(|out| {
+                    masked = out;
+                    b"\n".as_slice()
+                }),
+                None => {
+                    masker.mask_into_reporting(line, &mut masked, &mut warnings);
+                    Ok(ending)
+                }
+            },
+        };
+        let ending = match done {
+            Ok(ending) => ending,
+            Err(msg) if options.skip_bad_lines => {
+                summary.skipped += 1;
+                let _ = writeln!(errors, "mask: line {number}: {msg}; skipped");
+                continue;
+            }
+            Err(msg) => return Err(Failure::Input(format!("line {number}: {msg}"))),
+        };
+        output
+            .write_all(masked.as_bytes())
+            .map_err(Failure::Write)?;
+        output.write_all(ending).map_err(Failure::Write)?;
+        if !warnings.is_empty() {
+            summary.incomplete += 1;
+            report_warnings(errors, number, &warnings);
+        }
+    }
+    Ok(())
+}
+
+/// The line without its `\n` or `\r\n`, and that ending.
+fn split_ending(raw: &[u8]) -> (&[u8], &'static [u8]) {
+    match raw.strip_suffix(b"\n") {
+        Some(body) => match body.strip_suffix(b"\r") {
+            Some(body) => (body, b"\r\n"),
+            None => (body, b"\n"),
+        },
+        None => (raw, b""),
+    }
+}
+
+fn report_warnings(errors: &mut impl Write, number: usize, warnings: &[RuleWarning]) {
+    for w in warnings {
+        let _ = writeln!(errors, "mask: line {number}: {w}");
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,120 @@
+//! Payment cards and the digit-group reader they share with national phone numbers.
+
+use super::*;
+
+/// Reads up to `max_groups` digit groups separated by one `sep`. Returns (end, lengths, count);
+/// `None` when the run goes on past `max_groups` or past [`MAX_DIGITS`], or does not end cleanly.
+pub(super) fn digit_groups(
+    b: &[u8],
+    s: usize,
+    sep: u8,
+    max_groups: usize,
+) -> Option<(usize, [usize; 8], usize)> {
+    let mut lens = [0usize; 8];
+    let mut count = 0;
+    let mut total = 0;
+    let mut i = s;
+    loop {
+        let e = digits_end(b, i, MAX_DIGITS + 1);
+        let len = e - i;
+        if len == 0 || count >= max_groups.min(8) {
+            return None;
+        }
+        total += len;
+        if total > MAX_DIGITS {
+            return None;
+        }
+        lens[count] = len;
+        count += 1;
+        i = e;
+        // A short last group only where cards have one: 4-4-4-1…3 (13–15 digits), 4-4-4-4-3.
+        let tail_ok =
+            sep == b' ' && short_tail(b, i).is_some_and(|t| total == 12 || (total == 16 && t == 3));
+        if continues(b, i, sep) || tail_ok {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    right_ok(b, i).then_some((i, lens, count))
+}
+
+/// A payment card: 13–19 digits, bare or grouped by spaces or dashes, known issuer, Luhn-valid.
+/// More digits may follow a card in its usual groups or a bare one (a CVV, an expiry date, a
+/// year: `4111 1111 1111 1111 123`); the card is still found.
+pub(super) fn card(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize> {
+    let first_run = digits_end(b, s, MAX_DIGITS + 1);
+    let sep = match b.get(first_run) {
+        Some(&c @ (b' ' | b'-')) if b.get(first_run + 1).is_some_and(u8::is_ascii_digit) => c,
+        _ => b'-',
+    };
+    // A space-grouped card cannot start in the middle of a space-grouped number.
+    if !(after_space_digit && sep == b' ') {
+        if let Some((e, _, _)) = digit_groups(b, s, sep, 8) {
+            if card_digits_ok(&b[s..e]) {
+                return Some(e);
+            }
+        }
+        if let Some(e) = grouped_card(b, s) {
+            return Some(e);
+        }
+    }
+    // A bare card number followed by a separator and some other number.
+    let run = first_run - s;
+    let then_number = matches!(b.get(first_run), Some(b' ' | b'-' | b'/'))
+        && b.get(first_run + 1).is_some_and(u8::is_ascii_digit);
+    ((13..=MAX_DIGITS).contains(&run)
+        && (then_number || b.get(first_run) == Some(&b' ') && right_ok(b, first_run))
+        && card_digits_ok(&b[s..first_run]))
+    .then_some(first_run)
+}
+
+/// A card printed in its usual groups (4-4-4-4, 4-4-4-1…4, 4-4-4-4-3, 4-6-4, 4-6-5) joined by
+/// spaces or dashes, mixed or not, whatever follows a group end but more of a word: another
+/// number (`4111 1111 1111 1111 12/25`, `5555 5555 5555 4444 999`). The longest valid grouping
+/// wins.
+fn grouped_card(b: &[u8], s: usize) -> Option<usize> {
+    let mut lens = [0usize; 6];
+    let mut total = 0;
+    let mut i = s;
+    let mut best = None;
+    for k in 0..lens.len() {
+        let e = digits_end(b, i, 7);
+        let len = e - i;
+        lens[k] = len;
+        total += len;
+        let canonical = (lens[..k].iter().all(|&l| l == 4)
+            && (len == 4 || k == 3 || (k == 4 && len == 3)))
+            || (k == 1 && lens[0] == 4 && len == 6)
+            || (k == 2 && lens[0] == 4 && lens[1] == 6 && (len == 4 || len == 5));
+        if len == 0 || !canonical || total > MAX_DIGITS {
+            break;
+        }
+        let more =
+            matches!(b.get(e), Some(b' ' | b'-')) && b.get(e + 1).is_some_and(u8::is_ascii_digit);
+        if total >= 13 && (more || right_ok(b, e)) && card_digits_ok(&b[s..e]) {
+            best = Some(e);
+        }
+        if !more {
+            break;
+        }
+        i = e + 1;
+    }
+    best
+}
+
+pub(super) fn card_digits_ok(text: &[u8]) -> bool {
+    let mut digits = [0u8; MAX_DIGITS];
+    let mut n = 0;
+    for &c in text {
+        if c.is_ascii_digit() {
+            if n == MAX_DIGITS {
+                return false;
+            }
+            digits[n] = c - b'0';
+            n += 1;
+        }
+    }
+    let d = &digits[..n];
+    validate::card_issuer_ok(d) && validate::luhn(d)
+}

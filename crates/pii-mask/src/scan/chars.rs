@@ -1,0 +1,190 @@
+//! Unicode dashes and spaces written between digit groups, and folding them to ASCII.
+
+use super::*;
+
+/// A Unicode character written between digit groups where ASCII `-` or a space would be, at `k`:
+/// the ASCII byte it stands for and its length. Dashes: U+2010 hyphen, U+2011 non-breaking
+/// hyphen, U+2012 figure dash, U+2013 en dash, U+2014 em dash, U+2015 horizontal bar, U+2212
+/// minus sign, U+FE63 small hyphen-minus, U+FF0D full-width hyphen-minus. Spaces: U+00A0
+/// no-break space, U+2002–U+2006 (en, em, three-, four- and six-per-em spaces), U+2007 figure
+/// space, U+2008 punctuation space, U+2009 thin space, U+200A hair space, U+202F narrow no-break
+/// space, U+3000 ideographic space.
+#[inline]
+pub(super) fn unicode_sep(b: &[u8], k: usize) -> Option<(u8, usize)> {
+    match b.get(k..k + 3) {
+        Some([0xE2, 0x80, 0x90..=0x95] | [0xE2, 0x88, 0x92] | [0xEF, 0xB9, 0xA3])
+        | Some([0xEF, 0xBC, 0x8D]) => Some((b'-', 3)),
+        Some([0xE2, 0x80, 0x82..=0x8A | 0xAF] | [0xE3, 0x80, 0x80]) => Some((b' ', 3)),
+        _ => (b.get(k..k + 2) == Some(&[0xC2, 0xA0])).then_some((b' ', 2)),
+    }
+}
+
+/// A digit of another script at `k`, as people type them on phones and East Asian or Arabic
+/// keyboards: full-width `０`–`９` (U+FF10–U+FF19), Arabic-Indic `٠`–`٩` (U+0660–U+0669) and
+/// Eastern Arabic-Indic `۰`–`۹` (U+06F0–U+06F9). The ASCII digit and the length.
+#[inline]
+pub(super) fn wide_digit(b: &[u8], k: usize) -> Option<(u8, usize)> {
+    match b.get(k..k + 2)? {
+        [0xD9, d @ 0xA0..=0xA9] => Some((b'0' + (d - 0xA0), 2)),
+        [0xDB, d @ 0xB0..=0xB9] => Some((b'0' + (d - 0xB0), 2)),
+        [0xEF, 0xBC] => match b.get(k + 2)? {
+            d @ 0x90..=0x99 => Some((b'0' + (d - 0x90), 3)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether `c` may lead a character that [`fold_at`] folds.
+#[inline]
+pub(super) fn sep_lead(c: u8) -> bool {
+    matches!(c, 0xC2 | 0xD9 | 0xDB | 0xE2 | 0xE3 | 0xEF)
+}
+
+/// Does a digit (of any script [`wide_digit`] knows) or `)` end just before `k`?
+#[inline]
+fn group_end_before(b: &[u8], k: usize) -> bool {
+    match k.checked_sub(1).and_then(|p| b.get(p)) {
+        Some(b'0'..=b'9' | b')') => true,
+        Some(c) if *c >= 0x80 => {
+            (k >= 2 && wide_digit(b, k - 2).is_some_and(|(_, l)| l == 2))
+                || (k >= 3 && wide_digit(b, k - 3).is_some_and(|(_, l)| l == 3))
+        }
+        _ => false,
+    }
+}
+
+/// Does a digit (of any script) or `(` start at `k`?
+#[inline]
+fn group_start_at(b: &[u8], k: usize) -> bool {
+    matches!(b.get(k), Some(b'0'..=b'9' | b'(')) || wide_digit(b, k).is_some()
+}
+
+/// A Unicode separator at `k` between two groups, the places where the recognizers accept an
+/// ASCII `-` or space: a digit or `)` before it and a digit or `(` after it, or (a no-break space
+/// only) between two IBAN groups, see [`iban_group_space`].
+#[inline]
+pub(super) fn group_sep_at(b: &[u8], k: usize) -> Option<(u8, usize)> {
+    let (c, len) = unicode_sep(b, k)?;
+    let digit_groups = group_end_before(b, k) && group_start_at(b, k + len);
+    let iban =
+        || c == b' ' && k > 0 && b[k - 1].is_ascii_alphanumeric() && iban_group_space(b, k, len);
+    (digit_groups || iban()).then_some((c, len))
+}
+
+/// What [`fold_at`] replaces: the bytes `start..end` of the text by one ASCII `byte`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Fold {
+    byte: u8,
+    start: usize,
+    end: usize,
+}
+
+/// The fold at the lead byte `k`: a digit of another script, a Unicode group separator, or a
+/// Unicode dash with a space on each side between two digit groups (`555 — 123 — 4567`), read
+/// as `-`.
+#[inline]
+pub(super) fn fold_at(b: &[u8], k: usize) -> Option<Fold> {
+    if let Some((byte, len)) = wide_digit(b, k) {
+        return Some(Fold {
+            byte,
+            start: k,
+            end: k + len,
+        });
+    }
+    if let Some((byte, len)) = group_sep_at(b, k) {
+        return Some(Fold {
+            byte,
+            start: k,
+            end: k + len,
+        });
+    }
+    // A spaced dash: `digit ␠ — ␠ digit`.
+    let (c, len) = unicode_sep(b, k)?;
+    let spaced = c == b'-'
+        && k >= 1
+        && b[k - 1] == b' '
+        && group_end_before(b, k - 1)
+        && b.get(k + len) == Some(&b' ')
+        && group_start_at(b, k + len + 1);
+    spaced.then(|| Fold {
+        byte: b'-',
+        start: k - 1,
+        end: k + len + 1,
+    })
+}
+
+/// Whether the no-break space (U+00A0, U+2007 or U+202F, `len` bytes) at `k` sits between two
+/// IBAN groups: a whole run of exactly four ASCII alphanumerics before it, a whole run of one to
+/// four after it, and a digit in one of them (`DE89 3704`, `GB82 WEST`, `WEST 1234`, `0130 00`).
+/// Words (`Jean Paul`) and French typography (`prix :`, `10 €`) do not qualify. Looks at most
+/// five bytes each way, so the pre-pass stays linear.
+#[inline]
+pub(super) fn iban_group_space(b: &[u8], k: usize, len: usize) -> bool {
+    if !matches!(
+        b.get(k..k + len),
+        Some([0xC2, 0xA0] | [0xE2, 0x80, 0x87 | 0xAF])
+    ) {
+        return false;
+    }
+    let before = b[..k].iter().rev().take(5);
+    let run_before = before
+        .clone()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .count();
+    if run_before != 4 {
+        return false;
+    }
+    let after = &b[k + len..];
+    let run_after = after
+        .iter()
+        .take(5)
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .count();
+    if !(1..=4).contains(&run_after) {
+        return false;
+    }
+    before.take(4).any(u8::is_ascii_digit) || after[..run_after].iter().any(u8::is_ascii_digit)
+}
+
+/// Offset of the first character [`fold_at`] folds at or after `i`, skipping ASCII eight bytes
+/// at a time.
+pub(super) fn next_fold(b: &[u8], mut i: usize) -> Option<Fold> {
+    while let Some(word) = b.get(i..i + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        if u64::from_le_bytes(bytes) & HI != 0 {
+            for (k, &c) in bytes.iter().enumerate() {
+                if sep_lead(c) {
+                    if let Some(f) = fold_at(b, i + k) {
+                        return Some(f);
+                    }
+                }
+            }
+        }
+        i += 8;
+    }
+    (i..b.len()).find_map(|k| sep_lead(b[k]).then(|| fold_at(b, k)).flatten())
+}
+
+/// A copy of `b` with every fold from `first` on applied (see [`fold_at`]), and the shift
+/// points: `(p, d)` means offsets from `p` on in the copy are `d` bytes further in the original.
+/// The text between folds is copied whole.
+pub(super) fn fold_text(b: &[u8], first: Fold) -> (Vec<u8>, Vec<(usize, usize)>) {
+    let mut out = Vec::with_capacity(b.len());
+    let mut shifts = Vec::new();
+    let mut shift = 0;
+    let mut copied = 0;
+    let mut next = Some(first);
+    while let Some(f) = next {
+        out.extend_from_slice(&b[copied..f.start]);
+        out.push(f.byte);
+        shift += f.end - f.start - 1;
+        shifts.push((out.len(), shift));
+        copied = f.end;
+        next = next_fold(b, copied);
+    }
+    out.extend_from_slice(&b[copied..]);
+    (out, shifts)
+}

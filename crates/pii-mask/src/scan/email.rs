@@ -1,0 +1,160 @@
+//! Email addresses around an `@`.
+
+use super::*;
+
+/// An email address around the `@` at `a`: a dot-atom local part (Latin letters allowed) and a
+/// domain of at least two labels with an alphabetic top-level label.
+pub(super) fn email(text: &str, a: usize, floor: usize) -> Option<Span> {
+    let _ = floor;
+    let start = local_start(text, a)?;
+    let end = domain_end(text, a)?;
+    Some(Span {
+        entity: EntityType::Email,
+        start,
+        end,
+    })
+}
+
+/// Start of the local part ending at the `@` at `a`: a dot-atom with the printable characters
+/// mail servers accept (`!#$%&'*+/=?^_`{}~-`), Latin letters with their combining marks
+/// (`josé`, `j\u{301}ohn`), dots where people type them (`john.@`, `john..doe@`); or a quoted
+/// string (`"john doe"@`).
+fn local_start(text: &str, a: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    if a > 0 && b[a - 1] == b'"' {
+        return quoted_start(b, a - 1);
+    }
+    // Local part, scanned backwards, at most 64 bytes.
+    let mut s = a;
+    while s > 0 && a - s < 64 {
+        let c = b[s - 1];
+        if c.is_ascii_alphanumeric() || is_atext_symbol(c) {
+            s -= 1;
+        } else if c == b'\''
+            && s >= 2
+            && b[s - 2].is_ascii_alphanumeric()
+            && s < a
+            && b[s].is_ascii_alphanumeric()
+        {
+            // `o'brien@…`, but not a quote around the address.
+            s -= 1;
+        } else if c >= 0x80 {
+            // Step back to the start of the character and accept Latin-script letters and
+            // combining marks only.
+            let mut k = s - 1;
+            while k > 0 && s - k < 4 && (b[k] & 0xC0) == 0x80 {
+                k -= 1;
+            }
+            match text.get(k..s).and_then(|t| t.chars().next()) {
+                Some(ch) if latin_letter(ch) || combining_mark(ch) => s = k,
+                _ => break,
+            }
+        } else {
+            break;
+        }
+    }
+    while s < a && matches!(b[s], b'.' | b'-' | b'+' | b'=' | b'/' | b'!' | b'?' | b'#') {
+        s += 1;
+    }
+    (s < a).then_some(s)
+}
+
+/// Symbols of RFC 5322's `atext` (and `.`) that a local part may hold; `'` is handled apart.
+fn is_atext_symbol(c: u8) -> bool {
+    matches!(
+        c,
+        b'.' | b'_'
+            | b'%'
+            | b'+'
+            | b'-'
+            | b'!'
+            | b'#'
+            | b'$'
+            | b'&'
+            | b'*'
+            | b'/'
+            | b'='
+            | b'?'
+            | b'^'
+            | b'`'
+            | b'{'
+            | b'}'
+            | b'~'
+    )
+}
+
+/// A quoted local part whose closing quote is at `q`: its opening quote, at most 64 bytes back,
+/// with no quote, backslash or line break between, at a word start.
+fn quoted_start(b: &[u8], q: usize) -> Option<usize> {
+    let from = q.saturating_sub(64);
+    let open = b[from..q]
+        .iter()
+        .rposition(|&c| matches!(c, b'"' | b'\\' | b'\n' | b'\r'))?
+        + from;
+    let ok = b[open] == b'"' && open + 1 < q && (open == 0 || !is_word(b[open - 1]));
+    ok.then_some(open)
+}
+
+/// Combining diacritical marks (U+0300–U+036F), typed after a letter (`j\u{301}ohn`).
+fn combining_mark(ch: char) -> bool {
+    ('\u{300}'..='\u{36f}').contains(&ch)
+}
+
+/// End of the domain after the `@` at `a`: at least two labels, an alphabetic top-level label.
+fn domain_end(text: &str, a: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut labels: [(usize, usize); 16] = [(0, 0); 16];
+    let mut count = 0;
+    let mut i = a + 1;
+    loop {
+        let start = i;
+        while i < b.len() && i - start <= 63 {
+            let c = b[i];
+            if c.is_ascii_alphanumeric() || c == b'-' {
+                i += 1;
+            } else if c >= 0x80 {
+                match text.get(i..).and_then(|t| t.chars().next()) {
+                    Some(ch) if latin_letter(ch) => i += ch.len_utf8(),
+                    _ => break,
+                }
+            } else {
+                break;
+            }
+        }
+        if i == start || i - start > 63 || count == labels.len() {
+            break;
+        }
+        if b[start] == b'-' || b[i - 1] == b'-' {
+            return None;
+        }
+        labels[count] = (start, i);
+        count += 1;
+        if b.get(i) == Some(&b'.')
+            && b.get(i + 1)
+                .is_some_and(|&c| c.is_ascii_alphanumeric() || c >= 0x80)
+        {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    while count >= 2 {
+        let (ls, le) = labels[count - 1];
+        let tld = &text[ls..le];
+        if tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic) {
+            break;
+        }
+        count -= 1;
+    }
+    if count < 2 {
+        return None;
+    }
+    let end = labels[count - 1].1;
+    (b.get(end) != Some(&b'@')).then_some(end)
+}
+
+/// Letters of Latin, Greek and Cyrillic scripts (accented names in addresses), not CJK text or
+/// punctuation that often sits right next to an address.
+pub(super) fn latin_letter(ch: char) -> bool {
+    ch.is_alphabetic() && (ch as u32) < 0x0530
+}

@@ -1,0 +1,115 @@
+//! IPv4 (octet ranges) and IPv6 (`core::net::Ipv6Addr`) addresses.
+
+use super::*;
+
+/// `a.b.c.d`, each octet 0–255 without a leading zero.
+pub(super) fn ipv4(b: &[u8], s: usize) -> Option<usize> {
+    let mut i = s;
+    for k in 0..4 {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let e = digits_end(b, i, 4);
+        let oct = &b[i..e];
+        if oct.is_empty() || oct.len() > 3 || (oct.len() > 1 && oct[0] == b'0') {
+            return None;
+        }
+        let v = oct.iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
+        if v > 255 {
+            return None;
+        }
+        i = e;
+    }
+    // A port (`:8080`), a prefix length (`/24`) or a URL path (`/admin`) may follow.
+    let port = b.get(i) == Some(&b'/')
+        || (b.get(i) == Some(&b':') && b.get(i + 1).is_some_and(u8::is_ascii_digit));
+    if !(port || right_ok(b, i))
+        || b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(|c| is_word(*c))
+    {
+        return None;
+    }
+    Some(i)
+}
+
+/// Words that make a dotted quad a version (`version 1.2.3.4`, `the build I have is 10.0.19.45`).
+pub(super) const VERSION_WORDS: &[&str] = &[
+    "app",
+    "build",
+    "driver",
+    "firmware",
+    "fw",
+    "installed",
+    "kernel",
+    "patch",
+    "release",
+    "sdk",
+    "update",
+    "updated",
+    "upgrade",
+    "upgraded",
+    "ver",
+    "version",
+];
+
+pub(super) const VERSION_WORDS_KEYS: [u128; VERSION_WORDS.len()] = keys(VERSION_WORDS);
+
+/// Is one of [`VERSION_WORDS`] among the words in the 32 bytes before `s`? A dotted quad is an
+/// IP address unless one is.
+pub(super) fn version_context(b: &[u8], s: usize) -> bool {
+    line_before(b, s, 32)
+        .split(|c| !c.is_ascii_alphabetic())
+        .any(|w| word_in(w, &VERSION_WORDS_KEYS))
+}
+
+/// An IPv6 address around the `:` at `c`, parsed with `core::net::Ipv6Addr`. Returns the finding
+/// and the end of the hex-and-colon token, so later colons in it are not re-examined.
+pub(super) fn ipv6(text: &str, c: usize, floor: usize) -> (Option<Span>, usize) {
+    let b = text.as_bytes();
+    let mut s = c;
+    while s > 0 && c - s < 40 && (is_hex(b[s - 1]) || b[s - 1] == b':') {
+        s -= 1;
+    }
+    let mut e = c;
+    while e < b.len() && e - s < 46 && (is_hex(b[e]) || b[e] == b':' || b[e] == b'.') {
+        e += 1;
+    }
+    let token_end = e;
+    if s < floor
+        || (s > 0 && (is_word(b[s - 1]) || matches!(b[s - 1], b':' | b'.' | b'@')))
+        || (e < b.len() && is_word(b[e]))
+    {
+        return (None, token_end);
+    }
+    let mut cand = &text[s..e];
+    let parsed = loop {
+        if cand.bytes().filter(|&c| c == b':').count() >= 2 {
+            if let Ok(ip) = cand.parse::<core::net::Ipv6Addr>() {
+                break Some(ip);
+            }
+        }
+        match cand.as_bytes().last() {
+            Some(b'.' | b':') => cand = &cand[..cand.len() - 1],
+            _ => break None,
+        }
+    };
+    let Some(ip) = parsed else {
+        return (None, token_end);
+    };
+    // `::` alone is not an address anyone would mask, nor is a lone hex word pair like `a::b`
+    // without any digit.
+    if ip.is_unspecified() || !cand.bytes().any(|c| c.is_ascii_digit()) {
+        return (None, token_end);
+    }
+    let end = s + cand.len();
+    (
+        Some(Span {
+            entity: EntityType::IpAddress,
+            start: s,
+            end,
+        }),
+        token_end,
+    )
+}

@@ -1,0 +1,351 @@
+//! The single-pass scanner: a byte-table prefilter jumps to candidate positions (digits, `@`,
+//! `+`, `(`, `:`), hand-written recognizers with bounded look-ahead read the candidate, and cheap
+//! validators (Luhn, mod-97, SSN ranges, NANP rules, octet ranges, IPv6 parsing, address context)
+//! decide. Every recognizer reads at most a fixed number of bytes around its start, and a failed
+//! digit run is skipped whole, so the scan is linear in the input whatever it contains.
+
+mod card;
+mod chars;
+mod context;
+mod email;
+mod iban;
+mod ip;
+mod phone;
+mod ssn;
+mod zip;
+
+use crate::validate;
+use crate::EntityType;
+use card::{card, digit_groups};
+use chars::{fold_text, next_fold};
+use context::{
+    contains, continues, ends_with_word, keys, label_before, label_kind, left_ok, line_before,
+    right_ok, short_tail, word_in, Label,
+};
+use email::email;
+use iban::{iban, IbanScan};
+use ip::{ipv4, ipv6, version_context};
+use phone::{intl_phone, local_phone, nanp, national_phone};
+use ssn::{ssn, ssn_context};
+use zip::zip;
+
+/// A detected value: entity and byte span in the scanned text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub(crate) entity: EntityType,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+const fn trigger_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = b'0';
+    while c <= b'9' {
+        t[c as usize] = true;
+        c += 1;
+    }
+    t[b'@' as usize] = true;
+    t[b'+' as usize] = true;
+    t[b'(' as usize] = true;
+    t[b':' as usize] = true;
+    t
+}
+
+static TRIGGER: [bool; 256] = trigger_table();
+
+/// Longest run of digits a recognizer ever needs to look at (19-digit cards).
+const MAX_DIGITS: usize = 19;
+
+#[inline]
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+#[inline]
+fn is_hex(c: u8) -> bool {
+    c.is_ascii_hexdigit()
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Non-zero when some byte of `x` may be a trigger: an ASCII byte in 0x28–0x40, the range that
+/// holds `(`, `+`, the digits, `:` and `@` (and a little punctuation, sorted out byte by byte).
+/// Bytes of multi-byte characters never pass.
+#[inline]
+fn maybe_trigger(x: u64) -> u64 {
+    let low7 = x & (LO * 0x7F);
+    let ge_28 = low7.wrapping_add(LO * (0x80 - 0x28));
+    let ge_41 = low7.wrapping_add(LO * (0x80 - 0x41));
+    ge_28 & !ge_41 & !x & HI
+}
+
+/// Position of the next trigger byte at or after `i` (or `b.len()`).
+#[inline]
+fn next_trigger(b: &[u8], mut i: usize) -> usize {
+    // Eight bytes at a time: skip whole words that hold no candidate byte.
+    while let Some(word) = b.get(i..i + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        if maybe_trigger(u64::from_le_bytes(bytes)) != 0 {
+            if let Some(k) = bytes.iter().position(|&c| TRIGGER[c as usize]) {
+                return i + k;
+            }
+        }
+        i += 8;
+    }
+    while i < b.len() && !TRIGGER[b[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// End of the run of ASCII digits starting at `i`, reading at most `max` digits.
+#[inline]
+fn digits_end(b: &[u8], i: usize, max: usize) -> usize {
+    let mut j = i;
+    while j < b.len() && j - i < max && b[j].is_ascii_digit() {
+        j += 1;
+    }
+    j
+}
+
+/// Scans `text` and appends every detected value of an enabled entity, in order, without overlap.
+///
+/// Digit groups separated by Unicode dashes or spaces (`555‑123‑4567`, `4111 1111 …` with
+/// U+00A0, see [`unicode_sep`]), and IBAN groups separated by no-break spaces (`GB82 WEST …`), are read as if
+/// separated by ASCII `-` or space: when the text holds such a separator, a copy with each one
+/// folded to its ASCII byte is scanned and the spans are mapped back to the original offsets (so
+/// they cover the multi-byte separators and fall on character boundaries). Text without one, the common case, is scanned as it is after one quick pass.
+pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
+    let Some(first) = next_fold(text.as_bytes(), 0) else {
+        scan_folded(text, enabled, out);
+        return;
+    };
+    let (folded, shifts) = fold_text(text.as_bytes(), first);
+    let Ok(folded) = String::from_utf8(folded) else {
+        // Cannot happen (whole characters are replaced by ASCII bytes); scan the text as it is.
+        scan_folded(text, enabled, out);
+        return;
+    };
+    let from = out.len();
+    scan_folded(&folded, enabled, out);
+    // Spans come in order, so one walk over the shift points maps them all.
+    let mut k = 0;
+    let mut shift = 0;
+    let mut map = |p: usize| {
+        while k < shifts.len() && shifts[k].0 <= p {
+            shift = shifts[k].1;
+            k += 1;
+        }
+        p + shift
+    };
+    for span in &mut out[from..] {
+        span.start = map(span.start);
+        span.end = map(span.end);
+    }
+}
+
+/// [`scan`] of a text whose group separators are ASCII.
+fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut st = State::default();
+    let mut i = 0;
+    while i < n {
+        i = next_trigger(b, i);
+        if i >= n {
+            break;
+        }
+        let found = match st.candidate(text, i) {
+            Candidate::Found(span) => Some(span),
+            Candidate::Nothing => None,
+            Candidate::SkipTo(j) => {
+                i = j;
+                continue;
+            }
+        };
+        match found {
+            Some(span) if span.start >= st.last_end || span.entity == EntityType::Email => {
+                // An email may start before the previous finding's end only when that finding lay
+                // inside its local part; the email wins.
+                while out.last().is_some_and(|p| p.end > span.start) {
+                    out.pop();
+                }
+                if enabled & span.entity.bit() != 0 {
+                    out.push(span);
+                }
+                st.last_end = span.end;
+                i = span.end.max(i + 1);
+            }
+            // A digit run that starts nothing is skipped whole: nothing starts inside it.
+            _ if b[i].is_ascii_digit() => i = digits_end(b, i, usize::MAX),
+            _ => i += 1,
+        }
+    }
+}
+
+/// What the scanner remembers between candidates.
+#[derive(Default)]
+struct State {
+    /// End of the last finding.
+    last_end: usize,
+    /// End of the last hex-and-colon token read as a possible IPv6 address.
+    v6_checked_until: usize,
+    /// End of an invalid IBAN-shaped text, inside which no number starts.
+    quiet_until: usize,
+}
+
+/// What a trigger byte led to.
+enum Candidate {
+    Found(Span),
+    Nothing,
+    /// Nothing, and nothing starts before this offset.
+    SkipTo(usize),
+}
+
+impl State {
+    /// Reads the candidate at the trigger byte `i`.
+    fn candidate(&mut self, text: &str, i: usize) -> Candidate {
+        let b = text.as_bytes();
+        let found = match b[i] {
+            b'@' => email(text, i, self.last_end),
+            b':' if i >= self.v6_checked_until => {
+                let (found, token_end) = ipv6(text, i, self.last_end);
+                self.v6_checked_until = token_end;
+                found
+            }
+            b':' => None,
+            b'+' if i >= self.quiet_until && left_ok(b, i) => {
+                intl_phone(b, i).filter(|_| !label_before(b, i))
+            }
+            b'(' if i >= self.quiet_until && left_ok(b, i) => {
+                nanp(b, i).filter(|_| !label_before(b, i)).map(|e| Span {
+                    entity: EntityType::Phone,
+                    start: i,
+                    end: e,
+                })
+            }
+            b'+' | b'(' => None,
+            // A digit.
+            _ => return self.digit(b, i),
+        };
+        found.map_or(Candidate::Nothing, Candidate::Found)
+    }
+
+    /// The candidate at the digit `i`.
+    fn digit(&mut self, b: &[u8], i: usize) -> Candidate {
+        if i > 0 && is_word(b[i - 1]) {
+            return match iban(b, i) {
+                IbanScan::Valid(span) => Candidate::Found(span),
+                scan => {
+                    if let IbanScan::Invalid(end) = scan {
+                        self.quiet_until = end;
+                    }
+                    // Inside a word such as `abc123` or `v2`: skip the word.
+                    let mut j = i;
+                    while j < b.len() && is_word(b[j]) {
+                        j += 1;
+                    }
+                    Candidate::SkipTo(j)
+                }
+            };
+        }
+        if i < self.quiet_until || !left_ok(b, i) {
+            return Candidate::Nothing;
+        }
+        let found = numeric(b, i).filter(|span| match label_kind(b, i) {
+            Label::None => true,
+            Label::Reference => false,
+            // `customer ID 8472619350` is an identifier; a formatted phone number or a
+            // validated card after `account` is still personal data.
+            Label::Identifier => {
+                span.entity != EntityType::Phone
+                    || !b[span.start..span.end].iter().all(u8::is_ascii_digit)
+            }
+        });
+        found.map_or(Candidate::Nothing, Candidate::Found)
+    }
+}
+
+/// A number starting with a digit at `s` (left boundary already checked).
+fn numeric(b: &[u8], s: usize) -> Option<Span> {
+    let span = |entity, end| Span {
+        entity,
+        start: s,
+        end,
+    };
+    let run = digits_end(b, s, MAX_DIGITS + 1);
+    let len = run - s;
+    if len > MAX_DIGITS {
+        return None;
+    }
+    let next = b.get(run).copied();
+    // Every form needs five digits in a row or a separator followed by more digits.
+    let continues = matches!(next, Some(b'.' | b'-' | b' ' | b'(' | b'/' | b'_'))
+        && b.get(run + 1)
+            .is_some_and(|c| c.is_ascii_digit() || *c == b'(');
+    if len < 5 && !continues {
+        return None;
+    }
+    let after_space_digit = s >= 2 && b[s - 1] == b' ' && b[s - 2].is_ascii_digit();
+    if next == Some(b'.') && len <= 3 {
+        if let Some(e) = ipv4(b, s).filter(|_| !version_context(b, s)) {
+            return Some(span(EntityType::IpAddress, e));
+        }
+    }
+    if len == 3 {
+        if let Some((e, spaced)) = ssn(b, s) {
+            if !(spaced && after_space_digit) {
+                return Some(span(EntityType::UsSsn, e));
+            }
+        }
+    }
+    if let Some((e, spaced)) = national_phone(b, s) {
+        if !(spaced && after_space_digit) {
+            return Some(span(EntityType::Phone, e));
+        }
+    }
+    if let Some(e) = card(b, s, after_space_digit) {
+        return Some(span(EntityType::CreditCard, e));
+    }
+    if len == 5 {
+        if let Some(e) = zip(b, s) {
+            return Some(span(EntityType::Zip, e));
+        }
+    }
+    if len == 9 && right_ok(b, run) && ssn_context(b, s) && validate::ssn_parts(&b[s..run]) {
+        return Some(span(EntityType::UsSsn, run));
+    }
+    if len == 3 {
+        if let Some(e) = local_phone(b, s) {
+            return Some(span(EntityType::Phone, e));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_word_prefilter_never_misses_a_trigger() {
+        for c in 0..=255u8 {
+            for pos in 0..8 {
+                let mut w = [b'a'; 8];
+                w[pos] = c;
+                let maybe = maybe_trigger(u64::from_le_bytes(w)) != 0;
+                assert!(maybe || !TRIGGER[c as usize], "byte {c:#x} at {pos}");
+                assert_eq!(maybe, (0x28..=0x40).contains(&c), "byte {c:#x} at {pos}");
+            }
+        }
+        let text = "Ünïcødé text, with. no-trigger/at all; then 7";
+        assert_eq!(next_trigger(text.as_bytes(), 0), text.len() - 1);
+        for k in 0..40 {
+            let text = format!("{}@{}", "a.".repeat(k), "b".repeat(k));
+            assert_eq!(next_trigger(text.as_bytes(), 0), 2 * k);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! US ZIP codes in an address context.
+
+use super::*;
+
+/// A US ZIP or ZIP+4 right after a state or a `zip` / `postal code` label.
+pub(super) fn zip(b: &[u8], s: usize) -> Option<usize> {
+    let mut e = s + 5;
+    if b.get(e) == Some(&b'-') && digits_end(b, e + 1, 5) == e + 5 {
+        e += 5;
+    }
+    if !right_ok(b, e) {
+        return None;
+    }
+    address_context(b, s).then_some(e)
+}
+
+pub(super) const STATE_ABBR: &[&[u8; 2]] = &[
+    b"AL", b"AK", b"AZ", b"AR", b"CA", b"CO", b"CT", b"DE", b"FL", b"GA", b"HI", b"ID", b"IL",
+    b"IN", b"IA", b"KS", b"KY", b"LA", b"ME", b"MD", b"MA", b"MI", b"MN", b"MS", b"MO", b"MT",
+    b"NE", b"NV", b"NH", b"NJ", b"NM", b"NY", b"NC", b"ND", b"OH", b"OK", b"OR", b"PA", b"RI",
+    b"SC", b"SD", b"TN", b"TX", b"UT", b"VT", b"VA", b"WA", b"WV", b"WI", b"WY", b"DC", b"PR",
+    b"VI", b"GU", b"AS", b"MP", b"FM", b"MH", b"PW", b"AA", b"AE", b"AP",
+];
+
+pub(super) const STATE_NAMES: &[&str] = &[
+    "alabama",
+    "alaska",
+    "arizona",
+    "arkansas",
+    "california",
+    "colorado",
+    "connecticut",
+    "delaware",
+    "florida",
+    "georgia",
+    "hawaii",
+    "idaho",
+    "illinois",
+    "indiana",
+    "iowa",
+    "kansas",
+    "kentucky",
+    "louisiana",
+    "maine",
+    "maryland",
+    "massachusetts",
+    "michigan",
+    "minnesota",
+    "mississippi",
+    "missouri",
+    "montana",
+    "nebraska",
+    "nevada",
+    "new hampshire",
+    "new jersey",
+    "new mexico",
+    "new york",
+    "north carolina",
+    "north dakota",
+    "ohio",
+    "oklahoma",
+    "oregon",
+    "pennsylvania",
+    "rhode island",
+    "south carolina",
+    "south dakota",
+    "tennessee",
+    "texas",
+    "utah",
+    "vermont",
+    "virginia",
+    "washington",
+    "west virginia",
+    "wisconsin",
+    "wyoming",
+    "district of columbia",
+    "puerto rico",
+    "virgin islands",
+    "guam",
+    "american samoa",
+    "northern mariana islands",
+    "micronesia",
+    "marshall islands",
+    "palau",
+];
+
+pub(super) const ZIP_LABELS: &[&str] = &[
+    "zip",
+    "zipcode",
+    "zip code",
+    "postal code",
+    "postcode",
+    "zip+4",
+];
+
+/// Is there an address context (state abbreviation or name, `zip`, `postal code`) before `s`?
+pub(super) fn address_context(b: &[u8], s: usize) -> bool {
+    // Skip spaces and one comma between the state and the ZIP.
+    let mut j = s;
+    let stop = s.saturating_sub(3);
+    while j > stop && matches!(b[j - 1], b' ' | b'\t' | b',') {
+        j -= 1;
+    }
+    // A state needs at least a space before the ZIP: `CA94105` is not an address.
+    if j < s && j >= 2 && (j == 2 || !is_word(b[j - 3])) {
+        let two = &b[j - 2..j];
+        if STATE_ABBR.iter().any(|a| &a[..] == two) {
+            return true;
+        }
+    }
+    if j < s && STATE_NAMES.iter().any(|name| ends_with_word(b, j, name)) {
+        return true;
+    }
+    // `zip: 94105`, `ZIP code is 94105`, `postal code #94105`.
+    let mut k = s;
+    let stop = s.saturating_sub(4);
+    while k > stop && matches!(b[k - 1], b' ' | b'\t' | b':' | b'#' | b'=' | b'-') {
+        k -= 1;
+    }
+    if ends_with_word(b, k, "is") {
+        k -= 2;
+        while k > 0 && b[k - 1] == b' ' {
+            k -= 1;
+            if s - k > 12 {
+                break;
+            }
+        }
+    }
+    ZIP_LABELS.iter().any(|l| ends_with_word(b, k, l))
+}

@@ -1,0 +1,304 @@
+//! Issue 10's leaks, one regression test each: values that came through unmasked.
+
+use pii_mask::{EntityType, Masker};
+
+fn found(text: &str) -> Vec<(EntityType, &str)> {
+    Masker::default()
+        .find(text)
+        .into_iter()
+        .map(|f| (f.entity, &text[f.start..f.end]))
+        .collect()
+}
+
+/// `body` completed with the digit that makes it Luhn-valid.
+fn luhn_complete(body: &str) -> String {
+    for d in 0..10 {
+        let cand = format!("{body}{d}");
+        let sum: u32 = cand
+            .bytes()
+            .rev()
+            .enumerate()
+            .map(|(k, c)| {
+                let v = u32::from(c - b'0');
+                match (k % 2, v * 2) {
+                    (1, w) if w > 9 => w - 9,
+                    (1, w) => w,
+                    _ => v,
+                }
+            })
+            .sum();
+        if sum % 10 == 0 {
+            return cand;
+        }
+    }
+    unreachable!("one digit always completes a Luhn sum")
+}
+
+fn group(digits: &str, sizes: &[usize], sep: &str) -> String {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &n in sizes {
+        out.push(&digits[at..at + n]);
+        at += n;
+    }
+    out.join(sep)
+}
+
+#[test]
+fn a_card_followed_by_more_digits_is_still_masked() {
+    let visa16 = "4111111111111111";
+    let amex = "378282246310005";
+    let visa19 = luhn_complete("411111111111111100");
+    let cards = [
+        (visa16.to_string(), vec![4, 4, 4, 4]),
+        ("5555555555554444".to_string(), vec![4, 4, 4, 4]),
+        ("6011000990139424".to_string(), vec![4, 4, 4, 4]),
+        (amex.to_string(), vec![4, 6, 5]),
+        (visa19.clone(), vec![4, 4, 4, 4, 3]),
+        (visa16.to_string(), vec![16]),
+        (amex.to_string(), vec![15]),
+        (visa19, vec![19]),
+    ];
+    for (digits, sizes) in &cards {
+        for sep in [" ", "-"] {
+            let card = group(digits, sizes, sep);
+            for tail in [" 123", " 999", " 1234", " 2025", " 12/25", "-123", " 1"] {
+                if sizes.len() == 1 && tail == " 1" {
+                    continue;
+                }
+                let text = format!("my card {card}{tail} thanks");
+                assert_eq!(
+                    found(&text),
+                    vec![(EntityType::CreditCard, card.as_str())],
+                    "{text:?}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        found("my card 4111 1111 1111 1111 123 thanks"),
+        vec![(EntityType::CreditCard, "4111 1111 1111 1111")]
+    );
+    assert_eq!(
+        found("5555 5555 5555 4444 999"),
+        vec![(EntityType::CreditCard, "5555 5555 5555 4444")]
+    );
+}
+
+#[test]
+fn a_card_or_phone_with_mixed_separators_is_masked() {
+    for text in [
+        "4111-1111 1111\u{2013}1111",
+        "4111 1111-1111 1111",
+        "4111\u{a0}1111-1111 1111",
+    ] {
+        assert_eq!(
+            found(text),
+            vec![(EntityType::CreditCard, text)],
+            "{text:?}"
+        );
+    }
+    for text in [
+        "555.123-4567",
+        "555-123.4567",
+        "555 123-4567",
+        "(555) 123.4567",
+    ] {
+        assert_eq!(found(text), vec![(EntityType::Phone, text)], "{text:?}");
+    }
+}
+
+#[test]
+fn a_zip_after_every_usps_state_and_territory_code_is_masked() {
+    let codes = [
+        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+        "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ",
+        "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT",
+        "VA", "WA", "WV", "WI", "WY", "DC", "PR", "VI", "GU", "AS", "MP", "FM", "MH", "PW", "AA",
+        "AE", "AP",
+    ];
+    for code in codes {
+        for zip in ["96941", "00901-1234"] {
+            let text = format!("ship to 12 Main St, Springfield, {code} {zip} today");
+            assert_eq!(found(&text), vec![(EntityType::Zip, zip)], "{text:?}");
+        }
+    }
+    for name in [
+        "Guam",
+        "Palau",
+        "American Samoa",
+        "Virgin Islands",
+        "Marshall Islands",
+    ] {
+        let text = format!("Hagåtña, {name} 96910");
+        assert_eq!(found(&text), vec![(EntityType::Zip, "96910")], "{text:?}");
+    }
+}
+
+#[test]
+fn digits_of_other_scripts_and_rarer_spaces_between_groups_are_read() {
+    let cases = [
+        (
+            EntityType::CreditCard,
+            "４１１１ １１１１ １１１１ １１１１",
+        ),
+        (EntityType::CreditCard, "４１１１１１１１１１１１１１１１"),
+        (EntityType::CreditCard, "٤١١١ ١١١١ ١١١١ ١١١١"),
+        (EntityType::CreditCard, "۴۱۱۱-۱۱۱۱-۱۱۱۱-۱۱۱۱"),
+        (
+            EntityType::CreditCard,
+            "4111\u{3000}1111\u{3000}1111\u{3000}1111",
+        ),
+        (EntityType::Phone, "５５５-１２３-４５６７"),
+        (EntityType::Phone, "555\u{3000}123\u{3000}4567"),
+        (EntityType::UsSsn, "078\u{2002}05\u{2002}1120"),
+    ];
+    for (entity, value) in cases {
+        for text in [format!("it is {value} ok"), format!("電話{value}。")] {
+            assert_eq!(found(&text), vec![(entity, value)], "{text:?}");
+        }
+    }
+    for sp in [
+        '\u{2002}', '\u{2003}', '\u{2004}', '\u{2005}', '\u{2006}', '\u{3000}',
+    ] {
+        let value = format!("4111{sp}1111{sp}1111{sp}1111");
+        let text = format!("card {value}");
+        assert_eq!(found(&text), vec![(EntityType::CreditCard, value.as_str())]);
+    }
+    // A partial mask never shows more than the last digits, whatever the script.
+    let m = Masker::builder()
+        .operator(pii_mask::Operator::Partial { keep_last: 4 })
+        .build()
+        .expect("no key needed");
+    assert_eq!(
+        m.mask("card ４１１１ １１１１ １１１１ １１１１").text,
+        "card **** **** **** １１１１"
+    );
+}
+
+#[test]
+fn phones_with_slashes_underscores_dots_and_spaced_dashes_are_masked() {
+    for value in [
+        "555/123/4567",
+        "555_123_4567",
+        "555.123.4567",
+        "555 \u{2014} 123 \u{2014} 4567",
+        "555 \u{2013} 123 \u{2013} 4567",
+    ] {
+        let text = format!("call me at {value} please");
+        assert_eq!(found(&text), vec![(EntityType::Phone, value)], "{text:?}");
+    }
+    // Dates, fractions and ranges keep their shape.
+    for text in [
+        "on 12/25/2024",
+        "2024 \u{2014} 2025",
+        "pages 10 \u{2013} 20",
+        "555/123-4567",
+    ] {
+        assert!(found(text).is_empty(), "{text:?}");
+    }
+}
+
+#[test]
+fn emails_with_marks_odd_and_quoted_local_parts_are_masked() {
+    for value in [
+        "j\u{301}ohn@example.com",
+        "josé@example.com",
+        "john.@x.com",
+        "john..doe@example.com",
+        "\"john doe\"@example.com",
+        "o'brien@example.ie",
+        "billing/eu@example.com",
+        "a!b#c$d&e*f=g?h^i`j{k}l~m@example.com",
+    ] {
+        let text = format!("mail {value} now");
+        assert_eq!(found(&text), vec![(EntityType::Email, value)], "{text:?}");
+    }
+}
+
+#[test]
+fn seven_digit_local_numbers_are_masked_near_a_phone_word() {
+    for text in [
+        "call 555-1234",
+        "my phone is 555.1234",
+        "tel: 123-4567",
+        "mobile number 555-1234 after 5",
+        "you can call me on 867-5309",
+    ] {
+        let f = found(text);
+        assert_eq!(f.len(), 1, "{text:?}");
+        assert_eq!(f[0].0, EntityType::Phone, "{text:?}");
+    }
+    for text in [
+        "order number 555-1234",
+        "I waited 555-1234 minutes",
+        "model 555-1234",
+        "room 555-1234",
+        "the range 100-2000",
+    ] {
+        assert!(found(text).is_empty(), "{text:?}");
+    }
+}
+
+#[test]
+fn a_dotted_quad_is_an_ip_unless_a_version_word_is_near() {
+    assert_eq!(
+        found("my ip is 1.2.3.4"),
+        vec![(EntityType::IpAddress, "1.2.3.4")]
+    );
+    assert_eq!(
+        found("from 10.0.0.12 at noon"),
+        vec![(EntityType::IpAddress, "10.0.0.12")]
+    );
+    for text in [
+        "version 1.2.3.4",
+        "the version I have is 1.2.3.4",
+        "after the update to 10.0.19.45 it broke",
+        "firmware 2.4.0.1 installed",
+    ] {
+        assert!(found(text).is_empty(), "{text:?}");
+    }
+}
+
+#[test]
+fn every_leak_family_of_the_generator_scores_at_least_99_5_percent() {
+    use crate::corpus::Kind;
+    use crate::families::{family_lines, FAMILIES};
+    let masker = Masker::default();
+    let mut failures = Vec::new();
+    for &(family, _) in FAMILIES {
+        let lines = family_lines(0x1ea4, family, 3_000);
+        let mut hits = 0;
+        let mut misses = Vec::new();
+        for line in &lines {
+            let findings = masker.find(&line.text);
+            let l = &line.labels[0];
+            let ok = match l.kind {
+                Kind::Pii(e) => findings
+                    .iter()
+                    .any(|f| f.entity == e && f.start <= l.start && f.end >= l.end),
+                Kind::LookAlike(_) => findings
+                    .iter()
+                    .all(|f| f.end <= l.start || f.start >= l.end),
+            };
+            if ok {
+                hits += 1;
+            } else if misses.len() < 5 {
+                misses.push(format!(
+                    "{:?} -> {:?}",
+                    line.text,
+                    masker.mask(&line.text).text
+                ));
+            }
+            // Masking the output again finds nothing.
+            let once = masker.mask(&line.text).text;
+            assert!(masker.find(&once).is_empty(), "{:?} -> {once:?}", line.text);
+        }
+        let rate = hits as f64 / lines.len() as f64;
+        eprintln!("{family}: {hits}/{} = {rate:.4}", lines.len());
+        if rate < 0.995 {
+            failures.push(format!("{family} {rate:.4}: {misses:#?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
