@@ -5,6 +5,10 @@
 //! directives), exact token counting, and fitting a conversation to the model's window without
 //! breaking it.
 //!
+//! Feature `exact` (default) builds the exact BPE counters; without it the crate is the contract
+//! types, validation, fitting and the heuristic counter only (what the gateway client and the
+//! emulator need), and exact encodings fail with [`TokenizerError::NotCompiled`].
+//!
 //! This crate does no I/O: no network, no files, no clock reads except through values the caller
 //! passes in. That keeps it fast, deterministic and testable with property tests.
 //!
@@ -44,8 +48,10 @@
 //!     RetentionDirectives, Role, TokenCounter,
 //! };
 //!
+//! # #[cfg(not(feature = "exact"))] fn main() {}
+//! # #[cfg(feature = "exact")]
 //! # fn main() -> Result<(), context_model::Error> {
-//! // Count exactly.
+//! // Count exactly (feature `exact`, on by default).
 //! let counter = Encoding::O200kBase.counter()?;
 //! assert_eq!(counter.count_text("hello world"), 2);
 //!
@@ -86,6 +92,8 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "exact")]
+mod bpe;
 mod conversation;
 mod count;
 mod error;
@@ -95,10 +103,12 @@ mod payload;
 mod types;
 mod validate;
 
+#[cfg(feature = "exact")]
+pub use bpe::BpeCounter;
 pub use conversation::Conversation;
 pub use count::{
-    BpeCounter, Encoding, HeuristicCounter, TokenCounter, REPLY_PRIMING, TOKENS_PER_MESSAGE,
-    TOKENS_PER_NAME, TOKENS_PER_TOOL_CALL,
+    Encoding, HeuristicCounter, TokenCounter, REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME,
+    TOKENS_PER_TOOL_CALL,
 };
 pub use error::{Error, FitError, InputError, TokenizerError, UnknownName, ValidationError};
 pub use fit::{fit, FitOptions, FitReport};
