@@ -163,8 +163,9 @@ fn client_and_emulator_build_no_tokenizer() {
     let root = super::root();
     let workspace = fs::read_to_string(root.join("Cargo.toml")).expect("root manifest");
     assert!(
-        workspace.lines().any(|l| l.starts_with("context-model =")
-            && l.contains("default-features = false")),
+        workspace
+            .lines()
+            .any(|l| l.starts_with("context-model =") && l.contains("default-features = false")),
         "Cargo.toml: [workspace.dependencies] context-model must set default-features = false"
     );
     for krate in ["gateway-client", "gateway-emulator"] {

@@ -1,18 +1,25 @@
 //! Exact BPE counting for `o200k_base` and `cl100k_base` (feature `exact`).
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use regex::Regex;
-use tiktoken_rs::{CoreBPE, Rank};
 
 use crate::count::{
     Encoding, TokenCounter, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, TOKENS_PER_TOOL_CALL,
 };
 use crate::error::TokenizerError;
 use crate::types::Message;
+
+use table::RankTable;
+
+mod merge;
+mod table;
+
+/// tiktoken's `o200k_base` ranks in the compact layout of [`table`].
+static O200K_RANKS: &[u8] = include_bytes!("../../data/o200k_base.ranks");
+/// tiktoken's `cl100k_base` ranks in the compact layout of [`table`].
+static CL100K_RANKS: &[u8] = include_bytes!("../../data/cl100k_base.ranks");
 
 fn load(encoding: Encoding) -> Result<&'static FastBpe, TokenizerError> {
     static O200K: LazyLock<Result<FastBpe, String>> =
@@ -61,84 +68,24 @@ const CL100K_SPLIT: &str = concat!(
     r"|\s",
 );
 
-/// Pieces this long or longer are handed to tiktoken-rs (its merge is O(n log n) there; ours is
-/// O(n²), fine for the short pieces of ordinary text).
-const LONG_PIECE: usize = 100;
-
-/// FxHash-style hasher: the rank table is hashed on every piece, and SipHash would dominate.
-#[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type Ranks = HashMap<Vec<u8>, Rank, BuildHasherDefault<FxHasher>>;
-
 /// Exact BPE counting without allocating token vectors: the split regex (plain `regex`, not
-/// `fancy-regex`) and the merge loop are reimplemented for counting only; the ranks come from
-/// tiktoken-rs, which remains the reference (property tests compare every count with it).
+/// `fancy-regex`) and the merge are reimplemented for counting only; the ranks are tiktoken's,
+/// prepared into `data/*.ranks` (property tests compare the files and every count with
+/// tiktoken-rs).
 struct FastBpe {
-    core: CoreBPE,
-    ranks: Ranks,
+    table: RankTable,
     split: Regex,
 }
 
 impl FastBpe {
     fn new(encoding: Encoding) -> Result<Self, String> {
-        let (core, pattern) = match encoding {
-            Encoding::O200kBase => (tiktoken_rs::o200k_base(), O200K_SPLIT),
-            _ => (tiktoken_rs::cl100k_base(), CL100K_SPLIT),
+        let (data, pattern): (&'static [u8], _) = match encoding {
+            Encoding::O200kBase => (O200K_RANKS, O200K_SPLIT),
+            _ => (CL100K_RANKS, CL100K_SPLIT),
         };
-        let core = core.map_err(|e| e.to_string())?;
-        let special: HashSet<Rank> = core
-            .special_tokens()
-            .into_iter()
-            .flat_map(|s| core.encode_with_special_tokens(s))
-            .collect();
-        let mut ranks = Ranks::default();
-        // Both vocabularies have fewer than 210,000 ranks; ids without a token are skipped.
-        for rank in 0..210_000 {
-            if special.contains(&rank) {
-                continue;
-            }
-            if let Ok(bytes) = core.decode_bytes(&[rank]) {
-                ranks.insert(bytes, rank);
-            }
-        }
+        let table = RankTable::new(data)?;
         let split = Regex::new(pattern).map_err(|e| e.to_string())?;
-        Ok(FastBpe { core, ranks, split })
+        Ok(FastBpe { table, split })
     }
 
     fn count(&self, text: &str) -> u64 {
@@ -172,65 +119,16 @@ impl FastBpe {
 
     #[inline]
     fn count_piece(&self, piece: &[u8]) -> u64 {
-        if self.ranks.contains_key(piece) {
+        if self.table.rank(piece).is_some() {
             return 1;
         }
-        if piece.len() >= LONG_PIECE {
-            // Valid UTF-8: pieces are cut at regex match boundaries and whole characters.
-            return std::str::from_utf8(piece)
-                .map(|s| self.core.encode_ordinary(s).len() as u64)
-                .unwrap_or(0);
-        }
-        byte_pair_count(&self.ranks, piece)
+        merge::count_piece(&self.table, piece)
     }
 }
 
-/// Number of tokens of `piece` under byte-pair merging by rank (tiktoken's `_byte_pair_merge`,
-/// counting parts instead of collecting them).
-fn byte_pair_count(ranks: &Ranks, piece: &[u8]) -> u64 {
-    if piece.len() < 2 {
-        return piece.len() as u64;
-    }
-    let rank_of = |parts: &[(usize, Rank)], i: usize| -> Rank {
-        if i + 3 < parts.len() {
-            ranks
-                .get(&piece[parts[i].0..parts[i + 3].0])
-                .copied()
-                .unwrap_or(Rank::MAX)
-        } else {
-            Rank::MAX
-        }
-    };
-    let mut parts: Vec<(usize, Rank)> = Vec::with_capacity(piece.len() + 1);
-    let mut min = (Rank::MAX, usize::MAX);
-    for i in 0..piece.len() - 1 {
-        let rank = ranks.get(&piece[i..i + 2]).copied().unwrap_or(Rank::MAX);
-        if rank < min.0 {
-            min = (rank, i);
-        }
-        parts.push((i, rank));
-    }
-    parts.push((piece.len() - 1, Rank::MAX));
-    parts.push((piece.len(), Rank::MAX));
-    while min.0 != Rank::MAX {
-        let i = min.1;
-        if i > 0 {
-            parts[i - 1].1 = rank_of(&parts, i - 1);
-        }
-        parts[i].1 = rank_of(&parts, i);
-        parts.remove(i + 1);
-        min = (Rank::MAX, usize::MAX);
-        for (j, &(_, rank)) in parts[..parts.len() - 1].iter().enumerate() {
-            if rank < min.0 {
-                min = (rank, j);
-            }
-        }
-    }
-    (parts.len() - 1) as u64
-}
-
-/// Exact BPE counting for `o200k_base` and `cl100k_base` with the ranks compiled into
-/// tiktoken-rs (works offline). Loaded once per process.
+/// Exact BPE counting for `o200k_base` and `cl100k_base` with tiktoken's ranks compiled into the
+/// binary (works offline). Each encoding's table is indexed once per process, on first use, and
+/// shared by every counter.
 #[derive(Clone, Copy)]
 pub struct BpeCounter {
     encoding: Encoding,
@@ -257,6 +155,12 @@ impl BpeCounter {
     /// Which encoding this counter uses.
     pub fn encoding(&self) -> Encoding {
         self.encoding
+    }
+
+    /// Bytes the loaded rank table occupies (its index on the heap plus the token bytes compiled
+    /// into the binary); the split regex's lazily grown caches are not included.
+    pub fn table_bytes(&self) -> usize {
+        self.bpe.table.memory_bytes()
     }
 }
 

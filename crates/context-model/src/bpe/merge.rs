@@ -1,0 +1,239 @@
+//! Byte-pair merging by rank, counting tokens, in time linear in the piece on every input.
+//!
+//! tiktoken merges a pre-token by repeatedly joining the adjacent pair whose concatenation has
+//! the lowest rank (leftmost on ties). Short pieces use that loop directly. Long pieces (one
+//! "word" can be megabytes of customer text) are merged in windows: each window is merged with
+//! a heap, its tokens up to [`Chunking::keep`] bytes in are committed, and the next window starts
+//! at the last committed boundary. Exactness rests on two facts of BPE (see GitHub's `bpe`
+//! crate, "Properties of BPE"): every prefix of a valid encoding up to a token boundary is the
+//! encoding of that prefix, and a sequence whose adjacent token pairs are each valid (the pair's
+//! bytes encode to exactly that pair) is valid, hence *the* encoding. So every seam between two
+//! windows is checked with one small merge; when a seam fails, the last committed token is taken
+//! back and the window restarts before it. If that does not settle within a bounded number of
+//! retreats, the piece is redone with windows four times larger (at worst one window: the
+//! plain heap merge, `O(n log n)`). Memory is a few buffers of the window's size.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+use super::table::{Rank, RankTable};
+
+/// Pieces shorter than this use the quadratic loop (fastest for ordinary words).
+pub(crate) const SMALL_PIECE: usize = 100;
+
+/// How long pieces are cut into windows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Chunking {
+    /// Bytes merged at once.
+    pub(crate) window: usize,
+    /// Tokens ending within this many bytes of a window's start are committed.
+    pub(crate) keep: usize,
+    /// Committed tokens remembered for retreats.
+    pub(crate) history: usize,
+}
+
+impl Chunking {
+    /// Windows of 1 KiB, committing the first 3/4: above the longest token (128 bytes) with room.
+    pub(crate) const DEFAULT: Chunking = Chunking {
+        window: 1024,
+        keep: 768,
+        history: 64,
+    };
+}
+
+/// Tokens of `piece` (not itself a token) under tiktoken's merge.
+pub(crate) fn count_piece(table: &RankTable, piece: &[u8]) -> u64 {
+    if piece.len() < SMALL_PIECE {
+        let mut parts = Vec::with_capacity(piece.len() + 1);
+        return merge_small(table, piece, &mut parts) as u64;
+    }
+    count_long(table, piece, Chunking::DEFAULT)
+}
+
+/// The quadratic merge (tiktoken's `_byte_pair_merge`); leaves the part starts (plus the end) in
+/// `parts` and returns the number of tokens.
+fn merge_small(table: &RankTable, piece: &[u8], parts: &mut Vec<(usize, Rank)>) -> usize {
+    parts.clear();
+    if piece.len() < 2 {
+        parts.extend((0..=piece.len()).map(|i| (i, Rank::MAX)));
+        return piece.len();
+    }
+    let rank_of = |parts: &[(usize, Rank)], i: usize| -> Rank {
+        if i + 3 < parts.len() {
+            table
+                .rank(&piece[parts[i].0..parts[i + 3].0])
+                .unwrap_or(Rank::MAX)
+        } else {
+            Rank::MAX
+        }
+    };
+    let mut min = (Rank::MAX, usize::MAX);
+    for i in 0..piece.len() - 1 {
+        let rank = table.rank(&piece[i..i + 2]).unwrap_or(Rank::MAX);
+        if rank < min.0 {
+            min = (rank, i);
+        }
+        parts.push((i, rank));
+    }
+    parts.push((piece.len() - 1, Rank::MAX));
+    parts.push((piece.len(), Rank::MAX));
+    while min.0 != Rank::MAX {
+        let i = min.1;
+        if i > 0 {
+            parts[i - 1].1 = rank_of(parts, i - 1);
+        }
+        parts[i].1 = rank_of(parts, i);
+        parts.remove(i + 1);
+        min = (Rank::MAX, usize::MAX);
+        for (j, &(_, rank)) in parts[..parts.len() - 1].iter().enumerate() {
+            if rank < min.0 {
+                min = (rank, j);
+            }
+        }
+    }
+    parts.pop();
+    parts.len()
+}
+
+/// Whether `left` then `right` (two tokens) is how BPE encodes their concatenation.
+fn compatible(
+    table: &RankTable,
+    left: &[u8],
+    right: &[u8],
+    scratch: &mut Vec<u8>,
+    parts: &mut Vec<(usize, Rank)>,
+) -> bool {
+    scratch.clear();
+    scratch.extend_from_slice(left);
+    scratch.extend_from_slice(right);
+    merge_small(table, scratch, parts) == 2 && parts[1].0 == left.len()
+}
+
+/// Heap-based merge of one window, reusing its buffers between windows.
+#[derive(Default)]
+struct HeapMerge {
+    next: Vec<u32>,
+    prev: Vec<u32>,
+    rank: Vec<Rank>,
+    heap: BinaryHeap<Reverse<(Rank, u32)>>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl HeapMerge {
+    /// Merges `w` and writes the end offset of every token to `ends`.
+    fn run(&mut self, table: &RankTable, w: &[u8], ends: &mut Vec<u32>) {
+        let n = w.len();
+        ends.clear();
+        self.heap.clear();
+        self.next.clear();
+        self.next.extend(1..=n as u32);
+        self.prev.clear();
+        self.prev.push(NONE);
+        self.prev.extend(0..n.saturating_sub(1) as u32);
+        self.rank.clear();
+        self.rank.resize(n, Rank::MAX);
+        for i in 0..n.saturating_sub(1) {
+            if let Some(r) = table.rank(&w[i..i + 2]) {
+                self.rank[i] = r;
+                self.heap.push(Reverse((r, i as u32)));
+            }
+        }
+        while let Some(Reverse((r, i))) = self.heap.pop() {
+            let i = i as usize;
+            if self.rank[i] != r {
+                continue; // stale: the pair at i changed since
+            }
+            // Join the part at i with the next one.
+            let j = self.next[i] as usize;
+            let k = self.next[j] as usize;
+            self.next[i] = k as u32;
+            if k < n {
+                self.prev[k] = i as u32;
+            }
+            self.rank[j] = Rank::MAX;
+            self.rank[i] = self.pair_rank(table, w, i);
+            let p = self.prev[i];
+            if p != NONE {
+                self.rank[p as usize] = self.pair_rank(table, w, p as usize);
+            }
+        }
+        let mut i = 0;
+        while i < n {
+            i = self.next[i] as usize;
+            ends.push(i as u32);
+        }
+    }
+
+    /// The rank of the part at `i` joined with its successor (pushed on the heap), or none.
+    fn pair_rank(&mut self, table: &RankTable, w: &[u8], i: usize) -> Rank {
+        let j = self.next[i] as usize;
+        if j >= w.len() {
+            return Rank::MAX;
+        }
+        let end = self.next[j] as usize;
+        match table.rank(&w[i..end]) {
+            Some(r) => {
+                self.heap.push(Reverse((r, i as u32)));
+                r
+            }
+            None => Rank::MAX,
+        }
+    }
+}
+
+/// Tokens of a long piece, window by window (see the module docs).
+pub(crate) fn count_long(table: &RankTable, piece: &[u8], chunking: Chunking) -> u64 {
+    let n = piece.len();
+    let mut merge = HeapMerge::default();
+    let mut ends = Vec::new();
+    if n <= chunking.window {
+        merge.run(table, piece, &mut ends);
+        return ends.len() as u64;
+    }
+    let (mut scratch, mut parts) = (Vec::new(), Vec::new());
+    // Recently committed tokens as (start, end); older ones are only counted.
+    let mut recent: VecDeque<(usize, usize)> = VecDeque::with_capacity(chunking.history);
+    let mut forgotten = 0u64;
+    let mut retreats_left = 16 + n / 64;
+    let mut pos = 0;
+    loop {
+        let end = (pos + chunking.window).min(n);
+        merge.run(table, &piece[pos..end], &mut ends);
+        if let Some(&(start, _)) = recent.back() {
+            let first = &piece[pos..pos + ends[0] as usize];
+            if !compatible(table, &piece[start..pos], first, &mut scratch, &mut parts) {
+                // The seam is not a token boundary of the whole: take the last token back.
+                recent.pop_back();
+                pos = start;
+                if retreats_left == 0 || (recent.is_empty() && forgotten > 0) {
+                    let wider = Chunking {
+                        window: chunking.window * 4,
+                        keep: chunking.keep * 4,
+                        history: chunking.history,
+                    };
+                    return count_long(table, piece, wider);
+                }
+                retreats_left -= 1;
+                continue;
+            }
+        }
+        if end == n {
+            return forgotten + recent.len() as u64 + ends.len() as u64;
+        }
+        let mut committed = 0;
+        for &e in &ends {
+            let e = e as usize;
+            if committed > 0 && e > chunking.keep {
+                break;
+            }
+            if recent.len() == chunking.history {
+                recent.pop_front();
+                forgotten += 1;
+            }
+            recent.push_back((pos + committed, pos + e));
+            committed = e;
+        }
+        pos += committed;
+    }
+}
