@@ -206,7 +206,11 @@ pub(crate) fn count_long(table: &RankTable, piece: &[u8], chunking: Chunking) ->
                 // The seam is not a token boundary of the whole: take the last token back.
                 recent.pop_back();
                 pos = start;
+                #[cfg(test)]
+                tests::RETREATS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if retreats_left == 0 || (recent.is_empty() && forgotten > 0) {
+                    #[cfg(test)]
+                    tests::WIDENINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let wider = Chunking {
                         window: chunking.window * 4,
                         keep: chunking.keep * 4,
@@ -235,5 +239,125 @@ pub(crate) fn count_long(table: &RankTable, piece: &[u8], chunking: Chunking) ->
             committed = e;
         }
         pos += committed;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::bpe::{load, FastBpe};
+    use crate::count::Encoding;
+
+    /// Seams that failed, and pieces redone with wider windows, over all tests.
+    pub(super) static RETREATS: AtomicUsize = AtomicUsize::new(0);
+    pub(super) static WIDENINGS: AtomicUsize = AtomicUsize::new(0);
+
+    fn reference(encoding: Encoding, text: &str) -> u64 {
+        let core = match encoding {
+            Encoding::O200kBase => tiktoken_rs::o200k_base_singleton(),
+            _ => tiktoken_rs::cl100k_base_singleton(),
+        };
+        core.encode_ordinary(text).len() as u64
+    }
+
+    fn bpe(encoding: Encoding) -> std::sync::Arc<FastBpe> {
+        load(encoding).unwrap()
+    }
+
+    /// Windows far smaller than usual, so a short word crosses many seams, some of which fail.
+    const TINY: [Chunking; 3] = [
+        Chunking {
+            window: 12,
+            keep: 8,
+            history: 3,
+        },
+        Chunking {
+            window: 24,
+            keep: 20,
+            history: 2,
+        },
+        Chunking {
+            window: 40,
+            keep: 24,
+            history: 64,
+        },
+    ];
+
+    fn check_word(word: &str) -> Result<(), TestCaseError> {
+        for encoding in [Encoding::O200kBase, Encoding::Cl100kBase] {
+            let bpe = bpe(encoding);
+            let expected = reference(encoding, word);
+            // The word is one pre-token in both encodings (letters, no lowercase before an
+            // uppercase one), so tiktoken merges it as a whole.
+            for chunking in TINY.into_iter().chain([Chunking::DEFAULT]) {
+                let ours = if bpe.table.rank(word.as_bytes()).is_some() {
+                    1
+                } else {
+                    count_long(&bpe.table, word.as_bytes(), chunking)
+                };
+                prop_assert_eq!(ours, expected, "{} {:?} on {:?}", encoding, chunking, word);
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn windowed_merge_matches_tiktoken_on_words_with_tiny_windows() {
+        for word in [
+            "a",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "Supercalifragilisticexpialidociousantidisestablishmentarianism",
+            "abababababababababababababababababababababababababababab",
+            "internationalizationinternationalizationlocalization",
+            "ÄÖÜäöüßéèêëàâîïôûçñ日本語の文字列中文字符",
+        ] {
+            check_word(word).unwrap();
+        }
+        // The tiny windows did exercise the recovery paths.
+        assert!(RETREATS.load(Ordering::Relaxed) > 0);
+        assert!(WIDENINGS.load(Ordering::Relaxed) > 0);
+    }
+
+    #[test]
+    fn small_merge_reports_its_parts() {
+        let bpe = bpe(Encoding::O200kBase);
+        let mut parts = Vec::new();
+        let n = merge_small(&bpe.table, b"helloworldhello", &mut parts);
+        assert_eq!(n, parts.len());
+        assert_eq!(parts[0].0, 0);
+        assert!(parts.windows(2).all(|w| w[0].0 < w[1].0));
+        let (mut scratch, mut p) = (Vec::new(), Vec::new());
+        assert!(compatible(
+            &bpe.table,
+            b"hello",
+            b" world",
+            &mut scratch,
+            &mut p
+        ));
+        // "hel" + "lo" is not how BPE splits "hello" (one token).
+        assert!(!compatible(&bpe.table, b"hel", b"lo", &mut scratch, &mut p));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn windowed_merge_matches_tiktoken_on_random_letters(word in "[a-z]{1,300}") {
+            check_word(&word)?;
+        }
+
+        #[test]
+        fn windowed_merge_matches_tiktoken_on_repetitive_letters(word in "[ab]{1,200}|[aeiou]{1,200}|(ab|ba|abc|aab){1,80}") {
+            check_word(&word)?;
+        }
+
+        #[test]
+        fn windowed_merge_matches_tiktoken_on_random_unicode_letters(word in "\\p{Ll}{1,120}") {
+            check_word(&word)?;
+        }
     }
 }

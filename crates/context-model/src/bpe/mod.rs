@@ -1,7 +1,7 @@
 //! Exact BPE counting for `o200k_base` and `cl100k_base` (feature `exact`).
 
 use std::fmt;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
@@ -21,24 +21,32 @@ static O200K_RANKS: &[u8] = include_bytes!("../../data/o200k_base.ranks");
 /// tiktoken's `cl100k_base` ranks in the compact layout of [`table`].
 static CL100K_RANKS: &[u8] = include_bytes!("../../data/cl100k_base.ranks");
 
-fn load(encoding: Encoding) -> Result<&'static FastBpe, TokenizerError> {
-    static O200K: LazyLock<Result<FastBpe, String>> =
-        LazyLock::new(|| FastBpe::new(Encoding::O200kBase));
-    static CL100K: LazyLock<Result<FastBpe, String>> =
-        LazyLock::new(|| FastBpe::new(Encoding::Cl100kBase));
+/// The process-wide tables of `encoding`, built on first use (only for the encodings in use).
+fn load(encoding: Encoding) -> Result<Arc<FastBpe>, TokenizerError> {
+    type Cell = LazyLock<Result<Arc<FastBpe>, String>>;
+    static O200K: Cell = LazyLock::new(|| FastBpe::new(Encoding::O200kBase).map(Arc::new));
+    static CL100K: Cell = LazyLock::new(|| FastBpe::new(Encoding::Cl100kBase).map(Arc::new));
     let cell = match encoding {
         Encoding::O200kBase => &O200K,
         Encoding::Cl100kBase => &CL100K,
-        Encoding::Heuristic => {
-            return Err(TokenizerError::NotBpe {
-                encoding: encoding.as_str(),
-            })
-        }
+        Encoding::Heuristic => return Err(not_bpe(encoding)),
     };
-    cell.as_ref().map_err(|reason| TokenizerError::Load {
+    cell.as_ref()
+        .map(Arc::clone)
+        .map_err(|reason| load_error(encoding, reason.clone()))
+}
+
+fn not_bpe(encoding: Encoding) -> TokenizerError {
+    TokenizerError::NotBpe {
         encoding: encoding.as_str(),
-        reason: reason.clone(),
-    })
+    }
+}
+
+fn load_error(encoding: Encoding, reason: String) -> TokenizerError {
+    TokenizerError::Load {
+        encoding: encoding.as_str(),
+        reason,
+    }
 }
 
 /// The o200k_base split pattern for the `regex` crate. tiktoken's `\s+(?!\S)` needs a
@@ -129,10 +137,10 @@ impl FastBpe {
 /// Exact BPE counting for `o200k_base` and `cl100k_base` with tiktoken's ranks compiled into the
 /// binary (works offline). Each encoding's table is indexed once per process, on first use, and
 /// shared by every counter.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct BpeCounter {
     encoding: Encoding,
-    bpe: &'static FastBpe,
+    bpe: Arc<FastBpe>,
 }
 
 impl fmt::Debug for BpeCounter {
@@ -149,6 +157,19 @@ impl BpeCounter {
         Ok(BpeCounter {
             encoding,
             bpe: load(encoding)?,
+        })
+    }
+
+    /// A counter with its own tables, built from scratch and not shared: what the first
+    /// [`new`](Self::new) of a process pays (the cold-start benchmark uses it). Prefer `new`.
+    pub fn unshared(encoding: Encoding) -> Result<Self, TokenizerError> {
+        if !encoding.is_exact() {
+            return Err(not_bpe(encoding));
+        }
+        let bpe = FastBpe::new(encoding).map_err(|reason| load_error(encoding, reason))?;
+        Ok(BpeCounter {
+            encoding,
+            bpe: Arc::new(bpe),
         })
     }
 

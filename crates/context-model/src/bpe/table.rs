@@ -20,6 +20,7 @@ pub(crate) struct RankTable {
     blob: &'static [u8],
     slots: Vec<u64>,
     mask: usize,
+    shift: u32,
     ranks: usize,
     max_len: usize,
 }
@@ -49,24 +50,43 @@ impl RankTable {
             blob,
             slots: vec![EMPTY; capacity],
             mask: capacity - 1,
+            shift: 64 - capacity.trailing_zeros(),
             ranks,
             max_len: 0,
         };
+        // Insert in order of home slot: the writes then sweep the index once instead of
+        // missing the cache on every token (several times faster on o200k_base).
+        let mut order = Vec::with_capacity(ranks);
         let mut offset = 0usize;
         for (rank, &len) in lengths.iter().enumerate() {
             let len = usize::from(len);
             if len > 0 {
-                table.insert(offset, len, rank as Rank)?;
+                let home = table.home(&blob[offset..offset + len]);
+                order.push((home as u64) << 32 | rank as u64);
                 table.max_len = table.max_len.max(len);
             }
             offset += len;
+        }
+        order.sort_unstable();
+        let mut offsets = Vec::with_capacity(ranks + 1);
+        offsets.push(0usize);
+        for &len in lengths {
+            offsets.push(offsets[offsets.len() - 1] + usize::from(len));
+        }
+        for key in order {
+            let rank = key as u32 as usize;
+            table.insert(
+                offsets[rank],
+                offsets[rank + 1] - offsets[rank],
+                rank as Rank,
+            )?;
         }
         Ok(table)
     }
 
     fn insert(&mut self, offset: usize, len: usize, rank: Rank) -> Result<(), String> {
         let token = &self.blob[offset..offset + len];
-        let mut i = hash(token) as usize & self.mask;
+        let mut i = self.home(token);
         while self.slots[i] != EMPTY {
             if self.bytes(self.slots[i]) == token {
                 return Err(format!("ranks file: rank {rank} repeats a token"));
@@ -75,6 +95,12 @@ impl RankTable {
         }
         self.slots[i] = (offset as u64) << 40 | (len as u64) << 32 | u64::from(rank);
         Ok(())
+    }
+
+    /// The first slot to probe: the top bits of a multiplicative hash (its best-mixed bits).
+    #[inline]
+    fn home(&self, token: &[u8]) -> usize {
+        (hash(token) >> self.shift) as usize
     }
 
     #[inline]
@@ -90,7 +116,7 @@ impl RankTable {
         if token.len() > self.max_len {
             return None;
         }
-        let mut i = hash(token) as usize & self.mask;
+        let mut i = self.home(token);
         loop {
             let slot = self.slots[i];
             if slot == EMPTY {
@@ -138,8 +164,7 @@ fn hash(bytes: &[u8]) -> u64 {
         word[..rest.len()].copy_from_slice(rest);
         h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
     }
-    // Fold the high bits down: the index uses the low bits.
-    h ^ (h >> 29)
+    h
 }
 
 #[cfg(test)]
