@@ -33,10 +33,11 @@ pub(crate) struct Chunking {
 }
 
 impl Chunking {
-    /// Windows of 1 KiB, committing the first 3/4: above the longest token (128 bytes) with room.
+    /// Windows of 2 KiB, committing all but the last 256 bytes: twice the longest token
+    /// (128 bytes), so a retreat still moves forward.
     pub(crate) const DEFAULT: Chunking = Chunking {
-        window: 1024,
-        keep: 768,
+        window: 2048,
+        keep: 1792,
         history: 64,
     };
 }
@@ -115,10 +116,16 @@ struct HeapMerge {
     next: Vec<u32>,
     prev: Vec<u32>,
     rank: Vec<Rank>,
-    heap: BinaryHeap<Reverse<(Rank, u32)>>,
+    /// `rank << 32 | position`: lowest rank first, then leftmost.
+    heap: BinaryHeap<Reverse<u64>>,
 }
 
 const NONE: u32 = u32::MAX;
+
+#[inline]
+fn key(rank: Rank, position: usize) -> u64 {
+    u64::from(rank) << 32 | position as u64
+}
 
 impl HeapMerge {
     /// Merges `w` and writes the end offset of every token to `ends`.
@@ -136,11 +143,11 @@ impl HeapMerge {
         for i in 0..n.saturating_sub(1) {
             if let Some(r) = table.rank(&w[i..i + 2]) {
                 self.rank[i] = r;
-                self.heap.push(Reverse((r, i as u32)));
+                self.heap.push(Reverse(key(r, i)));
             }
         }
-        while let Some(Reverse((r, i))) = self.heap.pop() {
-            let i = i as usize;
+        while let Some(Reverse(k)) = self.heap.pop() {
+            let (r, i) = ((k >> 32) as Rank, k as u32 as usize);
             if self.rank[i] != r {
                 continue; // stale: the pair at i changed since
             }
@@ -174,7 +181,7 @@ impl HeapMerge {
         let end = self.next[j] as usize;
         match table.rank(&w[i..end]) {
             Some(r) => {
-                self.heap.push(Reverse((r, i as u32)));
+                self.heap.push(Reverse(key(r, i)));
                 r
             }
             None => Rank::MAX,
