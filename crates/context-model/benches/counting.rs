@@ -34,6 +34,17 @@ fn throughput(c: &mut Criterion) {
 }
 
 fn cold_start(c: &mut Criterion) {
+    // The memory each loaded encoding costs, for `cargo xtask bench`'s table.
+    let facts = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-facts");
+    if std::fs::create_dir_all(&facts).is_ok() {
+        for encoding in [Encoding::O200kBase, Encoding::Cl100kBase] {
+            let bytes = BpeCounter::new(encoding).expect("counter").table_bytes();
+            let _ = std::fs::write(
+                facts.join(format!("table_bytes_{encoding}.txt")),
+                format!("{bytes}\n"),
+            );
+        }
+    }
     let mut group = c.benchmark_group("cold_start");
     group.sample_size(10);
     for encoding in [Encoding::O200kBase, Encoding::Cl100kBase] {

@@ -54,8 +54,8 @@ impl Encoding {
         !matches!(self, Encoding::Heuristic)
     }
 
-    /// The counter for this encoding. The BPE ranks are loaded once per process (the first call
-    /// for an exact encoding takes a fraction of a second); later calls are cheap.
+    /// The counter for this encoding. The BPE ranks are indexed once per process (the first call
+    /// for an exact encoding takes milliseconds); later calls are cheap.
     ///
     /// Without the `exact` feature, asking for a BPE encoding fails with
     /// [`TokenizerError::NotCompiled`].

@@ -17,13 +17,15 @@
 //!   [`RetentionDirectives`], [`EvictionPolicy`], [`StoredContext`], [`PatchResponse`].
 //!   Unknown roles or policies fail to deserialize with an error naming the value.
 //! - Counting: the [`TokenCounter`] trait, [`Encoding`] (`o200k_base`, `cl100k_base`,
-//!   `heuristic`) and [`Encoding::counter`]; exact counts use tiktoken-rs's compiled-in ranks
-//!   (offline), loaded once per process, plus the chat framing (3 tokens per message, +1 per
+//!   `heuristic`) and [`Encoding::counter`]; exact counts use tiktoken's ranks, prepared into a
+//!   compact file compiled into the binary (offline) and indexed once per process for the
+//!   encodings in use (milliseconds), plus the chat framing (3 tokens per message, +1 per
 //!   `name`, tool-call names and arguments, 3 tokens of reply priming per request). Counting
 //!   only needs the number of tokens, so the split (on the `regex` crate, with tiktoken's one
-//!   look-ahead emulated) and the merge loop are reimplemented to count without allocating token
-//!   vectors: 2–4× faster than tiktoken-rs's `encode_ordinary`, and property tests compare every
-//!   count with tiktoken-rs.
+//!   look-ahead emulated) and the merge are reimplemented to count without allocating token
+//!   vectors; long pre-tokens (one "word" of megabytes) are merged in windows whose seams are
+//!   checked token boundaries, so time stays linear and memory small (never quadratic). Property
+//!   tests compare every count with tiktoken-rs.
 //! - Incremental counting: [`Conversation`] caches per-message counts, so appending a message and
 //!   re-fitting costs the new message, not the whole history.
 //! - Fitting: [`fit()`] / [`Conversation::fit`] with [`FitOptions`] → [`FitReport`] (kept and

@@ -26,6 +26,12 @@ fn tag(h: u64, len: usize) -> u64 {
     ((h >> 20) & 0x3fff) << 8 | len as u64
 }
 
+/// 15 hash bits with the top bit set (0 marks an empty slot) for the compact probe array.
+#[inline]
+fn short_tag(h: u64) -> u16 {
+    ((h >> 20) & 0x7fff) as u16 | 0x8000
+}
+
 /// Byte equality of two slices of the same length, without a `memcmp` call for short ones.
 #[inline]
 fn same(a: &[u8], b: &[u8]) -> bool {
@@ -40,6 +46,10 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 pub(crate) struct RankTable {
     blob: &'static [u8],
     slots: Vec<u64>,
+    /// [`short_tag`] of each slot (0 when empty): probing reads this array, a quarter of the
+    /// size of `slots`, and touches a slot only when its tag matches, so lookups of byte strings
+    /// that are not tokens (most lookups while merging a long word) mostly stay in cache.
+    tags: Vec<u16>,
     /// Ranks of the two-byte tokens, indexed by the two bytes (`Rank::MAX` for none): half the
     /// lookups of a merge are pairs of bytes, and 256 KiB stay in cache where the index does not.
     pairs: Vec<Rank>,
@@ -73,6 +83,7 @@ impl RankTable {
         let mut table = RankTable {
             blob,
             slots: vec![EMPTY; capacity],
+            tags: vec![0; capacity],
             pairs: vec![Rank::MAX; 1 << 16],
             mask: capacity - 1,
             shift: 64 - capacity.trailing_zeros(),
@@ -120,9 +131,10 @@ impl RankTable {
         }
         let h = hash(token);
         let mut i = self.home(h);
-        while self.slots[i] != EMPTY {
+        while self.tags[i] != 0 {
             i = (i + 1) & self.mask;
         }
+        self.tags[i] = short_tag(h);
         self.slots[i] = tag(h, len) << TAG_SHIFT | (offset as u64) << RANK_BITS | u64::from(rank);
         Ok(())
     }
@@ -150,18 +162,22 @@ impl RankTable {
             return None;
         }
         let h = hash(token);
-        let want = tag(h, token.len());
+        let (want_short, want) = (short_tag(h), tag(h, token.len()));
         let mut i = self.home(h);
         loop {
-            let slot = self.slots[i];
-            if slot == EMPTY {
+            let t = self.tags[i];
+            if t == 0 {
                 return None;
             }
-            // Length and 14 hash bits must match before the token bytes are read.
-            if slot >> TAG_SHIFT == want {
-                let offset = ((slot >> RANK_BITS) & ((1 << OFFSET_BITS) - 1)) as usize;
-                if same(&self.blob[offset..offset + token.len()], token) {
-                    return Some((slot & ((1 << RANK_BITS) - 1)) as Rank);
+            // 15 hash bits, then 14 hash bits and the length, must match before the token bytes
+            // are read.
+            if t == want_short {
+                let slot = self.slots[i];
+                if slot >> TAG_SHIFT == want {
+                    let offset = ((slot >> RANK_BITS) & ((1 << OFFSET_BITS) - 1)) as usize;
+                    if same(&self.blob[offset..offset + token.len()], token) {
+                        return Some((slot & ((1 << RANK_BITS) - 1)) as Rank);
+                    }
                 }
             }
             i = (i + 1) & self.mask;
@@ -183,6 +199,7 @@ impl RankTable {
     /// Bytes this table occupies: the index on the heap plus the static token bytes.
     pub(crate) fn memory_bytes(&self) -> usize {
         self.slots.len() * std::mem::size_of::<u64>()
+            + self.tags.len() * std::mem::size_of::<u16>()
             + self.pairs.len() * std::mem::size_of::<Rank>()
             + self.blob.len()
             + self.ranks
