@@ -233,7 +233,7 @@ impl PrefixHasher {
     }
 
     /// A small fixed-size write without a `memcpy` call.
-    #[inline]
+    #[inline(always)]
     fn push<const N: usize>(&mut self, bytes: [u8; N]) {
         if self.len + N <= self.buf.len() {
             self.buf[self.len..self.len + N].copy_from_slice(&bytes);
@@ -274,18 +274,22 @@ impl Hasher for PrefixHasher {
         self.len = rest.len();
     }
 
+    #[inline]
     fn write_u8(&mut self, n: u8) {
         self.push([n]);
     }
 
+    #[inline]
     fn write_u64(&mut self, n: u64) {
         self.push(n.to_le_bytes());
     }
 
+    #[inline]
     fn write_usize(&mut self, n: usize) {
         self.push((n as u64).to_le_bytes());
     }
 
+    #[inline]
     fn write_isize(&mut self, n: isize) {
         self.push((n as u64).to_le_bytes());
     }
