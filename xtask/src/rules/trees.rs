@@ -21,9 +21,9 @@ pub const BANNED: &[Banned] = &[
     },
     Banned {
         package: "gateway-client",
-        crates: &["tiktoken-rs"],
+        crates: &["tiktoken-rs", "regex"],
         why: "gateway-client uses context-model with `default-features = false` (no exact \
-              counting, no BPE ranks)",
+              counting: no BPE ranks, no pre-tokenizer regex)",
     },
 ];
 
