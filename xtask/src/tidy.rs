@@ -160,6 +160,37 @@ fn every_manifest_uses_workspace_lints_and_dependencies() {
 }
 
 #[test]
+fn client_and_emulator_build_no_tokenizer() {
+    // They need context-model's contract types only; the exact counters (tiktoken's ranks and the
+    // split regex) sit behind its default `exact` feature (issue 11).
+    let root = super::root();
+    let workspace = fs::read_to_string(root.join("Cargo.toml")).expect("root manifest");
+    assert!(
+        workspace
+            .lines()
+            .any(|l| l.starts_with("context-model =") && l.contains("default-features = false")),
+        "Cargo.toml: [workspace.dependencies] context-model must set default-features = false"
+    );
+    for krate in [
+        "gateway-client",
+        "gateway-emulator",
+        "genesys-conversations",
+    ] {
+        let path = root.join("crates").join(krate).join("Cargo.toml");
+        let text = fs::read_to_string(&path).expect("manifest readable");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("context-model"))
+            .unwrap_or_else(|| panic!("{}: no context-model dependency", path.display()));
+        assert!(
+            line.contains("default-features = false") && !line.contains("exact"),
+            "{}: `{line}` must not enable context-model's exact counters",
+            path.display()
+        );
+    }
+}
+
+#[test]
 fn no_debugging_leftovers() {
     let banned = [
         concat!("dbg", "!("),
@@ -373,9 +404,13 @@ fn the_facade_pulls_no_program_crates() {
 }
 
 #[test]
-#[ignore = "enabled after context-model's `exact` feature lands (gateway-client uses default-features = false)"]
 fn gateway_client_pulls_no_bpe_ranks() {
     assert_tree_clean("gateway-client");
+}
+
+#[test]
+fn the_conversation_import_pulls_no_bpe_ranks() {
+    assert_tree_clean("genesys-conversations");
 }
 
 #[test]

@@ -1,9 +1,10 @@
-//! Token counting throughput (MiB/s of message text) for each encoding, and the first count of a
-//! 10,000-message conversation.
+//! Token counting: cold start per encoding (tables built from scratch, then one short count),
+//! throughput (MB/s) on chat text and on 1 MB of a single word (one pre-token, the worst case
+//! for BPE merging), and the first count of a 10,000-message conversation.
 
 use std::hint::black_box;
 
-use context_model::{Conversation, Encoding};
+use context_model::{BpeCounter, Conversation, Encoding, TokenCounter};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 #[path = "support/corpus.rs"]
@@ -32,6 +33,63 @@ fn throughput(c: &mut Criterion) {
     group.finish();
 }
 
+fn cold_start(c: &mut Criterion) {
+    // The memory each loaded encoding costs, for `cargo xtask bench`'s table.
+    let facts = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-facts");
+    if std::fs::create_dir_all(&facts).is_ok() {
+        for encoding in [Encoding::O200kBase, Encoding::Cl100kBase] {
+            let bytes = BpeCounter::new(encoding).expect("counter").table_bytes();
+            let _ = std::fs::write(
+                facts.join(format!("table_bytes_{encoding}.txt")),
+                format!("{bytes}\n"),
+            );
+        }
+    }
+    let mut group = c.benchmark_group("cold_start");
+    group.sample_size(10);
+    for encoding in [Encoding::O200kBase, Encoding::Cl100kBase] {
+        group.bench_function(encoding.as_str(), |b| {
+            b.iter(|| {
+                let counter = BpeCounter::unshared(encoding).expect("counter");
+                counter.count_text(black_box("Hello, I have a question about my order."))
+            })
+        });
+    }
+    group.finish();
+}
+
+/// 1 MB of pseudo-random ASCII letters: no spaces, so one pre-token.
+fn single_word(bytes: usize) -> String {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    (0..bytes)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let letter = b'a' + (state % 26) as u8;
+            char::from(if state & 32 == 0 {
+                letter
+            } else {
+                letter.to_ascii_uppercase()
+            })
+        })
+        .collect()
+}
+
+fn long_word(c: &mut Criterion) {
+    let word = single_word(1 << 20);
+    let mut group = c.benchmark_group("single_word_1mb");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(word.len() as u64));
+    for encoding in [Encoding::O200kBase, Encoding::Cl100kBase] {
+        let counter = encoding.counter().expect("counter");
+        group.bench_function(encoding.as_str(), |b| {
+            b.iter(|| counter.count_text(black_box(&word)))
+        });
+    }
+    group.finish();
+}
+
 fn first_count(c: &mut Criterion) {
     let messages = corpus::conversation(10_000, 11);
     let counter = Encoding::O200kBase.counter().expect("counter");
@@ -47,5 +105,5 @@ fn first_count(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, throughput, first_count);
+criterion_group!(benches, cold_start, throughput, long_word, first_count);
 criterion_main!(benches);

@@ -42,6 +42,13 @@ pub enum TokenizerError {
         /// Why.
         reason: String,
     },
+    /// An exact encoding was asked for, but context-model was built without its `exact`
+    /// feature.
+    #[error("{encoding} needs context-model's `exact` feature (built without it)")]
+    NotCompiled {
+        /// Encoding name.
+        encoding: &'static str,
+    },
     /// A BPE counter was asked for an encoding that is not BPE.
     #[error("{encoding} is not a BPE encoding")]
     NotBpe {

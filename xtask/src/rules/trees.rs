@@ -21,9 +21,15 @@ pub const BANNED: &[Banned] = &[
     },
     Banned {
         package: "gateway-client",
-        crates: &["tiktoken-rs"],
+        crates: &["tiktoken-rs", "regex"],
         why: "gateway-client uses context-model with `default-features = false` (no exact \
-              counting, no BPE ranks)",
+              counting: no BPE ranks, no pre-tokenizer regex)",
+    },
+    Banned {
+        package: "genesys-conversations",
+        crates: &["tiktoken-rs", "regex"],
+        why: "genesys-conversations needs context-model's message types only \
+              (`default-features = false`)",
     },
 ];
 

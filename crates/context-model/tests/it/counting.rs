@@ -260,3 +260,20 @@ proptest! {
         assert_same_as_tiktoken(&text)?;
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// One pre-token of several windows: the windowed merge with its checked seams.
+    #[test]
+    fn text_counts_match_tiktoken_on_long_single_words(
+        word in "[a-z]{900,5000}|(ab|ba|abc|aab|x){300,1500}|\\p{Ll}{400,1500}"
+    ) {
+        assert_same_as_tiktoken(&word)?;
+    }
+
+    #[test]
+    fn text_counts_match_tiktoken_on_long_random_unicode(text in "\\PC{200,2000}") {
+        assert_same_as_tiktoken(&text)?;
+    }
+}

@@ -6,4 +6,5 @@ mod counting;
 mod fitting;
 mod input;
 mod payload;
+mod ranks;
 mod validation;

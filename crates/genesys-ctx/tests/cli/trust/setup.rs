@@ -118,9 +118,14 @@ impl Setup {
         if let Some(input) = stdin {
             use std::io::Write;
             let mut pipe = child.stdin.take().unwrap();
-            // The program may exit (a bad flag) before it reads its input.
+            // A program that refuses its flags may exit before it reads stdin: a closed pipe
+            // is then expected, and the exit code tells the rest.
             if let Err(e) = pipe.write_all(input.as_bytes()) {
-                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+                assert_eq!(
+                    e.kind(),
+                    std::io::ErrorKind::BrokenPipe,
+                    "writing stdin: {e}"
+                );
             }
         }
         child.wait_with_output().unwrap()
