@@ -60,15 +60,16 @@ mod webhook;
 
 pub use client::GatewayClient;
 pub use config::{GatewayConfig, RetryPolicy, Sleeper, TokioSleeper, DEFAULT_ROUTE_PREFIX};
-pub use error::{ApiError, GatewayError, TransportKind, MAX_KEPT_BODY};
+pub use error::{ApiError, GatewayError, TransportKind, UpdateError, MAX_KEPT_BODY};
 pub use genesys_transport::RetryBudget;
 pub use metrics::{
     percentile, CallRecord, InMemoryMetrics, MetricsRecorder, MetricsSnapshot, OperationSummary,
     MAX_SAMPLES,
 };
 pub use types::{
-    ETag, Outcome, Precondition, UpdateOutcome, COMPACTION_HEADER, CORRELATION_HEADER,
-    TOKEN_LIMIT_CODE, USER_AGENT,
+    idempotency_key, DecidedBy, ETag, Outcome, Precondition, UpdateOutcome, COMPACTION_HEADER,
+    CORRELATION_HEADER, IDEMPOTENCY_HEADER, KEY_IN_PROGRESS_CODE, KEY_REUSED_CODE,
+    MAX_IDEMPOTENCY_KEY, TOKEN_LIMIT_CODE, USER_AGENT,
 };
 pub use webhook::{
     sign as webhook_signature, verify_signature, ContextSnapshot, WebhookConfig, WebhookEvent,

@@ -121,6 +121,7 @@ impl Default for EmulatorConfig {
                 max_context_windows: 10,
                 supported_formats: vec!["json".to_owned(), "text".to_owned()],
                 compaction_enabled: true,
+                idempotency_keys: false,
             },
             webhook_secret: None,
             faults: Faults::none(),

@@ -104,8 +104,8 @@ impl ContextManager {
         let prepared = match self.prepare(conversation_id, messages).await {
             Ok(p) => p,
             Err(e) => {
-                facts.masking_ran =
-                    !self.options.directives.retain_user_pii && !matches!(e, Error::Gateway(_));
+                facts.masking_ran = !self.options.directives.retain_user_pii
+                    && !matches!(e, Error::Gateway(_) | Error::Update(_));
                 facts.error_kind = Some(e.kind());
                 self.audit_failure(facts, start).await;
                 return Err(e);
@@ -116,6 +116,10 @@ impl ContextManager {
             Ok(outcome) => outcome,
             Err(e) => {
                 facts.error_kind = Some(e.kind());
+                if let Error::Update(update) = &e {
+                    facts.attempts = update.attempts();
+                    facts.decided_by = Some(update.decided_by().as_str().to_owned());
+                }
                 self.audit_failure(facts, start).await;
                 return Err(e);
             }
@@ -206,4 +210,7 @@ fn record_outcome(facts: &mut AuditFacts, outcome: &UpdateOutcome) {
     facts.conflicts_retried = outcome.conflicts_retried;
     facts.created = outcome.created;
     facts.already_applied = outcome.already_applied;
+    facts.decided_by = Some(outcome.decided_by.as_str().to_owned());
+    // What stdout reports and what the audit says come from the same place: the outcome.
+    facts.context_id = Some(outcome.context_id().to_owned());
 }

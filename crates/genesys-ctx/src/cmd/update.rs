@@ -114,6 +114,18 @@ pub async fn run(args: Args) -> Result<(), CliError> {
     }
 }
 
+/// The JSON fields of a failed update: the message, its label, and for a failed write the
+/// HTTP attempts, the `context_id` sent and which evidence decided (as in the audit record).
+fn failure_fields(e: &Error) -> serde_json::Value {
+    let mut fields = serde_json::json!({"error": e.to_string(), "error_kind": e.kind()});
+    if let Error::Update(update) = e {
+        fields["context_id"] = update.context_id().into();
+        fields["attempts"] = update.attempts().into();
+        fields["decided_by"] = update.decided_by().as_str().into();
+    }
+    fields
+}
+
 async fn list_inputs(dir: &Path) -> Result<Vec<(String, PathBuf)>, CliError> {
     let mut entries = tokio::fs::read_dir(dir)
         .await
@@ -174,8 +186,8 @@ async fn update_dir(
                     .update(&id, &messages)
                     .await
                     .map(|r| r.summary())
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.message),
+                    .map_err(|e| failure_fields(&e)),
+                Err(e) => Err(serde_json::json!({"error": e.message, "error_kind": "input"})),
             };
             (id, result)
         });
@@ -187,9 +199,10 @@ async fn update_dir(
         let line = match result {
             Ok(summary) => serde_json::to_value(&summary)
                 .map_err(|e| CliError::runtime(format!("cannot encode the output: {e}")))?,
-            Err(error) => {
+            Err(mut fields) => {
                 failed += 1;
-                serde_json::json!({"conversation_id": id, "error": error})
+                fields["conversation_id"] = serde_json::Value::String(id);
+                fields
             }
         };
         match &progress {
