@@ -15,9 +15,7 @@ use serde::Deserialize;
 
 use crate::client::GatewayClient;
 use crate::error::{truncate, ApiError, GatewayError, MAX_KEPT_BODY};
-use crate::types::{
-    CORRELATION_HEADER, KEY_IN_PROGRESS_CODE, KEY_REUSED_CODE, TOKEN_LIMIT_CODE,
-};
+use crate::types::{CORRELATION_HEADER, KEY_IN_PROGRESS_CODE, KEY_REUSED_CODE, TOKEN_LIMIT_CODE};
 
 /// One HTTP request, reusable across attempts.
 pub(crate) struct Req {

@@ -24,7 +24,9 @@ use tokio::time::Instant;
 use crate::client::{GatewayClient, Patch};
 use crate::error::{ApiError, GatewayError, UpdateError};
 use crate::executor::Attempted;
-use crate::types::{as_patch_response, idempotency_key, DecidedBy, ETag, Precondition, UpdateOutcome};
+use crate::types::{
+    as_patch_response, idempotency_key, DecidedBy, ETag, Precondition, UpdateOutcome,
+};
 
 /// Where the update stands.
 enum State {
@@ -97,7 +99,14 @@ impl GatewayClient {
             Err(e) => {
                 let err = GatewayError::Build(Box::new(e));
                 let context_id = payload.context_id.clone();
-                return Err(UpdateError::new(err, context_id, 0, 0, DecidedBy::Answer, None));
+                return Err(UpdateError::new(
+                    err,
+                    context_id,
+                    0,
+                    0,
+                    DecidedBy::Answer,
+                    None,
+                ));
             }
         };
         let key = self
@@ -202,7 +211,10 @@ impl Update<'_> {
             trigger: self.trigger,
             key: self.key.as_deref(),
         };
-        let patched = self.client.patch_inner(self.id, &patch, &self.deadline).await;
+        let patched = self
+            .client
+            .patch_inner(self.id, &patch, &self.deadline)
+            .await;
         self.attempts += patched.attempts;
         self.status = patched.status.or(self.status);
         let patch_attempts = patched.attempts;

@@ -174,8 +174,7 @@ async fn demo_manager(
     let budget = Arc::new(gateway_client::RetryBudget::default());
     let provider = ClientCredentialsProvider::new(auth)?.with_retry_budget(Arc::clone(&budget));
     let tokens: Arc<dyn TokenProvider> = Arc::new(provider);
-    let client =
-        GatewayClient::new(GatewayConfig::new(base), tokens)?.with_retry_budget(budget);
+    let client = GatewayClient::new(GatewayConfig::new(base), tokens)?.with_retry_budget(budget);
     let webhook = WebhookConfig::new(emulator.webhook_url())
         .map_err(Error::Gateway)?
         .with_secret(SecretString::from(secrets.webhook));

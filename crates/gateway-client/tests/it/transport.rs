@@ -123,7 +123,13 @@ async fn a_patch_that_is_never_answered_is_cut_by_the_update_deadline() {
     };
     assert_eq!(*observed_version, None);
     assert!(
-        matches!(**last, GatewayError::DeadlineExceeded { operation: "patch_context", .. }),
+        matches!(
+            **last,
+            GatewayError::DeadlineExceeded {
+                operation: "patch_context",
+                ..
+            }
+        ),
         "{last:?}"
     );
 }
