@@ -40,6 +40,8 @@
 #![deny(missing_docs)]
 
 mod config;
+mod idempotency;
+mod patch;
 mod server;
 mod state;
 
