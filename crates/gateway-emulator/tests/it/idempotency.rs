@@ -37,7 +37,10 @@ async fn a_repeated_key_gets_the_stored_answer_whatever_the_version() {
     let (emulator, http, token) = start(EmulatorConfig::default()).await;
     let url = context_url(&emulator, "conv-k");
     let capacity: Value = http
-        .get(format!("{}/api/v2/ai/llm/models/capacity", emulator.base_url()))
+        .get(format!(
+            "{}/api/v2/ai/llm/models/capacity",
+            emulator.base_url()
+        ))
         .bearer_auth(&token)
         .send()
         .await
@@ -90,7 +93,15 @@ async fn only_applied_patches_are_stored_and_keys_are_per_conversation() {
     let q = keyed(&http, &url_q, &token, ("if-none-match", "*"), "k", &body_q).await;
     assert_eq!(q.status(), 200);
     assert_eq!(emulator.stats().idempotent_replays, 0);
-    let bad = keyed(&http, &url, &token, ("if-match", "\"2\""), &"k".repeat(256), &body2).await;
+    let bad = keyed(
+        &http,
+        &url,
+        &token,
+        ("if-match", "\"2\""),
+        &"k".repeat(256),
+        &body2,
+    )
+    .await;
     assert_genesys_error(&bad, 400);
 }
 
@@ -108,9 +119,9 @@ async fn a_repeat_while_the_first_is_in_progress_gets_409() {
     let body = payload("conv-409", "ctx_1", 100, 1000);
     let first = {
         let (http, url, token, body) = (http.clone(), url.clone(), token.clone(), body.clone());
-        tokio::spawn(async move {
-            keyed(&http, &url, &token, ("if-none-match", "*"), "k", &body).await
-        })
+        tokio::spawn(
+            async move { keyed(&http, &url, &token, ("if-none-match", "*"), "k", &body).await },
+        )
     };
     // The first holds the key from ~300 ms to ~600 ms; this one asks at ~400 ms.
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -121,7 +132,10 @@ async fn a_repeat_while_the_first_is_in_progress_gets_409() {
     let third = keyed(&http, &url, &token, ("if-none-match", "*"), "k", &body).await;
     assert_eq!(third.status(), 200, "then the stored answer");
     let stats = emulator.stats();
-    assert_eq!((stats.idempotency_in_progress, stats.idempotent_replays), (1, 1));
+    assert_eq!(
+        (stats.idempotency_in_progress, stats.idempotent_replays),
+        (1, 1)
+    );
     assert_eq!(emulator.history("conv-409").len(), 1);
 }
 
