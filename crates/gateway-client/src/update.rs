@@ -251,6 +251,18 @@ impl Update<'_> {
             }
             Err(err) => err,
         };
+        self.failed(err, precondition, landing, patch_attempts)
+    }
+
+    /// Decides what a failed PATCH means: a plain failure, a conflict to re-read, or a write
+    /// that may have landed (replayed with the key, or re-read).
+    fn failed(
+        &mut self,
+        err: GatewayError,
+        precondition: Precondition,
+        landing: Option<u64>,
+        patch_attempts: u32,
+    ) -> State {
         if matches!(&err, GatewayError::Decode { status, .. } if (200..300).contains(status)) {
             // A 2xx whose body did not parse: it probably landed. Re-read (or replay) first.
             self.maybe_landed.push(landing);
