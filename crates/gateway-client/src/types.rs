@@ -140,7 +140,8 @@ pub struct UpdateOutcome {
     pub precondition: Precondition,
     /// HTTP requests sent in total (GETs and PATCHes, retries included).
     pub attempts: u32,
-    /// PATCH rounds.
+    /// PATCH rounds (resends with the same `Idempotency-Key` after a possibly lost answer are
+    /// not rounds: they are bounded apart, by the same number).
     pub rounds: u32,
     /// 412/409 conflicts that were resolved by re-reading and re-applying.
     pub conflicts_retried: u32,

@@ -61,6 +61,11 @@ struct Update<'a> {
     maybe_landed: Vec<Option<u64>>,
     conflicts: u32,
     rounds: u32,
+    /// Resends of a PATCH that may have landed, with its key (bounded like rounds, but apart
+    /// from them: conflicts must not use up the resends that decide a lost answer).
+    replays: u32,
+    /// The next write is such a resend.
+    replaying: bool,
     attempts: u32,
     status: Option<u16>,
     decided_by: DecidedBy,
@@ -124,6 +129,8 @@ impl GatewayClient {
             maybe_landed: Vec::new(),
             conflicts: 0,
             rounds: 0,
+            replays: 0,
+            replaying: false,
             attempts: 0,
             status: None,
             decided_by: DecidedBy::Answer,
@@ -203,7 +210,11 @@ impl Update<'_> {
     }
 
     async fn write(&mut self, precondition: Precondition) -> State {
-        self.rounds += 1;
+        if std::mem::take(&mut self.replaying) {
+            self.replays += 1;
+        } else {
+            self.rounds += 1;
+        }
         let start = Instant::now();
         let patch = Patch {
             body: &self.body,
@@ -304,10 +315,11 @@ impl Update<'_> {
     /// body. The gateway replays the stored answer if it landed, and otherwise handles it as a
     /// new request (a 412 then proves it never landed).
     fn replay(&mut self, err: GatewayError, precondition: Precondition) -> State {
-        if self.rounds >= self.max_rounds() || self.deadline.is_expired() {
+        if self.replays >= self.max_rounds() || self.deadline.is_expired() {
             self.decided_by = DecidedBy::Undecided;
             return State::Done(Err(self.unknown(err, None)));
         }
+        self.replaying = true;
         State::Write(precondition)
     }
 
