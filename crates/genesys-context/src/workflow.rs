@@ -87,9 +87,12 @@ impl ContextManager {
     /// `messages` is the conversation's full history and the source of truth: on a version
     /// conflict (409/412) the same payload (same `context_id`) is re-applied on top of the newer
     /// version, so concurrent writers of one conversation end with the last complete history,
-    /// never a mix. An update whose answer was lost is found by its `context_id` on re-read and
-    /// never written twice; when that cannot be decided the error is
-    /// [`GatewayError::OutcomeUnknown`](gateway_client::GatewayError::OutcomeUnknown).
+    /// never a mix. An update whose answer was lost is decided by the gateway's replayed answer
+    /// to its `Idempotency-Key` (when the gateway offers idempotent writes) or found by its
+    /// `context_id` on re-read, and never written twice; when that cannot be decided the error
+    /// is [`Error::Update`] with
+    /// [`GatewayError::OutcomeUnknown`](gateway_client::GatewayError::OutcomeUnknown). A failed
+    /// write is audited with its real HTTP attempts and which evidence decided.
     pub async fn update(
         &self,
         conversation_id: &str,
