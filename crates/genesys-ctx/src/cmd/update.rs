@@ -224,3 +224,44 @@ async fn update_dir(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use context_model::{Message, Role};
+    use gateway_client::{GatewayClient, GatewayConfig};
+    use gateway_emulator::{Emulator, EmulatorConfig, ScriptedFault};
+    use genesys_auth::{AuthConfig, ClientCredentialsProvider};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failed_update_line_carries_attempts_context_and_what_decided() {
+        let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+        let c = emulator.config();
+        let auth = AuthConfig::builder()
+            .login_base(emulator.base_url())
+            .client_id(c.client_id.clone())
+            .client_secret(c.client_secret.clone())
+            .build()
+            .unwrap();
+        let tokens = Arc::new(ClientCredentialsProvider::new(auth).unwrap());
+        let client = GatewayClient::new(GatewayConfig::new(emulator.base_url()), tokens).unwrap();
+        let manager = ContextManager::builder(client).build().unwrap();
+        manager.initialize().await.unwrap();
+        // Past the Retry-After cap: the update's GET fails at once, after one request.
+        emulator.inject(ScriptedFault::RateLimit {
+            retry_after_secs: 600,
+        });
+        let err = manager
+            .update("conv-f", &[Message::new(Role::User, "hello")])
+            .await
+            .unwrap_err();
+        let line = failure_fields(&err);
+        assert_eq!(line["error_kind"], "rate_limited");
+        assert_eq!(line["attempts"], 1);
+        assert_eq!(line["decided_by"], "answer");
+        assert!(line["context_id"].as_str().unwrap().starts_with("ctx_"));
+    }
+}
