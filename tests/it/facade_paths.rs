@@ -46,14 +46,25 @@ fn stored(version: u64, context_id: &str) -> ResponseTemplate {
         }))
 }
 
-fn patched(version: u64) -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .insert_header("etag", format!("\"{version}\"").as_str())
-        .set_body_json(json!({
-            "status": "updated", "version": version, "context_id": "echo",
-            "token_limit_matrix": {"soft_limit": 100, "hard_limit": 200, "current_usage": 10},
-            "evicted_messages": 0
-        }))
+/// A PATCH answer at `version` for the context id the request sent.
+fn patched(version: u64) -> Patched {
+    Patched(version)
+}
+
+struct Patched(u64);
+
+impl wiremock::Respond for Patched {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let sent: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let version = self.0;
+        ResponseTemplate::new(200)
+            .insert_header("etag", format!("\"{version}\"").as_str())
+            .set_body_json(json!({
+                "status": "updated", "version": version, "context_id": sent["context_id"],
+                "token_limit_matrix": {"soft_limit": 100, "hard_limit": 200, "current_usage": 10},
+                "evicted_messages": 0
+            }))
+    }
 }
 
 fn genesys_error(status: u16, code: &str) -> ResponseTemplate {
@@ -114,6 +125,71 @@ async fn expired_token_is_refreshed_once_and_the_update_lands() {
     assert!(report.audit.compliance_flags.atomic_update);
     assert!(report.audit.compliance_flags.pii_masked);
     assert!(report.audit.compliance_flags.token_validated);
+    // What stdout prints and what the audit records agree field by field.
+    let summary = serde_json::to_value(report.summary()).unwrap();
+    for field in [
+        "context_id",
+        "attempts",
+        "conflicts_retried",
+        "created",
+        "already_applied",
+        "decided_by",
+        "precondition",
+    ] {
+        assert_eq!(summary[field], summary["audit"][field], "{field}");
+    }
+    assert_eq!(
+        summary["context_id"],
+        report.prepared.payload.context_id.as_str()
+    );
+}
+
+#[tokio::test]
+async fn a_patch_answer_for_another_context_is_not_reported_as_success() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("tok"))
+        .mount(&server)
+        .await;
+    mount_capacity(&server).await;
+    Mock::given(method("GET"))
+        .and(path(CTX))
+        .respond_with(stored(1, "ctx_a"))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(CTX))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "status": "updated", "version": 2, "context_id": "echo",
+            "token_limit_matrix": {"soft_limit": 100, "hard_limit": 200, "current_usage": 10},
+            "evicted_messages": 0
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("audit.jsonl");
+    let log = AuditLog::open(&log_path, Durability::Fsync).await.unwrap();
+    let manager = manager_builder(&server.uri())
+        .audit_log(log)
+        .build()
+        .unwrap();
+    let err = manager
+        .update("conv-1", &seed_messages())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "outcome_unknown", "{err}");
+    let Error::Update(failed) = &err else {
+        panic!("{err:?}");
+    };
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    let record: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(record["outcome"]["status"], "failure");
+    assert_eq!(record["outcome"]["error_kind"], "outcome_unknown");
+    assert_eq!(record["context_id"], failed.context_id());
+    assert_eq!(record["attempts"], 3, "GET, PATCH, re-read");
+    assert_eq!(record["decided_by"], "reread");
 }
 
 #[tokio::test]
@@ -264,15 +340,21 @@ async fn a_rejected_update_is_audited_as_a_failure_and_nothing_is_claimed() {
         .update("conv-1", &seed_messages())
         .await
         .unwrap_err();
-    let Error::Gateway(gateway) = &err else {
+    let Some(gateway) = err.gateway() else {
         panic!("expected a gateway error, got {err:?}");
     };
     assert_eq!(gateway.code(), Some("context.token.limit.exceeded"));
     assert_eq!(gateway.correlation_id(), Some("corr-123"));
+    assert_eq!(err.attempts(), Some(2), "the GET and the PATCH");
 
     let text = std::fs::read_to_string(&log_path).unwrap();
     let record: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(record["outcome"]["status"], "failure");
+    assert_eq!(
+        record["attempts"], 2,
+        "a failed update is audited with its real attempts"
+    );
+    assert_eq!(record["decided_by"], "answer");
     assert_eq!(record["compliance_flags"]["atomic_update"], false);
     assert_eq!(record["compliance_flags"]["pii_masked"], true);
     assert!(!text.contains("test@example.com") && !text.contains("555-123-4567"));

@@ -6,5 +6,6 @@ mod support;
 mod facade_paths;
 mod from_env;
 mod metrics;
+mod outcomes;
 mod soak;
 mod workflow;

@@ -34,7 +34,8 @@ fn main() -> ExitCode {
                  ci      fmt --check, clippy -D warnings, tests, docs with warnings denied\n  \
                  bench   criterion benchmarks of every crate, then one table (extra args go to criterion)\n  \
                  bench-table  the table of the latest benchmark results, without running them\n  \
-                 soak    the long zero-loss soak against the emulator\n  \
+                 soak    the long zero-loss soak against the emulator (idempotency keys on;\n          \
+                 --both: on, then off, each with its summary)\n  \
                  release VERSION [--execute]  check names, bump, CHANGELOG, CI, package every crate\n          \
                  from its tarball, metadata, docs; prints the publish order (dry run by default)\n  \
                  dist    the release binary of genesys-ctx with its SHA-256 under target/dist/"
@@ -357,7 +358,15 @@ fn bench_table(target: &Path) -> String {
     out
 }
 
+/// The large soak: with the gateway's idempotent-writes capability on, or (`--both`) on and
+/// off one after the other, each printing its summary line.
 fn soak(extra: &[String]) -> Result<(), String> {
+    let both = extra.iter().any(|a| a == "--both");
+    let filter = if both {
+        "soak_large_idempotency_keys_"
+    } else {
+        "soak_large_idempotency_keys_on"
+    };
     let mut args = vec![
         "test",
         "--release",
@@ -369,8 +378,10 @@ fn soak(extra: &[String]) -> Result<(), String> {
         "--",
         "--ignored",
         "--nocapture",
-        "soak",
+        "--test-threads",
+        "1",
+        filter,
     ];
-    args.extend(extra.iter().map(String::as_str));
+    args.extend(extra.iter().filter(|a| *a != "--both").map(String::as_str));
     cargo(&args, &[("SOAK_SCALE", "large")])
 }

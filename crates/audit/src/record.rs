@@ -48,6 +48,9 @@ pub struct AuditFacts {
     pub created: bool,
     /// Whether success was established by a re-read after a lost answer.
     pub already_applied: bool,
+    /// Which evidence decided the outcome of the write, a label (`answer`, `reread`, `replay`,
+    /// `undecided`); `None` when no write was decided (e.g. preparation failed).
+    pub decided_by: Option<String>,
     /// Wall time of the action.
     pub latency: Duration,
     /// `None` on success; on failure a short error label (e.g. `version_conflict`), never a
@@ -110,6 +113,11 @@ pub struct AuditRecord {
     pub created: bool,
     /// Whether success was found by a re-read after a lost answer.
     pub already_applied: bool,
+    /// Which evidence decided the write: `answer` (the PATCH's answer), `reread` (a GET after a
+    /// lost answer), `replay` (the gateway's stored answer to a repeated `Idempotency-Key`) or
+    /// `undecided`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
     /// Wall time, milliseconds.
     pub latency_ms: u64,
 }
@@ -163,6 +171,7 @@ impl AuditRecord {
             conflicts_retried: facts.conflicts_retried,
             created: facts.created,
             already_applied: facts.already_applied,
+            decided_by: facts.decided_by.as_deref().map(label),
             latency_ms: u64::try_from(facts.latency.as_millis()).unwrap_or(u64::MAX),
         }
     }

@@ -81,6 +81,7 @@
 //!     max_context_windows: 10,
 //!     supported_formats: vec!["json".into()],
 //!     compaction_enabled: true,
+//!     idempotency_keys: false,
 //! };
 //! let built = PayloadBuilder::new(&capacity).build("conv-42", &conversation, &directives)?;
 //! let m = built.payload.token_limit_matrix;

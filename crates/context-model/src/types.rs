@@ -135,6 +135,11 @@ pub struct ModelCapacity {
     /// Whether the gateway compacts on request.
     #[serde(default)]
     pub compaction_enabled: bool,
+    /// Whether the gateway offers idempotent writes: `Idempotency-Key` on PATCH, the stored
+    /// answer replayed for a repeated key (see the contract's "Idempotent writes"). Absent
+    /// means no.
+    #[serde(default)]
+    pub idempotency_keys: bool,
 }
 
 /// Token budget of a context payload.

@@ -3,6 +3,7 @@
 //! `update.rs`.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use context_model::{ContextPayload, ModelCapacity, PatchResponse, StoredContext};
@@ -16,7 +17,17 @@ use crate::config::GatewayConfig;
 use crate::error::GatewayError;
 use crate::executor::{decode, map_status, Attempted, Req};
 use crate::metrics::{CallRecord, InMemoryMetrics, MetricsRecorder};
-use crate::types::{ETag, Outcome, Precondition, COMPACTION_HEADER, USER_AGENT};
+use crate::types::{
+    ETag, Outcome, Precondition, COMPACTION_HEADER, IDEMPOTENCY_HEADER, USER_AGENT,
+};
+
+/// One PATCH: the encoded payload and its headers.
+pub(crate) struct Patch<'a> {
+    pub(crate) body: &'a [u8],
+    pub(crate) precondition: &'a Precondition,
+    pub(crate) trigger: bool,
+    pub(crate) key: Option<&'a str>,
+}
 
 /// A client of the LLM Gateway context contract.
 ///
@@ -35,6 +46,8 @@ struct Inner {
     prefix: Vec<String>,
     config: GatewayConfig,
     tokens: Arc<dyn TokenProvider>,
+    /// Whether the last capacity answer announced `"idempotency_keys": true`.
+    idempotency_keys: AtomicBool,
 }
 
 impl fmt::Debug for GatewayClient {
@@ -99,6 +112,7 @@ impl GatewayClient {
                 prefix,
                 config,
                 tokens,
+                idempotency_keys: AtomicBool::new(false),
             }),
             budget,
             metrics: Arc::new(InMemoryMetrics::new()),
@@ -138,7 +152,15 @@ impl GatewayClient {
         self.budget.available()
     }
 
-    /// `GET {prefix}/models/capacity`.
+    /// Whether the gateway announced idempotent writes (`"idempotency_keys": true`) in the last
+    /// [`capacity`](Self::capacity) answer. Until a capacity answer says so, PATCHes carry no
+    /// `Idempotency-Key` (the behaviour of a gateway without the capability).
+    pub fn idempotency_keys(&self) -> bool {
+        self.inner.idempotency_keys.load(Ordering::Relaxed)
+    }
+
+    /// `GET {prefix}/models/capacity`. Remembers whether the gateway offers idempotent writes
+    /// (see [`idempotency_keys`](Self::idempotency_keys)); clones share what it learnt.
     pub async fn capacity(&self) -> Result<Outcome<ModelCapacity>, GatewayError> {
         let start = Instant::now();
         let deadline = Deadline::new(self.config().deadline);
@@ -151,11 +173,16 @@ impl GatewayClient {
         };
         let attempted = self.execute(&req, &deadline).await.map(|raw| {
             if raw.status == 200 {
-                decode(req.op, &raw)
+                decode::<ModelCapacity>(req.op, &raw)
             } else {
                 Err(map_status(&raw))
             }
         });
+        if let Ok(capacity) = &attempted.result {
+            self.inner
+                .idempotency_keys
+                .store(capacity.idempotency_keys, Ordering::Relaxed);
+        }
         self.finish(req.op, None, start, attempted)
     }
 
@@ -188,15 +215,23 @@ impl GatewayClient {
     ) -> Result<Outcome<PatchResponse>, GatewayError> {
         let start = Instant::now();
         let deadline = Deadline::new(self.config().deadline);
-        let attempted = self
-            .patch_inner(
-                conversation_id,
-                payload,
-                precondition,
-                compaction_trigger,
-                &deadline,
-            )
-            .await;
+        let attempted = match serde_json::to_vec(payload) {
+            Ok(body) => {
+                let patch = Patch {
+                    body: &body,
+                    precondition,
+                    trigger: compaction_trigger,
+                    key: None,
+                };
+                self.patch_inner(conversation_id, &patch, &deadline).await
+            }
+            Err(e) => Attempted {
+                result: Err(GatewayError::Build(Box::new(e))),
+                attempts: 0,
+                status: None,
+                uncertain: false,
+            },
+        };
         self.finish("patch_context", Some(conversation_id), start, attempted)
     }
 
@@ -231,9 +266,7 @@ impl GatewayClient {
     pub(crate) async fn patch_inner(
         &self,
         id: &str,
-        payload: &ContextPayload,
-        precondition: &Precondition,
-        trigger: bool,
+        patch: &Patch<'_>,
         deadline: &Deadline,
     ) -> Attempted<PatchResponse> {
         let refused = |result| Attempted {
@@ -242,15 +275,14 @@ impl GatewayClient {
             status: None,
             uncertain: false,
         };
-        let body = match serde_json::to_vec(payload) {
-            Ok(body) => body,
-            Err(e) => return refused(GatewayError::Build(Box::new(e))),
-        };
         let mut headers = vec![(
             COMPACTION_HEADER,
-            if trigger { "true" } else { "false" }.to_owned(),
+            if patch.trigger { "true" } else { "false" }.to_owned(),
         )];
-        match precondition {
+        if let Some(key) = patch.key {
+            headers.push((IDEMPOTENCY_HEADER, key.to_owned()));
+        }
+        match patch.precondition {
             Precondition::IfMatch(etag) if etag.is_weak() => {
                 return refused(GatewayError::WeakETag {
                     etag: etag.as_str().to_owned(),
@@ -264,9 +296,10 @@ impl GatewayClient {
             method: Method::PATCH,
             url: self.route(&["conversations", id, "context"]),
             headers,
-            body: Some(body),
+            body: Some(patch.body.to_vec()),
         };
-        // Safe to resend: the precondition turns a duplicate into a 412.
+        // Safe to resend: the precondition turns a duplicate into a 412 (or, with an
+        // `Idempotency-Key`, into the replay of the stored answer).
         self.execute(&req, deadline).await.map(|raw| {
             if raw.status == 200 {
                 decode(req.op, &raw)

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use genesys_auth::AuthError;
 
+use crate::types::DecidedBy;
+
 /// Longest raw body kept in a [`GatewayError::Decode`] (in bytes, cut at a char boundary).
 pub const MAX_KEPT_BODY: usize = 1024;
 
@@ -167,23 +169,149 @@ pub enum GatewayError {
     /// The configuration is invalid.
     #[error("configuration: {0}")]
     Config(String),
-    /// A PATCH whose answer was lost (5xx, timeout, broken connection) may have landed, and the
-    /// context has since moved past the version it would have created, so a re-read cannot tell.
-    /// Re-applying could store the update twice, so the client stops here: the caller decides
-    /// (e.g. compare the stored context, then update again).
+    /// A PATCH whose answer was lost (5xx, timeout, broken connection, a body that did not
+    /// parse, or a 429/5xx/give-up on its resend) may have landed, and nothing could tell: the
+    /// context has since moved past the version it would have created (and the gateway offers
+    /// no idempotency keys), or the gateway stopped answering before a re-read or a replay could
+    /// decide. Re-applying could store the update twice, so the client stops here: the caller
+    /// decides (e.g. compare the stored context, then update again).
     #[error(
-        "outcome unknown: the answer to PATCH of {context_id} was lost ({last}) and the context \
-         has since moved to version {observed_version}; not re-applied, to avoid a duplicate"
+        "outcome unknown: the answer to PATCH of {context_id} was lost ({last}){}; not \
+         re-applied, to avoid a duplicate",
+        match observed_version {
+            Some(v) => format!(" and the context has since moved to version {v}"),
+            None => " and no re-read or replay could tell whether it landed".to_owned(),
+        }
     )]
     OutcomeUnknown {
         /// The `context_id` whose PATCH may have landed.
         context_id: String,
-        /// The version the re-read showed.
-        observed_version: u64,
+        /// The version the re-read showed (`None` when no re-read answered).
+        observed_version: Option<u64>,
         /// The error that hid the answer.
         #[source]
         last: Box<GatewayError>,
     },
+    /// A PATCH was answered 200 for another `context_id` than the one sent: the gateway's
+    /// answer does not describe our write.
+    #[error(
+        "the gateway answered the PATCH of {sent} with context {answered} at version {version}"
+    )]
+    ContextMismatch {
+        /// The `context_id` we sent.
+        sent: String,
+        /// The `context_id` the answer carried.
+        answered: String,
+        /// The version the answer carried.
+        version: u64,
+    },
+    /// 422 `idempotency.key.reused`: the gateway holds this `Idempotency-Key` for another body.
+    /// Nothing was applied by this request.
+    #[error("idempotency key reused with another body: {0}")]
+    IdempotencyKeyReused(ApiError),
+    /// 409 `idempotency.key.in.progress` after the bounded retries: an earlier PATCH with the
+    /// same `Idempotency-Key` was still being processed (it may land).
+    #[error("idempotency key still in progress: {0}")]
+    IdempotencyInProgress(ApiError),
+}
+
+/// A failed [`GatewayClient::update_context`](crate::GatewayClient::update_context): the error
+/// and what the update did before it, so a failure is reported with its real cost.
+#[derive(Debug)]
+pub struct UpdateError(Box<UpdateErrorInner>);
+
+#[derive(Debug)]
+struct UpdateErrorInner {
+    error: GatewayError,
+    context_id: String,
+    attempts: u32,
+    rounds: u32,
+    decided_by: DecidedBy,
+    idempotency_key: Option<String>,
+}
+
+impl UpdateError {
+    pub(crate) fn new(
+        error: GatewayError,
+        context_id: String,
+        attempts: u32,
+        rounds: u32,
+        decided_by: DecidedBy,
+        idempotency_key: Option<String>,
+    ) -> UpdateError {
+        UpdateError(Box::new(UpdateErrorInner {
+            error,
+            context_id,
+            attempts,
+            rounds,
+            decided_by,
+            idempotency_key,
+        }))
+    }
+
+    /// The error that ended the update.
+    pub fn error(&self) -> &GatewayError {
+        &self.0.error
+    }
+
+    /// The error that ended the update, by value.
+    pub fn into_error(self) -> GatewayError {
+        self.0.error
+    }
+
+    /// The payload's `context_id`.
+    pub fn context_id(&self) -> &str {
+        &self.0.context_id
+    }
+
+    /// HTTP requests sent in total (GETs and PATCHes, retries included).
+    pub fn attempts(&self) -> u32 {
+        self.0.attempts
+    }
+
+    /// PATCH rounds sent.
+    pub fn rounds(&self) -> u32 {
+        self.0.rounds
+    }
+
+    /// Which evidence decided the failure.
+    pub fn decided_by(&self) -> DecidedBy {
+        self.0.decided_by
+    }
+
+    /// The `Idempotency-Key` the PATCHes carried, when the gateway offers the capability. After
+    /// [`GatewayError::OutcomeUnknown`] a PATCH with this key and the same body gets the
+    /// stored answer within the gateway's replay window.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.0.idempotency_key.as_deref()
+    }
+
+    /// The error's label ([`GatewayError::kind`]).
+    pub fn kind(&self) -> &'static str {
+        self.0.error.kind()
+    }
+}
+
+impl fmt::Display for UpdateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({} HTTP attempt(s), {} PATCH round(s), decided by {})",
+            self.0.error, self.0.attempts, self.0.rounds, self.0.decided_by
+        )
+    }
+}
+
+impl std::error::Error for UpdateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0.error)
+    }
+}
+
+impl From<UpdateError> for GatewayError {
+    fn from(e: UpdateError) -> GatewayError {
+        e.into_error()
+    }
 }
 
 fn fmt_retry_after(d: Option<Duration>) -> String {
@@ -211,7 +339,9 @@ impl GatewayError {
             | GatewayError::NotFound(e)
             | GatewayError::PreconditionRequired(e)
             | GatewayError::Server(e)
-            | GatewayError::UnexpectedStatus(e) => Some(e),
+            | GatewayError::UnexpectedStatus(e)
+            | GatewayError::IdempotencyKeyReused(e)
+            | GatewayError::IdempotencyInProgress(e) => Some(e),
             GatewayError::VersionConflict { last, .. } => Some(last),
             GatewayError::OutcomeUnknown { last, .. } => last.api_error(),
             GatewayError::RateLimited { details, .. } => Some(details),
@@ -249,6 +379,7 @@ impl GatewayError {
     pub fn is_retryable(&self) -> bool {
         match self {
             GatewayError::Server(_) | GatewayError::RateLimited { .. } => true,
+            GatewayError::IdempotencyInProgress(_) => true,
             GatewayError::Transport { .. } | GatewayError::DeadlineExceeded { .. } => true,
             GatewayError::Auth(e) => e.is_retryable(),
             _ => false,
@@ -287,6 +418,9 @@ impl GatewayError {
             GatewayError::DeadlineExceeded { .. } => "deadline_exceeded",
             GatewayError::BodyTooLarge { .. } => "body_too_large",
             GatewayError::WeakETag { .. } => "weak_etag",
+            GatewayError::ContextMismatch { .. } => "context_mismatch",
+            GatewayError::IdempotencyKeyReused(_) => "idempotency_key_reused",
+            GatewayError::IdempotencyInProgress(_) => "idempotency_in_progress",
         }
     }
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::client::GatewayClient;
 use crate::error::{truncate, ApiError, GatewayError, MAX_KEPT_BODY};
-use crate::types::{CORRELATION_HEADER, TOKEN_LIMIT_CODE};
+use crate::types::{CORRELATION_HEADER, KEY_IN_PROGRESS_CODE, KEY_REUSED_CODE, TOKEN_LIMIT_CODE};
 
 /// One HTTP request, reusable across attempts.
 pub(crate) struct Req {
@@ -221,7 +221,9 @@ impl GatewayClient {
                     _ => Step::Return(Err(err)),
                 }
             }
-            s if s >= 500 || s == 408 => {
+            s if s >= 500 || s == 408 || in_progress(&raw) => {
+                // A 409 `idempotency.key.in.progress` is transient too: the first request with
+                // the key is still being processed and may land.
                 run.uncertain = true;
                 if run.attempts >= bound {
                     return Step::Return(Ok(raw));
@@ -341,6 +343,13 @@ fn api_error(raw: &Raw) -> ApiError {
     }
 }
 
+/// A 409 `idempotency.key.in.progress`: retried like a 5xx.
+fn in_progress(raw: &Raw) -> bool {
+    raw.status == 409
+        && serde_json::from_slice::<GenesysErrorBody>(&raw.body)
+            .is_ok_and(|b| b.code.as_deref() == Some(KEY_IN_PROGRESS_CODE))
+}
+
 /// Maps a final non-success answer to its typed error.
 pub(crate) fn map_status(raw: &Raw) -> GatewayError {
     let e = api_error(raw);
@@ -350,6 +359,10 @@ pub(crate) fn map_status(raw: &Raw) -> GatewayError {
         401 => GatewayError::Unauthorized(e),
         403 => GatewayError::Forbidden(e),
         404 => GatewayError::NotFound(e),
+        409 if e.code.as_deref() == Some(KEY_IN_PROGRESS_CODE) => {
+            GatewayError::IdempotencyInProgress(e)
+        }
+        422 if e.code.as_deref() == Some(KEY_REUSED_CODE) => GatewayError::IdempotencyKeyReused(e),
         409 | 412 => GatewayError::VersionConflict {
             attempts: 1,
             last: e,

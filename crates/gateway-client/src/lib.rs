@@ -1,6 +1,7 @@
 //! # gateway-client
 //!
-//! The HTTP client for the LLM Gateway context contract (see `shared/gateway-contract.md`):
+//! The HTTP client for the LLM Gateway context contract (written down in the repository as
+//! `docs/gateway-contract.md`):
 //! model capacity, GET/PATCH of a conversation's context with `If-Match`, retries that survive
 //! 401, 409/412, 429 and 5xx, webhook sync to external storage, and metrics.
 //!
@@ -17,6 +18,12 @@
 //! - [`MetricsRecorder`] and its default [`InMemoryMetrics`] (tracing events plus count, success
 //!   rate and p50/p95/p99 latency per operation).
 //! - [`WebhookConfig`], [`WebhookEvent`], [`WebhookReport`], [`verify_signature`].
+//!
+//! Idempotent writes: when the gateway's [`capacity`](GatewayClient::capacity) answer announces
+//! `"idempotency_keys": true`, every PATCH of one update carries one `Idempotency-Key`
+//! ([`idempotency_key`]), and after a possibly lost answer the PATCH is resent with it and the
+//! replayed answer taken as the truth ([`DecidedBy::Replay`]). A failed update is an
+//! [`UpdateError`]: the [`GatewayError`], the HTTP attempts it took and which evidence decided.
 //!
 //! Key design decision: **every PATCH carries a precondition** (`If-Match: "<etag>"`, or
 //! `If-None-Match: *` to create). That makes a PATCH safe to resend after a lost answer (a
@@ -60,15 +67,16 @@ mod webhook;
 
 pub use client::GatewayClient;
 pub use config::{GatewayConfig, RetryPolicy, Sleeper, TokioSleeper, DEFAULT_ROUTE_PREFIX};
-pub use error::{ApiError, GatewayError, TransportKind, MAX_KEPT_BODY};
+pub use error::{ApiError, GatewayError, TransportKind, UpdateError, MAX_KEPT_BODY};
 pub use genesys_transport::RetryBudget;
 pub use metrics::{
     percentile, CallRecord, InMemoryMetrics, MetricsRecorder, MetricsSnapshot, OperationSummary,
     MAX_SAMPLES,
 };
 pub use types::{
-    ETag, Outcome, Precondition, UpdateOutcome, COMPACTION_HEADER, CORRELATION_HEADER,
-    TOKEN_LIMIT_CODE, USER_AGENT,
+    idempotency_key, DecidedBy, ETag, Outcome, Precondition, UpdateOutcome, COMPACTION_HEADER,
+    CORRELATION_HEADER, IDEMPOTENCY_HEADER, KEY_IN_PROGRESS_CODE, KEY_REUSED_CODE,
+    MAX_IDEMPOTENCY_KEY, TOKEN_LIMIT_CODE, USER_AGENT,
 };
 pub use webhook::{
     sign as webhook_signature, verify_signature, ContextSnapshot, WebhookConfig, WebhookEvent,

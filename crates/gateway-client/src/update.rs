@@ -4,29 +4,37 @@
 //!            ┌────────── conflict / lost answer, proven not landed ─────────┐
 //!            ▼                                                             │
 //!  Read ──▶ Write (PATCH with a precondition) ──▶ failed ──▶ Resolve (re-read)
-//!            │                                                             │
-//!            └──▶ Done (patched)          Done (ours found: already applied, │
-//!                                          or conflict bound, or outcome unknown) ◀┘
+//!            │   ▲                         │                               │
+//!            │   └── may have landed, and ─┘            Done (ours found: already applied,
+//!            │       the gateway replays keys             or conflict bound, or outcome unknown)
+//!            └──▶ Done (patched, or replayed)
 //! ```
+//!
+//! Once a PATCH of this update may have landed unseen (a 5xx/408 answer, a broken connection,
+//! a deadline cutting it, a 2xx body that did not parse, an answer for another `context_id`),
+//! no later failure is reported as a plain failure: a re-read or a replay decides, or the
+//! update ends as [`GatewayError::OutcomeUnknown`].
 
 use std::time::Duration;
 
-use context_model::{ContextPayload, StoredContext};
+use context_model::{ContextPayload, PatchResponse, StoredContext};
 use genesys_transport::Deadline;
 use tokio::time::Instant;
 
-use crate::client::GatewayClient;
-use crate::error::{ApiError, GatewayError};
+use crate::client::{GatewayClient, Patch};
+use crate::error::{ApiError, GatewayError, UpdateError};
 use crate::executor::Attempted;
-use crate::types::{as_patch_response, ETag, Precondition, UpdateOutcome};
+use crate::types::{
+    as_patch_response, idempotency_key, DecidedBy, ETag, Precondition, UpdateOutcome,
+};
 
 /// Where the update stands.
 enum State {
     /// GET the current context.
     Read,
-    /// PATCH the payload against `current` (`None`: create).
-    Write(Option<(StoredContext, ETag)>),
-    /// A PATCH failed with a conflict or a lost answer: re-read and decide.
+    /// PATCH the payload with this precondition.
+    Write(Precondition),
+    /// A PATCH failed with a conflict or a possibly lost answer: re-read and decide.
     Resolve {
         err: GatewayError,
         conflict: Option<ApiError>,
@@ -41,15 +49,26 @@ struct Update<'a> {
     id: &'a str,
     trigger: bool,
     payload: &'a ContextPayload,
+    /// The encoded payload: every PATCH of this update sends these bytes.
+    body: Vec<u8>,
+    /// The `Idempotency-Key` of every PATCH, when the gateway offers the capability.
+    key: Option<String>,
     deadline: Deadline,
     /// The preconditions of every PATCH this call has sent: any of them may have landed.
     sent: Vec<Precondition>,
-    /// PATCHes whose answer we did not see, with the version each would have created.
-    maybe_landed: Vec<(String, Option<u64>)>,
+    /// PATCHes that may have landed unseen, with the version each would have created (`None`:
+    /// any version).
+    maybe_landed: Vec<Option<u64>>,
     conflicts: u32,
     rounds: u32,
+    /// Resends of a PATCH that may have landed, with its key (bounded like rounds, but apart
+    /// from them: conflicts must not use up the resends that decide a lost answer).
+    replays: u32,
+    /// The next write is such a resend.
+    replaying: bool,
     attempts: u32,
     status: Option<u16>,
+    decided_by: DecidedBy,
 }
 
 impl GatewayClient {
@@ -59,36 +78,68 @@ impl GatewayClient {
     /// create). `payload` is the conversation's whole context and the source of truth: on 412 or
     /// 409 it re-reads and re-applies the same payload against the newer version, up to
     /// [`RetryPolicy::max_update_attempts`](crate::RetryPolicy) rounds, then fails with
-    /// [`GatewayError::VersionConflict`]. When a PATCH's answer is lost (5xx, timeout, broken
-    /// connection) or a resent PATCH meets 412, a re-read that shows the payload's `context_id`
-    /// counts as success (`already_applied`), never as a duplicate.
+    /// [`GatewayError::VersionConflict`].
+    ///
+    /// When a PATCH's answer may have been lost (5xx, timeout, broken connection, a body that
+    /// does not parse, an answer for another `context_id`), and the gateway announced
+    /// idempotent writes in its [`capacity`](Self::capacity) answer, the PATCH is resent with
+    /// the same `Idempotency-Key` and the replayed answer is the truth (`already_applied`,
+    /// decided by [`DecidedBy::Replay`]). Without the capability a re-read that shows the
+    /// payload's `context_id` counts as success (`already_applied`, [`DecidedBy::Reread`]); when
+    /// the re-read cannot tell, the update ends as [`GatewayError::OutcomeUnknown`], never
+    /// re-applied blindly and never reported as a plain failure.
+    ///
     /// The whole update, token requests, retries and waits included, runs within
-    /// [`GatewayConfig::deadline`](crate::GatewayConfig::deadline).
+    /// [`GatewayConfig::deadline`](crate::GatewayConfig::deadline). A failure carries the HTTP
+    /// attempts it took ([`UpdateError::attempts`]).
     pub async fn update_context(
         &self,
         conversation_id: &str,
         compaction_trigger: bool,
         payload: &ContextPayload,
-    ) -> Result<UpdateOutcome, GatewayError> {
+    ) -> Result<UpdateOutcome, UpdateError> {
         let start = Instant::now();
+        let body = match serde_json::to_vec(payload) {
+            Ok(body) => body,
+            Err(e) => {
+                let err = GatewayError::Build(Box::new(e));
+                let context_id = payload.context_id.clone();
+                return Err(UpdateError::new(
+                    err,
+                    context_id,
+                    0,
+                    0,
+                    DecidedBy::Answer,
+                    None,
+                ));
+            }
+        };
+        let key = self
+            .idempotency_keys()
+            .then(|| idempotency_key(&payload.context_id, &body));
         let mut update = Update {
             client: self,
             id: conversation_id,
             trigger: compaction_trigger,
             payload,
+            body,
+            key,
             deadline: Deadline::new(self.config().deadline),
             sent: Vec::new(),
             maybe_landed: Vec::new(),
             conflicts: 0,
             rounds: 0,
+            replays: 0,
+            replaying: false,
             attempts: 0,
             status: None,
+            decided_by: DecidedBy::Answer,
         };
         let mut state = State::Read;
         let result = loop {
             state = match state {
                 State::Read => update.read().await,
-                State::Write(current) => update.write(current).await,
+                State::Write(precondition) => update.write(precondition).await,
                 State::Resolve { err, conflict } => update.resolve(err, conflict).await,
                 State::Done(result) => break result,
             };
@@ -99,16 +150,7 @@ impl GatewayClient {
                 outcome.latency = latency;
                 Ok(outcome)
             }
-            Err(GatewayError::DeadlineExceeded { limit, last, .. }) => {
-                Err(GatewayError::DeadlineExceeded {
-                    operation: "update_context",
-                    attempts: update.attempts,
-                    elapsed: latency,
-                    limit,
-                    last,
-                })
-            }
-            Err(e) => Err(e),
+            Err(e) => Err(with_total_attempts(e, update.attempts, latency)),
         };
         let attempted = Attempted {
             result,
@@ -118,6 +160,30 @@ impl GatewayClient {
         };
         self.finish("update_context", Some(conversation_id), start, attempted)
             .map(|o| o.value)
+            .map_err(|e| {
+                UpdateError::new(
+                    e,
+                    payload.context_id.clone(),
+                    update.attempts,
+                    update.rounds,
+                    update.decided_by,
+                    update.key,
+                )
+            })
+    }
+}
+
+/// An update's deadline error counts the whole update, not the last call.
+fn with_total_attempts(err: GatewayError, attempts: u32, elapsed: Duration) -> GatewayError {
+    match err {
+        GatewayError::DeadlineExceeded { limit, last, .. } => GatewayError::DeadlineExceeded {
+            operation: "update_context",
+            attempts,
+            elapsed,
+            limit,
+            last,
+        },
+        other => other,
     }
 }
 
@@ -138,58 +204,98 @@ impl Update<'_> {
 
     async fn read(&mut self) -> State {
         match self.get().await {
-            Ok(current) => State::Write(current),
+            Ok(current) => State::Write(precondition_for(&current)),
             Err(e) => State::Done(Err(e)),
         }
     }
 
-    async fn write(&mut self, current: Option<(StoredContext, ETag)>) -> State {
-        self.rounds += 1;
-        let payload = self.payload;
-        let precondition = match &current {
-            Some((_, etag)) => Precondition::IfMatch(etag.clone()),
-            None => Precondition::IfNoneMatch,
-        };
+    async fn write(&mut self, precondition: Precondition) -> State {
+        if std::mem::take(&mut self.replaying) {
+            self.replays += 1;
+        } else {
+            self.rounds += 1;
+        }
         let start = Instant::now();
+        let patch = Patch {
+            body: &self.body,
+            precondition: &precondition,
+            trigger: self.trigger,
+            key: self.key.as_deref(),
+        };
         let patched = self
             .client
-            .patch_inner(
-                self.id,
-                payload,
-                &precondition,
-                self.trigger,
-                &self.deadline,
-            )
+            .patch_inner(self.id, &patch, &self.deadline)
             .await;
         self.attempts += patched.attempts;
         self.status = patched.status.or(self.status);
         let patch_attempts = patched.attempts;
+        let landing = landing_version(&precondition);
         if patched.uncertain {
-            let landing = landing_version(&precondition);
-            self.maybe_landed
-                .push((payload.context_id.clone(), landing));
+            self.maybe_landed.push(landing);
         }
         let patched = self
             .client
             .finish("patch_context", Some(self.id), start, patched);
-        self.sent.push(precondition);
+        self.sent.push(precondition.clone());
         let err = match patched {
+            Ok(done) if done.value.context_id == self.payload.context_id => {
+                // With a key, an answer after a possibly lost one may be the stored replay.
+                let decided = if self.key.is_some() && !self.maybe_landed.is_empty() {
+                    DecidedBy::Replay
+                } else {
+                    DecidedBy::Answer
+                };
+                return State::Done(Ok(self.outcome(done.value, precondition, decided)));
+            }
             Ok(done) => {
-                let precondition = self.sent.pop().expect("pushed above");
-                return State::Done(Ok(self.outcome(done.value, precondition, false)));
+                // A 200 that does not describe our write: only a re-read can tell what landed.
+                self.maybe_landed.push(None);
+                let err = GatewayError::ContextMismatch {
+                    sent: self.payload.context_id.clone(),
+                    answered: done.value.context_id,
+                    version: done.value.version,
+                };
+                return State::Resolve {
+                    err,
+                    conflict: None,
+                };
             }
             Err(err) => err,
         };
+        self.failed(err, precondition, landing, patch_attempts)
+    }
+
+    /// Decides what a failed PATCH means: a plain failure, a conflict to re-read, or a write
+    /// that may have landed (replayed with the key, or re-read).
+    fn failed(
+        &mut self,
+        err: GatewayError,
+        precondition: Precondition,
+        landing: Option<u64>,
+        patch_attempts: u32,
+    ) -> State {
+        if matches!(&err, GatewayError::Decode { status, .. } if (200..300).contains(status)) {
+            // A 2xx whose body did not parse: it probably landed. Re-read (or replay) first.
+            self.maybe_landed.push(landing);
+        }
         let conflict = match &err {
             GatewayError::VersionConflict { last, .. } => Some(last.clone()),
             // The context vanished between our GET and PATCH: re-read (and create).
-            GatewayError::NotFound(last)
-                if matches!(self.sent.last(), Some(Precondition::IfMatch(_))) =>
-            {
+            GatewayError::NotFound(last) if matches!(precondition, Precondition::IfMatch(_)) => {
                 Some(last.clone())
             }
             _ => None,
         };
+        if self.key.is_some() && matches!(err, GatewayError::VersionConflict { .. }) {
+            // The gateway would have replayed our key had any PATCH of ours landed: none did.
+            self.maybe_landed.clear();
+        }
+        if !self.maybe_landed.is_empty() {
+            return match &self.key {
+                Some(_) => self.replay(err, precondition),
+                None => State::Resolve { err, conflict },
+            };
+        }
         if conflict.is_none() && !is_ambiguous(&err) {
             return State::Done(Err(err));
         }
@@ -205,12 +311,28 @@ impl Update<'_> {
         State::Resolve { err, conflict }
     }
 
+    /// With idempotency keys: resend the PATCH that may have landed, with the same key and
+    /// body. The gateway replays the stored answer if it landed, and otherwise handles it as a
+    /// new request (a 412 then proves it never landed).
+    fn replay(&mut self, err: GatewayError, precondition: Precondition) -> State {
+        if self.replays >= self.max_rounds() || self.deadline.is_expired() {
+            self.decided_by = DecidedBy::Undecided;
+            return State::Done(Err(self.unknown(err, None)));
+        }
+        self.replaying = true;
+        State::Write(precondition)
+    }
+
     /// Re-reads after a failed PATCH: it may have landed even though we did not see the answer.
     async fn resolve(&mut self, err: GatewayError, conflict: Option<ApiError>) -> State {
         let mut current = match self.get().await {
             Ok(current) => current,
             Err(reread_err) => {
-                return State::Done(Err(if is_ambiguous(&err) { err } else { reread_err }))
+                if !self.maybe_landed.is_empty() {
+                    self.decided_by = DecidedBy::Undecided;
+                    return State::Done(Err(self.unknown(err, None)));
+                }
+                return State::Done(Err(if is_ambiguous(&err) { err } else { reread_err }));
             }
         };
         if let Some((stored, _)) = &current {
@@ -225,23 +347,20 @@ impl Update<'_> {
                 let precondition = self.sent.swap_remove(pos);
                 let stored = current.take().map(|(s, _)| s).expect("checked above");
                 let stored = as_patch_response(stored);
-                return State::Done(Ok(self.outcome(stored, precondition, true)));
+                return State::Done(Ok(self.outcome(stored, precondition, DecidedBy::Reread)));
             }
         }
         // Not ours now. A PATCH with `If-Match: "v"` can only have created version v+1: if the
         // context is still below that, or someone else holds it, ours did not land; if it has
         // moved past it, ours may have landed and been overwritten since.
         let observed = current.as_ref().map_or(0, |(stored, _)| stored.version);
-        if let Some((context_id, _)) = self
+        if self
             .maybe_landed
             .iter()
-            .find(|(_, landing)| landing.is_none_or(|v| observed > v))
+            .any(|landing| landing.is_none_or(|v| observed > v))
         {
-            return State::Done(Err(GatewayError::OutcomeUnknown {
-                context_id: context_id.clone(),
-                observed_version: observed,
-                last: Box::new(err),
-            }));
+            self.decided_by = DecidedBy::Reread;
+            return State::Done(Err(self.unknown(err, Some(observed))));
         }
         self.maybe_landed.clear();
         match conflict {
@@ -255,21 +374,30 @@ impl Update<'_> {
                 if matches!(err, GatewayError::VersionConflict { .. }) {
                     self.conflicts += 1;
                 }
-                State::Write(current)
+                State::Write(precondition_for(&current))
             }
             // The answer was lost but the re-read proves the PATCH did not land: re-apply
             // against the current version, within the round bound.
-            None if self.rounds < self.max_rounds() => State::Write(current),
+            None if self.rounds < self.max_rounds() => State::Write(precondition_for(&current)),
             None => State::Done(Err(err)),
         }
     }
 
+    fn unknown(&self, last: GatewayError, observed_version: Option<u64>) -> GatewayError {
+        GatewayError::OutcomeUnknown {
+            context_id: self.payload.context_id.clone(),
+            observed_version,
+            last: Box::new(last),
+        }
+    }
+
     fn outcome(
-        &self,
-        stored: context_model::PatchResponse,
+        &mut self,
+        stored: PatchResponse,
         precondition: Precondition,
-        already_applied: bool,
+        decided_by: DecidedBy,
     ) -> UpdateOutcome {
+        self.decided_by = decided_by;
         UpdateOutcome {
             stored,
             created: precondition == Precondition::IfNoneMatch,
@@ -277,17 +405,29 @@ impl Update<'_> {
             attempts: self.attempts,
             rounds: self.rounds,
             conflicts_retried: self.conflicts,
-            already_applied,
+            already_applied: decided_by != DecidedBy::Answer,
+            decided_by,
+            idempotency_key: self.key.clone(),
             latency: Duration::ZERO,
         }
     }
 }
 
-/// A failure that may hide an applied PATCH.
+/// The precondition of a PATCH against what a GET showed.
+fn precondition_for(current: &Option<(StoredContext, ETag)>) -> Precondition {
+    match current {
+        Some((_, etag)) => Precondition::IfMatch(etag.clone()),
+        None => Precondition::IfNoneMatch,
+    }
+}
+
+/// A failure that may hide an applied PATCH, or that a re-read can get past.
 fn is_ambiguous(err: &GatewayError) -> bool {
     matches!(
         err,
-        GatewayError::Server(_) | GatewayError::Transport { .. }
+        GatewayError::Server(_)
+            | GatewayError::Transport { .. }
+            | GatewayError::IdempotencyInProgress(_)
     )
 }
 

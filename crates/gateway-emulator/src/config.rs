@@ -78,8 +78,13 @@ pub struct EmulatorConfig {
     pub client_secret: String,
     /// Lifetime of issued tokens (`expires_in`). Default 24 h, as Genesys Cloud.
     pub token_lifetime: Duration,
-    /// What `GET {prefix}/models/capacity` answers.
+    /// What `GET {prefix}/models/capacity` answers. `capacity.idempotency_keys` (on by
+    /// default) switches the idempotent-writes capability: with it off, `Idempotency-Key` is
+    /// ignored, as a gateway without the capability does.
     pub capacity: ModelCapacity,
+    /// How long the answer of an applied PATCH is kept for its `Idempotency-Key`. Default 24 h,
+    /// the contract's minimum.
+    pub idempotency_window: Duration,
     /// Secret the webhook receiver checks `X-Signature-256` against; `None` accepts unsigned events.
     pub webhook_secret: Option<String>,
     /// Injected faults.
@@ -97,6 +102,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("client_secret", &"[REDACTED]")
             .field("token_lifetime", &self.token_lifetime)
             .field("capacity", &self.capacity)
+            .field("idempotency_window", &self.idempotency_window)
             .field(
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "[REDACTED]"),
@@ -121,7 +127,9 @@ impl Default for EmulatorConfig {
                 max_context_windows: 10,
                 supported_formats: vec!["json".to_owned(), "text".to_owned()],
                 compaction_enabled: true,
+                idempotency_keys: true,
             },
+            idempotency_window: Duration::from_secs(86_400),
             webhook_secret: None,
             faults: Faults::none(),
             seed: 0x5eed,

@@ -1,6 +1,7 @@
 //! # gateway-emulator
 //!
-//! An in-process emulator of the LLM Gateway context contract (`../shared/gateway-contract.md`)
+//! An in-process emulator of the LLM Gateway context contract (`docs/gateway-contract.md` in the
+//! repository)
 //! and of the Genesys Cloud token route, served on 127.0.0.1, with fault injection.
 //!
 //! Customers deploy the gateway themselves, so there is no public endpoint to test against. The
@@ -17,7 +18,10 @@
 //!   412 on a stale `If-Match`, 428 without a precondition, `If-None-Match: *` to create, 400 past
 //!   `max_tokens`, server-side compaction when triggered (never evicting system prompts that are to
 //!   persist), the last `max_context_windows` versions kept per conversation, and Genesys error
-//!   bodies with `ININ-Correlation-Id`.
+//!   bodies with `ININ-Correlation-Id`; idempotent writes (`Idempotency-Key`: the stored answer
+//!   replayed within [`EmulatorConfig::idempotency_window`], 422 for a key reused with another
+//!   body, 409 while the first is in progress), announced in the capacity answer and on by
+//!   default (`capacity.idempotency_keys`).
 //! - `POST /webhooks/context-sync`: receives webhook events and checks `X-Signature-256`.
 //! - The Genesys Cloud messaging routes an import reads: `GET /api/v2/conversations/messages/{id}`
 //!   and `POST /api/v2/conversations/messages/{id}/messages/bulk` (at most [`MAX_BULK_IDS`] ids),
@@ -47,7 +51,9 @@
 #![deny(missing_docs)]
 
 mod config;
+mod idempotency;
 mod messaging;
+mod patch;
 mod server;
 mod state;
 

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine as _;
-use context_model::{ContextPayload, PatchResponse, StoredContext};
+use context_model::{ContextPayload, StoredContext};
 use hmac::{Hmac, Mac};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -26,9 +26,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::EmulatorConfig;
 use crate::messaging::{self, Messaging, MessagingStats};
-use crate::state::{
-    compact, AppliedVersion, EmulatorStats, ReceivedWebhook, ScriptedFault, State, Writer,
-};
+use crate::state::{AppliedVersion, EmulatorStats, ReceivedWebhook, ScriptedFault, State, Writer};
 
 /// Why the emulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -49,14 +47,14 @@ pub enum StartError {
 }
 
 pub(crate) struct Shared {
-    config: EmulatorConfig,
+    pub(crate) config: EmulatorConfig,
     state: Mutex<State>,
     rng: Mutex<StdRng>,
     messaging: Mutex<Messaging>,
 }
 
 impl Shared {
-    fn state(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave the maps half-updated in a way that
         // matters more than losing the emulator; recover the data.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -66,7 +64,7 @@ impl Shared {
         self.messaging.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn roll(&self, p: f64) -> bool {
+    pub(crate) fn roll(&self, p: f64) -> bool {
         if p <= 0.0 {
             return false;
         }
@@ -125,7 +123,7 @@ impl Emulator {
             .route(&format!("{prefix}/models/capacity"), get(capacity))
             .route(
                 &format!("{prefix}/conversations/{{id}}/context"),
-                get(get_context).patch(patch_context),
+                get(get_context).patch(crate::patch::patch_context),
             )
             .route(
                 "/api/v2/conversations/messages/{id}",
@@ -293,7 +291,7 @@ impl Drop for Emulator {
     }
 }
 
-type Shared_ = AxumState<Arc<Shared>>;
+pub(crate) type Shared_ = AxumState<Arc<Shared>>;
 
 /// A Genesys-style error response with `ININ-Correlation-Id`.
 pub(crate) fn genesys_error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -322,7 +320,7 @@ pub(crate) fn with_correlation(mut response: Response) -> Response {
     response
 }
 
-fn etag(version: u64) -> HeaderValue {
+pub(crate) fn etag(version: u64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
@@ -488,7 +486,7 @@ async fn capacity(AxumState(shared): Shared_, headers: HeaderMap) -> Response {
     with_correlation(axum::Json(shared.config.capacity.clone()).into_response())
 }
 
-fn check_id(id: &str) -> Result<(), Response> {
+pub(crate) fn check_id(id: &str) -> Result<(), Response> {
     if id.is_empty() || id.len() > 256 || id.chars().any(|c| c.is_control()) {
         return Err(genesys_error(
             StatusCode::BAD_REQUEST,
@@ -555,197 +553,10 @@ async fn get_context(
     response
 }
 
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
-}
-
-/// `"3"`, `W/"3"` or `3` → 3.
-fn parse_etag(value: &str) -> Option<u64> {
-    let v = value.trim();
-    let v = v.strip_prefix("W/").unwrap_or(v);
-    v.trim_matches('"').parse().ok()
-}
-
-enum Precondition {
-    Match(Vec<u64>),
-    Any,
-    Create,
-}
-
-async fn patch_context(
-    AxumState(shared): Shared_,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(response) = gate(&shared, &headers).await {
-        return response;
-    }
-    if let Err(response) = check_id(&id) {
-        return response;
-    }
-    let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let precondition = if let Some(m) = header_str("if-match") {
-        if m.trim() == "*" {
-            Precondition::Any
-        } else {
-            Precondition::Match(m.split(',').filter_map(parse_etag).collect())
-        }
-    } else if header_str("if-none-match").map(str::trim) == Some("*") {
-        Precondition::Create
-    } else {
-        shared.state().stats.precondition_required += 1;
-        return genesys_error(
-            StatusCode::PRECONDITION_REQUIRED,
-            "precondition.required",
-            "PATCH requires If-Match with the current ETag, or If-None-Match: * to create.",
-        );
-    };
-    let trigger = header_str("x-genesys-llm-compaction-trigger")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-
-    let mut payload: ContextPayload = match serde_json::from_slice(&body) {
-        Ok(p) => p,
-        Err(e) => {
-            shared.state().stats.bad_requests += 1;
-            return genesys_error(
-                StatusCode::BAD_REQUEST,
-                "bad.request",
-                &format!("The request body does not match the context schema: {e}"),
-            );
-        }
-    };
-    if let Err(message) = check_payload(&payload, &id, shared.config.capacity.max_tokens) {
-        shared.state().stats.bad_requests += 1;
-        return genesys_error(StatusCode::BAD_REQUEST, message.0, &message.1);
-    }
-
-    let compaction = trigger
-        && shared.config.capacity.compaction_enabled
-        && (payload.token_limit_matrix.current_usage as f64)
-            / (payload.token_limit_matrix.hard_limit.max(1) as f64)
-            >= payload.memory_retention_directives.auto_compact_threshold;
-    let evicted = if compaction { compact(&mut payload) } else { 0 };
-    let status = if compaction { "compacted" } else { "updated" };
-
-    let rolled_loss = shared.roll(shared.config.faults.lost_answer);
-    let keep = shared.config.capacity.max_context_windows as usize;
-    let mut state = shared.state();
-    let current = state
-        .conversations
-        .get(&id)
-        .map(|c| c.current_version())
-        .unwrap_or(0);
-    let ok = match &precondition {
-        Precondition::Create => current == 0,
-        Precondition::Any => current > 0,
-        Precondition::Match(tags) => current > 0 && tags.contains(&current),
-    };
-    if !ok {
-        state.stats.precondition_failed += 1;
-        drop(state);
-        return genesys_error(
-            StatusCode::PRECONDITION_FAILED,
-            "precondition.failed",
-            &format!("The context was modified: current version is {current}."),
-        );
-    }
-    let version = current + 1;
-    let response_body = PatchResponse {
-        status: status.to_owned(),
-        version,
-        context_id: payload.context_id.clone(),
-        token_limit_matrix: payload.token_limit_matrix,
-        evicted_messages: evicted,
-    };
-    let stored = StoredContext {
-        payload,
-        version,
-        status: status.to_owned(),
-        updated_at: now_rfc3339(),
-    };
-    state
-        .conversations
-        .entry(id)
-        .or_default()
-        .push(stored, Writer::Client, evicted, keep);
-    state.stats.patches_applied += 1;
-    let lose_answer = state
-        .take_scripted(|f| *f == ScriptedFault::LostAnswer)
-        .is_some()
-        || rolled_loss;
-    if compaction {
-        state.stats.compactions += 1;
-    }
-    if lose_answer {
-        state.stats.lost_answers += 1;
-        drop(state);
-        return genesys_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "service.unavailable",
-            "The service is temporarily unavailable.",
-        );
-    }
-    drop(state);
-    let mut response = with_correlation(axum::Json(response_body).into_response());
-    response.headers_mut().insert(header::ETAG, etag(version));
-    response
-}
-
-/// Schema checks beyond serde: ids, limits, messages. `Err((code, message))`.
-fn check_payload(
-    payload: &ContextPayload,
-    path_id: &str,
-    max_tokens: u64,
-) -> Result<(), (&'static str, String)> {
-    if payload.conversation_id != path_id {
-        return Err((
-            "bad.request",
-            "conversation_id in the body does not match the path".to_owned(),
-        ));
-    }
-    if payload.context_id.is_empty() {
-        return Err(("bad.request", "context_id must not be empty".to_owned()));
-    }
-    if payload.messages.is_empty() {
-        return Err(("bad.request", "messages must not be empty".to_owned()));
-    }
-    let threshold = payload.memory_retention_directives.auto_compact_threshold;
-    if !(threshold > 0.0 && threshold <= 1.0) {
-        return Err((
-            "bad.request",
-            "memory_retention_directives.auto_compact_threshold must be in (0, 1]".to_owned(),
-        ));
-    }
-    let m = payload.token_limit_matrix;
-    if m.soft_limit > m.hard_limit {
-        return Err((
-            "bad.request",
-            "token_limit_matrix.soft_limit exceeds hard_limit".to_owned(),
-        ));
-    }
-    if m.hard_limit > max_tokens || m.current_usage > max_tokens {
-        return Err((
-            "context.token.limit.exceeded",
-            format!(
-                "token_limit_matrix exceeds the model's max_tokens {max_tokens} \
-                 (hard_limit {}, current_usage {})",
-                m.hard_limit, m.current_usage
-            ),
-        ));
-    }
-    if m.current_usage > m.hard_limit {
-        return Err((
-            "context.token.limit.exceeded",
-            format!(
-                "current_usage {} exceeds hard_limit {}",
-                m.current_usage, m.hard_limit
-            ),
-        ));
-    }
-    Ok(())
 }
 
 async fn webhook(AxumState(shared): Shared_, headers: HeaderMap, body: Bytes) -> Response {

@@ -80,6 +80,12 @@ pub struct EmulatorStats {
     pub compactions: u64,
     /// Webhook events received.
     pub webhooks_received: u64,
+    /// PATCHes answered with the stored answer of their `Idempotency-Key`.
+    pub idempotent_replays: u64,
+    /// 422 answers: an `Idempotency-Key` reused with another body.
+    pub idempotency_key_reused: u64,
+    /// 409 answers: an `Idempotency-Key` whose first request was still in progress.
+    pub idempotency_in_progress: u64,
 }
 
 #[derive(Debug, Default)]
@@ -148,6 +154,10 @@ pub(crate) struct State {
     pub(crate) tokens: HashMap<String, tokio::time::Instant>,
     pub(crate) webhooks: Vec<ReceivedWebhook>,
     pub(crate) stats: EmulatorStats,
+    /// `Idempotency-Key`s per conversation.
+    pub(crate) keys: crate::idempotency::Keys,
+    /// The last key claim handed out.
+    pub(crate) next_claim: u64,
 }
 
 impl State {

@@ -1,6 +1,6 @@
 //! The facade's error type.
 
-use gateway_client::GatewayError;
+use gateway_client::{GatewayError, UpdateError};
 use genesys_auth::AuthError;
 
 /// Everything that can stop the workflow.
@@ -21,9 +21,13 @@ pub enum Error {
     /// Building, fitting or validating the payload failed (names the field or the numbers).
     #[error(transparent)]
     Model(#[from] context_model::Error),
-    /// The gateway call failed.
+    /// A gateway call failed (capacity, webhook set-up).
     #[error(transparent)]
     Gateway(#[from] GatewayError),
+    /// The atomic update failed: the error, with the HTTP attempts it took, the payload's
+    /// `context_id` and which evidence decided ([`UpdateError`]).
+    #[error(transparent)]
+    Update(#[from] UpdateError),
     /// Masking could not be set up.
     #[error(transparent)]
     Mask(#[from] pii_mask::MaskError),
@@ -33,6 +37,23 @@ pub enum Error {
 }
 
 impl Error {
+    /// The gateway error behind this one, if any.
+    pub fn gateway(&self) -> Option<&GatewayError> {
+        match self {
+            Error::Gateway(e) => Some(e),
+            Error::Update(e) => Some(e.error()),
+            _ => None,
+        }
+    }
+
+    /// HTTP requests the failed step sent (known for a failed update; `None` otherwise).
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Update(e) => Some(e.attempts()),
+            _ => None,
+        }
+    }
+
     /// A short label for audit records and metrics (never a message).
     pub fn kind(&self) -> String {
         match self {
@@ -42,6 +63,7 @@ impl Error {
             Error::Model(context_model::Error::Validation(_)) => "validation".to_owned(),
             Error::Model(_) => "model".to_owned(),
             Error::Gateway(e) => e.kind().to_owned(),
+            Error::Update(e) => e.kind().to_owned(),
             Error::Mask(_) => "mask".to_owned(),
             Error::Audit(_) => "audit".to_owned(),
         }

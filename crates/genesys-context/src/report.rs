@@ -56,8 +56,10 @@ pub struct UpdateSummary {
     pub version: u64,
     /// Whether the context was created.
     pub created: bool,
-    /// Whether success was established by a re-read after a lost answer.
+    /// Whether success was established after a lost answer, by a re-read or a replay.
     pub already_applied: bool,
+    /// Which evidence decided: `answer`, `reread` or `replay`.
+    pub decided_by: String,
     /// HTTP attempts.
     pub attempts: u32,
     /// Version conflicts resolved by re-reading.
@@ -114,6 +116,7 @@ impl UpdateReport {
             version: outcome.version(),
             created: outcome.created,
             already_applied: outcome.already_applied,
+            decided_by: outcome.decided_by.as_str().to_owned(),
             attempts: outcome.attempts,
             conflicts_retried: outcome.conflicts_retried,
             precondition: outcome.precondition.kind().to_owned(),

@@ -87,9 +87,12 @@ impl ContextManager {
     /// `messages` is the conversation's full history and the source of truth: on a version
     /// conflict (409/412) the same payload (same `context_id`) is re-applied on top of the newer
     /// version, so concurrent writers of one conversation end with the last complete history,
-    /// never a mix. An update whose answer was lost is found by its `context_id` on re-read and
-    /// never written twice; when that cannot be decided the error is
-    /// [`GatewayError::OutcomeUnknown`](gateway_client::GatewayError::OutcomeUnknown).
+    /// never a mix. An update whose answer was lost is decided by the gateway's replayed answer
+    /// to its `Idempotency-Key` (when the gateway offers idempotent writes) or found by its
+    /// `context_id` on re-read, and never written twice; when that cannot be decided the error
+    /// is [`Error::Update`] with
+    /// [`GatewayError::OutcomeUnknown`](gateway_client::GatewayError::OutcomeUnknown). A failed
+    /// write is audited with its real HTTP attempts and which evidence decided.
     pub async fn update(
         &self,
         conversation_id: &str,
@@ -104,8 +107,8 @@ impl ContextManager {
         let prepared = match self.prepare(conversation_id, messages).await {
             Ok(p) => p,
             Err(e) => {
-                facts.masking_ran =
-                    !self.options.directives.retain_user_pii && !matches!(e, Error::Gateway(_));
+                facts.masking_ran = !self.options.directives.retain_user_pii
+                    && !matches!(e, Error::Gateway(_) | Error::Update(_));
                 facts.error_kind = Some(e.kind());
                 self.audit_failure(facts, start).await;
                 return Err(e);
@@ -116,6 +119,10 @@ impl ContextManager {
             Ok(outcome) => outcome,
             Err(e) => {
                 facts.error_kind = Some(e.kind());
+                if let Error::Update(update) = &e {
+                    facts.attempts = update.attempts();
+                    facts.decided_by = Some(update.decided_by().as_str().to_owned());
+                }
                 self.audit_failure(facts, start).await;
                 return Err(e);
             }
@@ -206,4 +213,7 @@ fn record_outcome(facts: &mut AuditFacts, outcome: &UpdateOutcome) {
     facts.conflicts_retried = outcome.conflicts_retried;
     facts.created = outcome.created;
     facts.already_applied = outcome.already_applied;
+    facts.decided_by = Some(outcome.decided_by.as_str().to_owned());
+    // What stdout reports and what the audit says come from the same place: the outcome.
+    facts.context_id = Some(outcome.context_id().to_owned());
 }

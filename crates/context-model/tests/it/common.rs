@@ -42,5 +42,6 @@ pub fn capacity(max_tokens: u64) -> ModelCapacity {
         max_context_windows: 10,
         supported_formats: vec!["json".to_owned(), "text".to_owned()],
         compaction_enabled: true,
+        idempotency_keys: false,
     }
 }

@@ -32,7 +32,8 @@ async fn token_limit_exceeded_is_a_typed_error_with_its_code() {
     let err = client
         .update_context(CONV, false, &payload("ctx_big", vec![user("x")]))
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .into_error();
     assert!(
         matches!(err, GatewayError::TokenLimitExceeded(_)),
         "{err:?}"

@@ -3,7 +3,9 @@
 mod auth;
 mod common;
 mod errors;
+mod idempotency;
 mod metrics;
+mod outcomes;
 mod rate_limit;
 mod routes;
 mod transport;

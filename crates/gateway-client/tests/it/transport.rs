@@ -40,7 +40,8 @@ async fn a_hung_get_is_cut_by_the_update_deadline() {
     let err = client
         .update_context(CONV, false, &payload("ctx_1", vec![user("hi")]))
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .into_error();
     match &err {
         GatewayError::DeadlineExceeded {
             operation,
@@ -92,27 +93,45 @@ async fn gateway_that_swallows_patches() -> String {
 
 #[tokio::test]
 async fn a_patch_that_is_never_answered_is_cut_by_the_update_deadline() {
-    // Before the deadline this held one update for 15 PATCHes × 30 s.
+    // Before the deadline this held one update for 15 PATCHes × 30 s. The PATCH cut in flight
+    // may have landed, and the deadline leaves no time for a re-read: the outcome is unknown,
+    // never a plain deadline failure.
     let base = gateway_that_swallows_patches().await;
     let mut cfg = gateway_client::GatewayConfig::new(base);
     cfg.deadline = Some(Duration::from_millis(500));
     cfg.sleeper = Arc::new(RecordingSleeper::default());
     let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
-    let err = client
+    let failed = client
         .update_context(CONV, false, &payload("ctx_1", vec![user("hi")]))
         .await
         .unwrap_err();
-    let GatewayError::DeadlineExceeded {
-        operation,
-        attempts,
+    assert_eq!(
+        failed.attempts(),
+        3,
+        "the GET, the PATCH in flight and the re-read the deadline cut"
+    );
+    assert_eq!(failed.decided_by(), gateway_client::DecidedBy::Undecided);
+    assert_eq!(failed.context_id(), "ctx_1");
+    let err = failed.into_error();
+    let GatewayError::OutcomeUnknown {
+        observed_version,
+        last,
         ..
     } = &err
     else {
-        panic!("expected DeadlineExceeded, got {err:?}");
+        panic!("expected OutcomeUnknown, got {err:?}");
     };
-    assert_eq!(*operation, "update_context");
-    assert_eq!(*attempts, 2, "the GET and the one PATCH in flight");
-    assert!(err.is_retryable());
+    assert_eq!(*observed_version, None);
+    assert!(
+        matches!(
+            **last,
+            GatewayError::DeadlineExceeded {
+                operation: "patch_context",
+                ..
+            }
+        ),
+        "{last:?}"
+    );
 }
 
 #[tokio::test]

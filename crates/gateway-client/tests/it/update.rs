@@ -48,7 +48,7 @@ async fn a_412_rereads_and_reapplies_against_the_new_version() {
         .await;
     Mock::given(method("PATCH"))
         .and(header("if-match", "\"2\""))
-        .respond_with(patch_response("ctx_ours_2", 3))
+        .respond_with(patch_response("ctx_ours", 3))
         .expect(1)
         .named("fresh PATCH")
         .mount(&server)
@@ -62,7 +62,7 @@ async fn a_412_rereads_and_reapplies_against_the_new_version() {
         .unwrap();
 
     assert_eq!(outcome.version(), 3);
-    assert_eq!(outcome.context_id(), "ctx_ours_2");
+    assert_eq!(outcome.context_id(), "ctx_ours");
     assert_eq!(outcome.conflicts_retried, 1);
     assert_eq!(outcome.rounds, 2);
     assert_eq!(outcome.attempts, 4, "GET, PATCH, GET, PATCH");
@@ -107,7 +107,8 @@ async fn a_412_every_time_is_a_conflict_error_after_the_bound() {
     let err = client
         .update_context(crate::common::CONV, false, &update)
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .into_error();
     match &err {
         GatewayError::VersionConflict { attempts, last } => {
             assert_eq!(*attempts, 3);
@@ -146,7 +147,7 @@ async fn a_genesys_409_is_a_version_conflict_too() {
         .await;
     Mock::given(method("PATCH"))
         .and(header("if-match", "\"2\""))
-        .respond_with(patch_response("ctx_ours_2", 3))
+        .respond_with(patch_response("ctx_ours", 3))
         .expect(1)
         .mount(&server)
         .await;
@@ -180,7 +181,8 @@ async fn a_genesys_409_is_a_version_conflict_too() {
     let err = client
         .update_context(crate::common::CONV, false, &update)
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .into_error();
     assert!(
         matches!(&err, GatewayError::VersionConflict { attempts: 2, last } if last.status == 409),
         "{err:?}"
@@ -301,7 +303,7 @@ async fn a_missing_context_is_created_with_if_none_match() {
     Mock::given(method("PATCH"))
         .and(path(CTX_PATH))
         .and(header("if-none-match", "*"))
-        .respond_with(patch_response("ctx_ours_1", 1))
+        .respond_with(patch_response("ctx_ours", 1))
         .expect(1)
         .mount(&server)
         .await;
@@ -426,14 +428,15 @@ async fn a_lost_answer_overwritten_since_is_outcome_unknown_not_reapplied() {
     let err = client
         .update_context(crate::common::CONV, false, &update)
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .into_error();
     let GatewayError::OutcomeUnknown {
         observed_version, ..
     } = &err
     else {
         panic!("expected OutcomeUnknown, got {err:?}");
     };
-    assert_eq!(*observed_version, 3);
+    assert_eq!(*observed_version, Some(3));
     assert_eq!(err.kind(), "outcome_unknown");
     assert!(!err.is_retryable());
     // One PATCH and its resend; no third PATCH re-applying the update.
@@ -459,7 +462,7 @@ async fn a_lost_answer_proven_not_landed_is_reapplied() {
     Mock::given(method("PATCH"))
         .and(path(CTX_PATH))
         .and(header("if-match", "\"1\""))
-        .respond_with(patch_response("ctx_ours_2", 2))
+        .respond_with(patch_response("ctx_ours", 2))
         .expect(1)
         .mount(&server)
         .await;

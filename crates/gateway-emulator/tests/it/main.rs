@@ -5,6 +5,8 @@ use std::time::Duration;
 use gateway_emulator::{Emulator, EmulatorConfig, Faults, Writer};
 use serde_json::{json, Value};
 
+mod idempotency;
+
 const PREFIX: &str = "/api/v2/ai/llm";
 
 async fn start(config: EmulatorConfig) -> (Emulator, reqwest::Client, String) {

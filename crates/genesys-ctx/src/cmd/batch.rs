@@ -313,8 +313,8 @@ fn classify(
             ((!single).then_some(line), Some(CliError::input(message)))
         }
         Err(JobError::Update(e)) => {
-            let code = match &e {
-                Error::Gateway(gateway_client::GatewayError::OutcomeUnknown { .. }) => {
+            let code = match e.gateway() {
+                Some(gateway_client::GatewayError::OutcomeUnknown { .. }) => {
                     tally.unknown += 1;
                     EXIT_UNKNOWN
                 }
@@ -323,7 +323,8 @@ fn classify(
                     EXIT_FAILURE
                 }
             };
-            let line = serde_json::json!({"conversation_id": id, "error": e.to_string()});
+            let mut line = super::update::failure_fields(&e);
+            line["conversation_id"] = id.into();
             (
                 (!single).then_some(line),
                 Some(CliError {

@@ -59,6 +59,13 @@ pub struct Args {
     /// Seed of the fault generator.
     #[arg(long, default_value_t = 0x5eed)]
     pub seed: u64,
+    /// Turn the idempotent-writes capability off: `Idempotency-Key` is ignored and the capacity
+    /// answer does not announce it (a gateway without the capability).
+    #[arg(long)]
+    pub no_idempotency_keys: bool,
+    /// How long the answer of an applied PATCH is kept for its `Idempotency-Key`, in seconds.
+    #[arg(long, default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idempotency_window: u64,
 }
 
 impl Args {
@@ -103,6 +110,7 @@ impl Args {
                 webhook_failure: self.webhook_failure,
             },
             seed: self.seed,
+            idempotency_window: Duration::from_secs(self.idempotency_window),
             ..EmulatorConfig::default()
         };
         if let Ok(secret) = std::env::var(&self.client_secret_env) {
@@ -110,6 +118,7 @@ impl Args {
         }
         config.capacity.max_tokens = self.max_tokens;
         config.capacity.max_context_windows = self.max_context_windows;
+        config.capacity.idempotency_keys = !self.no_idempotency_keys;
         config
     }
 }

@@ -285,6 +285,18 @@ fn parse_ids(source: &str, text: &str) -> Result<Vec<String>, CliError> {
     Ok(ids)
 }
 
+/// The JSON fields of a failed update: the message, its label, and for a failed write the
+/// HTTP attempts, the `context_id` sent and which evidence decided (as in the audit record).
+pub(super) fn failure_fields(e: &Error) -> serde_json::Value {
+    let mut fields = serde_json::json!({"error": e.to_string(), "error_kind": e.kind()});
+    if let Error::Update(update) = e {
+        fields["context_id"] = update.context_id().into();
+        fields["attempts"] = update.attempts().into();
+        fields["decided_by"] = update.decided_by().as_str().into();
+    }
+    fields
+}
+
 async fn list_inputs(dir: &Path) -> Result<Vec<Job>, CliError> {
     let mut entries = tokio::fs::read_dir(dir)
         .await
@@ -341,5 +353,46 @@ mod tests {
             e.message
         );
         assert_eq!(parse_ids("ids.txt", "# none\n").unwrap_err().code, 2);
+    }
+}
+
+#[cfg(test)]
+mod failure_tests {
+    use std::sync::Arc;
+
+    use context_model::{Message, Role};
+    use gateway_client::{GatewayClient, GatewayConfig};
+    use gateway_emulator::{Emulator, EmulatorConfig, ScriptedFault};
+    use genesys_auth::{AuthConfig, ClientCredentialsProvider};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failed_update_line_carries_attempts_context_and_what_decided() {
+        let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+        let c = emulator.config();
+        let auth = AuthConfig::builder()
+            .login_base(emulator.base_url())
+            .client_id(c.client_id.clone())
+            .client_secret(c.client_secret.clone())
+            .build()
+            .unwrap();
+        let tokens = Arc::new(ClientCredentialsProvider::new(auth).unwrap());
+        let client = GatewayClient::new(GatewayConfig::new(emulator.base_url()), tokens).unwrap();
+        let manager = ContextManager::builder(client).build().unwrap();
+        manager.initialize().await.unwrap();
+        // Past the Retry-After cap: the update's GET fails at once, after one request.
+        emulator.inject(ScriptedFault::RateLimit {
+            retry_after_secs: 600,
+        });
+        let err = manager
+            .update("conv-f", &[Message::new(Role::User, "hello")])
+            .await
+            .unwrap_err();
+        let line = failure_fields(&err);
+        assert_eq!(line["error_kind"], "rate_limited");
+        assert_eq!(line["attempts"], 1);
+        assert_eq!(line["decided_by"], "answer");
+        assert!(line["context_id"].as_str().unwrap().starts_with("ctx_"));
     }
 }
