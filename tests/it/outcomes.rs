@@ -16,6 +16,7 @@ async fn run(idempotency_keys: bool) -> (usize, usize) {
     let mut config = EmulatorConfig {
         faults: Faults {
             lost_answer: 0.5,
+            hang: 0.0,
             rate_limit: 0.45,
             retry_after_secs: 1,
             ..Faults::none()

@@ -42,6 +42,7 @@ async fn run_soak(scale: Scale, idempotency_keys: bool) {
             unavailable: 0.05,
             version_race: 0.10,
             lost_answer: 0.02,
+            hang: 0.01,
             latency: Duration::from_millis(1),
             webhook_failure: 0.0,
         },
@@ -54,6 +55,9 @@ async fn run_soak(scale: Scale, idempotency_keys: bool) {
     config.retry.max_attempts = 6;
     config.retry.max_update_attempts = 8;
     config.retry.retry_budget = 100_000;
+    // A hung request (the `hang` fault) is cut by the per-request timeout; a hung PATCH counts
+    // as possibly landed, so the re-read or the replay has to decide it.
+    config.request_timeout = Some(Duration::from_secs(1));
     let max_rounds = config.retry.max_update_attempts;
     let max_attempts = config.retry.max_attempts;
     let dir = tempfile::tempdir().unwrap();
@@ -197,6 +201,7 @@ async fn run_soak(scale: Scale, idempotency_keys: bool) {
 
     let stats = emulator.stats();
     assert!(stats.rate_limited > 0 && stats.version_races > 0 && stats.unavailable > 0);
+    assert!(stats.hung > 0, "the hang fault was never drawn: {stats:?}");
     // Bounded retries: each update makes at most max_rounds rounds of a GET and a PATCH, each
     // request retried at most max_attempts times (+1 for a 401 refresh).
     let bound = total as u64 * u64::from(max_rounds) * 2 * u64::from(max_attempts + 1)

@@ -20,6 +20,9 @@ pub struct Faults {
     pub version_race: f64,
     /// Probability that a PATCH is applied but its answer is lost (503 after the write).
     pub lost_answer: f64,
+    /// Probability that a gateway request is held and never answered (nothing is applied): the
+    /// client's request timeout or deadline has to end it, as with a gateway that hangs.
+    pub hang: f64,
     /// Latency added to every gateway request.
     pub latency: Duration,
     /// Probability that the webhook receiver answers 500.
@@ -41,6 +44,7 @@ impl Faults {
             unavailable: 0.0,
             version_race: 0.0,
             lost_answer: 0.0,
+            hang: 0.0,
             latency: Duration::ZERO,
             webhook_failure: 0.0,
         }
@@ -53,6 +57,7 @@ impl Faults {
             ("unavailable", self.unavailable),
             ("version_race", self.version_race),
             ("lost_answer", self.lost_answer),
+            ("hang", self.hang),
             ("webhook_failure", self.webhook_failure),
         ] {
             if !(0.0..=1.0).contains(&p) {

@@ -330,6 +330,11 @@ pub(crate) async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<(), Res
     if !faults.latency.is_zero() {
         tokio::time::sleep(faults.latency).await;
     }
+    if shared.roll(faults.hang) {
+        shared.state().stats.hung += 1;
+        // Never answered; the future is dropped when the client gives up and disconnects.
+        std::future::pending::<()>().await;
+    }
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -68,6 +68,8 @@ pub struct EmulatorStats {
     pub version_races: u64,
     /// PATCHes applied whose answer was replaced by a 503.
     pub lost_answers: u64,
+    /// Requests held without an answer (the `hang` fault), never applied.
+    pub hung: u64,
     /// 412 answers.
     pub precondition_failed: u64,
     /// 428 answers.

@@ -50,6 +50,9 @@ pub struct Args {
     /// Probability that an applied PATCH answers 503 (the answer is lost).
     #[arg(long, default_value_t = 0.0)]
     pub lost_answer: f64,
+    /// Probability that a gateway request is held and never answered (a hung gateway).
+    #[arg(long, default_value_t = 0.0)]
+    pub hang: f64,
     /// Probability that the webhook receiver answers 500.
     #[arg(long, default_value_t = 0.0)]
     pub webhook_failure: f64,
@@ -76,6 +79,7 @@ impl Args {
             ("--unavailable", self.unavailable),
             ("--version-race", self.version_race),
             ("--lost-answer", self.lost_answer),
+            ("--hang", self.hang),
             ("--webhook-failure", self.webhook_failure),
         ] {
             if !(0.0..=1.0).contains(&p) {
@@ -106,6 +110,7 @@ impl Args {
                 unavailable: self.unavailable,
                 version_race: self.version_race,
                 lost_answer: self.lost_answer,
+                hang: self.hang,
                 latency: Duration::from_millis(self.latency_ms),
                 webhook_failure: self.webhook_failure,
             },
