@@ -8,4 +8,5 @@ mod from_env;
 mod metrics;
 mod outcomes;
 mod soak;
+mod tls;
 mod workflow;

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use genesys_auth::AccessToken;
 use genesys_transport::{
-    error_chain, header_str, parse_retry_after, read_body, redirect_target, BodyError, Deadline,
+    header_str, parse_retry_after, read_body, redirect_target, BodyError, Deadline,
     DeadlineExceeded, TransportKind, Wait,
 };
 use reqwest::header::{CONTENT_TYPE, ETAG, RETRY_AFTER};
@@ -301,9 +301,9 @@ pub(crate) fn transport(operation: &'static str, err: reqwest::Error) -> Gateway
     }
 }
 
-/// The error and its sources, without the URL.
+/// The error and its sources, without the URL; a TLS failure names the host and why.
 pub(crate) fn describe(err: reqwest::Error) -> String {
-    error_chain(&err.without_url())
+    genesys_transport::describe(err).0
 }
 
 #[derive(Deserialize, Default)]
