@@ -7,6 +7,7 @@ mod facade_paths;
 mod from_env;
 mod metrics;
 mod outcomes;
+mod metrics_export;
 mod soak;
 mod tls;
 mod workflow;

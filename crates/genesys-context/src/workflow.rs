@@ -99,6 +99,18 @@ impl ContextManager {
         messages: &[Message],
     ) -> Result<UpdateReport, Error> {
         let start = Instant::now();
+        let result = self.run_update(conversation_id, messages, start).await;
+        #[cfg(feature = "metrics")]
+        crate::export::update(&result, start.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn run_update(
+        &self,
+        conversation_id: &str,
+        messages: &[Message],
+        start: Instant,
+    ) -> Result<UpdateReport, Error> {
         let mut facts = AuditFacts {
             action: "CONTEXT_UPDATE".to_owned(),
             conversation_id: conversation_id.to_owned(),
