@@ -30,6 +30,7 @@ pub mod fit;
 pub mod import;
 pub mod input;
 pub mod mask;
+pub mod metrics;
 pub mod regions;
 pub mod tokens;
 pub mod update;
