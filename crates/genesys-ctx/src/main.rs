@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 mod demo;
+mod logging;
 
 use cmd::CliError;
 
@@ -29,6 +30,16 @@ const EXIT_CODES: &str = "Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "genesys-ctx", version, about, long_about, after_help = EXIT_CODES)]
 struct Cli {
+    /// Log lines on stderr: text, or one JSON object per line (levels from RUST_LOG, default
+    /// warn; never message text or secrets).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "GENESYS_LOG_FORMAT"
+    )]
+    log_format: logging::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -62,22 +73,9 @@ enum Command {
     Audit(cmd::audit::AuditCommand),
 }
 
-/// Structured logs to stderr, filtered by `RUST_LOG` (default `warn`): e.g.
-/// `RUST_LOG=gateway_client=debug` shows every call's latency, attempts and status. Logs never
-/// carry message text or secrets.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    logging::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
