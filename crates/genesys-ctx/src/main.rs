@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 mod cmd;
 mod demo;
@@ -71,6 +71,13 @@ enum Command {
     /// Audit log tools.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCommand),
+    /// Print a shell completion script (e.g. `genesys-ctx completions bash >
+    /// ~/.local/share/bash-completion/completions/genesys-ctx`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
@@ -99,6 +106,7 @@ fn main() -> ExitCode {
             Command::Import(args) => cmd::import::run(args).await,
             Command::Update(args) => cmd::update::run(args).await,
             Command::Audit(args) => cmd::audit::run(args).await,
+            Command::Completions { shell } => cmd::completions::run(shell, &mut Cli::command()),
         }
     });
     match result {

@@ -24,6 +24,7 @@ pub mod audit;
 pub mod auth;
 pub mod batch;
 pub mod capacity;
+pub mod completions;
 pub mod demo;
 pub mod emulator;
 pub mod fit;

@@ -367,6 +367,23 @@ fn demo_applies_a_rules_file() {
         user,
         "My order [ORDER_REF_REDACTED] is delayed. Contact me at [PHONE_REDACTED] or [EMAIL_REDACTED]."
     );
+
+fn completions_for_bash_zsh_and_fish_know_the_commands_and_flags() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef genesys-ctx"),
+        ("fish", "complete -c genesys-ctx"),
+    ] {
+        let out = genesys_ctx(&["completions", shell], &[], None);
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        assert!(script.contains(marker), "{shell}: {script}");
+        for word in ["update", "audit", "metrics-json", "log-format"] {
+            assert!(script.contains(word), "{shell}: no {word}");
+        }
+    }
+    let out = genesys_ctx(&["completions", "tcsh"], &[], None);
+    assert_eq!(out.status.code(), Some(2));
 }
 
 mod import;
