@@ -367,7 +367,9 @@ fn demo_applies_a_rules_file() {
         user,
         "My order [ORDER_REF_REDACTED] is delayed. Contact me at [PHONE_REDACTED] or [EMAIL_REDACTED]."
     );
+}
 
+#[test]
 fn completions_for_bash_zsh_and_fish_know_the_commands_and_flags() {
     for (shell, marker) in [
         ("bash", "complete -F"),
