@@ -6,6 +6,8 @@ mod support;
 mod facade_paths;
 mod from_env;
 mod metrics;
+mod metrics_export;
 mod outcomes;
 mod soak;
+mod tls;
 mod workflow;

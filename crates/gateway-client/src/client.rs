@@ -101,9 +101,14 @@ impl GatewayClient {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect();
-        let http = client_builder(USER_AGENT, config.connect_timeout, config.request_timeout)
-            .build()
-            .map_err(|e| GatewayError::Config(format!("HTTP client: {e}")))?;
+        let http = client_builder(
+            USER_AGENT,
+            config.connect_timeout,
+            config.request_timeout,
+            &config.tls,
+        )
+        .build()
+        .map_err(|e| GatewayError::Config(format!("HTTP client: {e}")))?;
         let budget = Arc::new(RetryBudget::new(config.retry.retry_budget));
         Ok(GatewayClient {
             inner: Arc::new(Inner {

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use genesys_transport::{Sleeper, TokioSleeper};
+pub use genesys_transport::{Sleeper, TlsConfig, TokioSleeper};
 
 /// The default route prefix of the LLM Gateway contract.
 pub const DEFAULT_ROUTE_PREFIX: &str = "/api/v2/ai/llm";
@@ -102,6 +102,9 @@ pub struct GatewayConfig {
     pub max_body_bytes: usize,
     /// Retry policy.
     pub retry: RetryPolicy,
+    /// Extra root certificates (a private CA) trusted for the gateway and the webhook, in
+    /// addition to the bundled Mozilla roots and the operating system's store. Default none.
+    pub tls: TlsConfig,
     /// How the client waits between retries. Default [`TokioSleeper`].
     pub sleeper: Arc<dyn Sleeper>,
 }
@@ -117,6 +120,7 @@ impl GatewayConfig {
             deadline: Some(genesys_transport::DEFAULT_DEADLINE),
             max_body_bytes: genesys_transport::DEFAULT_MAX_BODY,
             retry: RetryPolicy::default(),
+            tls: TlsConfig::default(),
             sleeper: Arc::new(TokioSleeper),
         }
     }
@@ -132,6 +136,7 @@ impl fmt::Debug for GatewayConfig {
             .field("deadline", &self.deadline)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("retry", &self.retry)
+            .field("tls", &self.tls)
             .field("sleeper", &self.sleeper)
             .finish()
     }

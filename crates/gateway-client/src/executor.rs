@@ -1,11 +1,11 @@
 //! The one retrying request executor every gateway call goes through: token, send, classify the
 //! answer, and retry within the attempt bound, the shared retry budget and the call's deadline.
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use genesys_auth::AccessToken;
 use genesys_transport::{
-    error_chain, header_str, parse_retry_after, read_body, redirect_target, BodyError, Deadline,
+    header_str, parse_retry_after, read_body, redirect_target, BodyError, Deadline,
     DeadlineExceeded, TransportKind, Wait,
 };
 use reqwest::header::{CONTENT_TYPE, ETAG, RETRY_AFTER};
@@ -251,10 +251,50 @@ impl GatewayClient {
         }
     }
 
+    /// One HTTP attempt in its own `http` span (method, route template, request id, status,
+    /// correlation id, latency), closed by one `gateway attempt` event at info level. Every
+    /// request carries a fresh `X-Request-Id` so the gateway's logs can be joined with ours.
     async fn send(&self, req: &Req, token: &AccessToken) -> Result<Raw, GatewayError> {
+        use tracing::field::Empty;
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let span = tracing::info_span!(
+            "http",
+            method = %req.method,
+            route = route_template(req.op),
+            request_id = %request_id,
+            status = Empty,
+            correlation_id = Empty,
+            latency_ms = Empty,
+        );
+        let start = Instant::now();
+        let result =
+            tracing::Instrument::instrument(self.send_once(req, token, &request_id), span.clone())
+                .await;
+        span.record("latency_ms", start.elapsed().as_secs_f64() * 1000.0);
+        let (status, correlation_id) = match &result {
+            Ok(raw) => (Some(raw.status), raw.correlation_id.as_deref()),
+            Err(e) => (None, e.correlation_id()),
+        };
+        if let Some(status) = status {
+            span.record("status", status);
+        }
+        if let Some(id) = correlation_id {
+            span.record("correlation_id", id);
+        }
+        tracing::info!(target: "gateway_client::http", parent: &span, "gateway attempt");
+        result
+    }
+
+    async fn send_once(
+        &self,
+        req: &Req,
+        token: &AccessToken,
+        request_id: &str,
+    ) -> Result<Raw, GatewayError> {
         let mut builder = self
             .http()
             .request(req.method.clone(), req.url.clone())
+            .header(REQUEST_ID_HEADER, request_id)
             .bearer_auth(token.expose());
         for (name, value) in &req.headers {
             builder = builder.header(*name, value);
@@ -292,6 +332,18 @@ impl GatewayClient {
     }
 }
 
+/// The header carrying a fresh id on every request, for joining the gateway's logs with ours.
+pub(crate) const REQUEST_ID_HEADER: &str = "X-Request-Id";
+
+/// The route of an operation, as a template (no ids).
+fn route_template(op: &str) -> &'static str {
+    match op {
+        "capacity" => "{prefix}/models/capacity",
+        "get_context" | "patch_context" => "{prefix}/conversations/{conversationId}/context",
+        _ => "{prefix}/…",
+    }
+}
+
 /// A transport error without URL or headers.
 pub(crate) fn transport(operation: &'static str, err: reqwest::Error) -> GatewayError {
     GatewayError::Transport {
@@ -301,9 +353,9 @@ pub(crate) fn transport(operation: &'static str, err: reqwest::Error) -> Gateway
     }
 }
 
-/// The error and its sources, without the URL.
+/// The error and its sources, without the URL; a TLS failure names the host and why.
 pub(crate) fn describe(err: reqwest::Error) -> String {
-    error_chain(&err.without_url())
+    genesys_transport::describe(err).0
 }
 
 #[derive(Deserialize, Default)]

@@ -66,7 +66,9 @@ mod update;
 mod webhook;
 
 pub use client::GatewayClient;
-pub use config::{GatewayConfig, RetryPolicy, Sleeper, TokioSleeper, DEFAULT_ROUTE_PREFIX};
+pub use config::{
+    GatewayConfig, RetryPolicy, Sleeper, TlsConfig, TokioSleeper, DEFAULT_ROUTE_PREFIX,
+};
 pub use error::{ApiError, GatewayError, TransportKind, UpdateError, MAX_KEPT_BODY};
 pub use genesys_transport::RetryBudget;
 pub use metrics::{

@@ -253,6 +253,10 @@ impl GatewayClient {
                 .post(url.clone())
                 .timeout(webhook.timeout)
                 .header(CONTENT_TYPE, "application/json")
+                .header(
+                    crate::executor::REQUEST_ID_HEADER,
+                    uuid::Uuid::new_v4().to_string(),
+                )
                 .body(body.clone());
             if let Some(sig) = &signature {
                 request = request.header(SIGNATURE_HEADER, sig);

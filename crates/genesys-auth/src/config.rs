@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use genesys_transport::TlsConfig;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::{AuthError, Region};
@@ -19,8 +20,12 @@ pub const ENV_LOGIN_BASE: &str = "GENESYS_LOGIN_BASE";
 pub const ENV_API_BASE: &str = "GENESYS_API_BASE";
 /// Environment variable: scopes, separated by spaces or commas.
 pub const ENV_SCOPES: &str = "GENESYS_SCOPES";
+/// Environment variable: a PEM file of extra CA certificates to trust (a private CA), in
+/// addition to the bundled Mozilla roots and the operating system's store.
+pub const ENV_CA_BUNDLE: &str = "GENESYS_CA_BUNDLE";
 
-const ALL_VARS: [&str; 6] = [
+const ALL_VARS: [&str; 7] = [
+    ENV_CA_BUNDLE,
     ENV_REGION,
     ENV_CLIENT_ID,
     ENV_CLIENT_SECRET,
@@ -79,6 +84,7 @@ pub struct AuthConfig {
     api_base: String,
     scopes: Vec<String>,
     tunables: Tunables,
+    tls: TlsConfig,
 }
 
 impl AuthConfig {
@@ -92,8 +98,9 @@ impl AuthConfig {
     /// file.
     ///
     /// Variables: `GENESYS_REGION`, `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET`, and optional
-    /// `GENESYS_LOGIN_BASE`, `GENESYS_API_BASE`, `GENESYS_SCOPES`. Either the region or the login
-    /// base must be given. Empty values count as unset.
+    /// `GENESYS_LOGIN_BASE`, `GENESYS_API_BASE`, `GENESYS_SCOPES` and `GENESYS_CA_BUNDLE` (a PEM
+    /// file of extra CA certificates). Either the region or the login base must be given. Empty
+    /// values count as unset.
     ///
     /// # Errors
     /// [`AuthError::Config`] naming the variable that is missing or malformed (or `.env` when the
@@ -112,7 +119,9 @@ impl AuthConfig {
     /// `None` for an unset variable) and neither loads `.env` nor touches the process environment.
     ///
     /// # Errors
-    /// [`AuthError::Config`] naming the variable that is missing or malformed.
+    /// [`AuthError::Config`] naming the variable that is missing or malformed (for
+    /// `GENESYS_CA_BUNDLE`: a file that cannot be read or holds no valid certificate, with its
+    /// path).
     pub fn from_lookup<F>(mut lookup: F) -> Result<Self, AuthError>
     where
         F: FnMut(&str) -> Option<String>,
@@ -133,7 +142,14 @@ impl AuthConfig {
             api_base: get(ENV_API_BASE),
             scopes: get(ENV_SCOPES).map(|s| split_scopes(&s)),
         };
-        fields.build(&Names::ENV, Tunables::default())
+        let tls = match get(ENV_CA_BUNDLE) {
+            Some(path) => TlsConfig::from_pem_file(&path)
+                .map_err(|e| AuthError::config(ENV_CA_BUNDLE, e.to_string()))?,
+            None => TlsConfig::default(),
+        };
+        let mut config = fields.build(&Names::ENV, Tunables::default())?;
+        config.tls = tls;
+        Ok(config)
     }
 
     /// The region, when one was configured.
@@ -211,6 +227,11 @@ impl AuthConfig {
         self.tunables.max_body_bytes
     }
 
+    /// Extra root certificates trusted for the token route (default none).
+    pub fn tls(&self) -> &TlsConfig {
+        &self.tls
+    }
+
     pub(crate) fn client_secret(&self) -> &SecretString {
         &self.client_secret
     }
@@ -234,6 +255,7 @@ impl fmt::Debug for AuthConfig {
             .field("max_retry_after", &self.tunables.max_retry_after)
             .field("deadline", &self.tunables.deadline)
             .field("max_body_bytes", &self.tunables.max_body_bytes)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -255,6 +277,7 @@ impl fmt::Debug for AuthConfig {
 pub struct AuthConfigBuilder {
     fields: Fields,
     tunables: Tunables,
+    tls: TlsConfig,
 }
 
 impl AuthConfigBuilder {
@@ -363,6 +386,14 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// Extra root certificates (a private CA) trusted in addition to the bundled Mozilla roots
+    /// and the operating system's store (default none).
+    #[must_use]
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = tls;
+        self
+    }
+
     /// Validates and builds.
     ///
     /// # Errors
@@ -374,7 +405,9 @@ impl AuthConfigBuilder {
         fields.client_secret = fields
             .client_secret
             .map(|s| SecretString::from(s.expose_secret().trim()));
-        fields.build(&Names::BUILDER, self.tunables)
+        let mut config = fields.build(&Names::BUILDER, self.tunables)?;
+        config.tls = self.tls;
+        Ok(config)
     }
 }
 
@@ -391,6 +424,7 @@ impl fmt::Debug for AuthConfigBuilder {
             .field("api_base", &self.fields.api_base)
             .field("scopes", &self.fields.scopes)
             .field("tunables", &self.tunables)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -512,6 +546,7 @@ impl Fields {
             api_base,
             scopes,
             tunables,
+            tls: TlsConfig::default(),
         })
     }
 }

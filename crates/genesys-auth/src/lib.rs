@@ -71,11 +71,13 @@ mod seam;
 mod token;
 
 pub use config::{
-    AuthConfig, AuthConfigBuilder, ENV_API_BASE, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_LOGIN_BASE,
-    ENV_REGION, ENV_SCOPES,
+    AuthConfig, AuthConfigBuilder, ENV_API_BASE, ENV_CA_BUNDLE, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+    ENV_LOGIN_BASE, ENV_REGION, ENV_SCOPES,
 };
 pub use error::AuthError;
-pub use genesys_transport::{Clock, RetryBudget, SleepFuture, Sleeper, TokioClock, TokioSleeper};
+pub use genesys_transport::{
+    Clock, RetryBudget, SleepFuture, Sleeper, TlsConfig, TokioClock, TokioSleeper,
+};
 pub use provider::ClientCredentialsProvider;
 pub use region::{ParseRegionError, Region};
 pub use seam::{AccessToken, StaticToken, TokenFuture, TokenProvider};

@@ -73,6 +73,7 @@ impl ClientCredentialsProvider {
             USER_AGENT,
             Some(config.connect_timeout()),
             Some(config.request_timeout()),
+            config.tls(),
         )
         .build()
         .map_err(|e| AuthError::config("http client", error_chain(&e)))?;
@@ -412,8 +413,9 @@ impl State {
 }
 
 fn transport(attempt: u32, e: reqwest::Error) -> Attempt {
-    let e = e.without_url();
-    let message = error_chain(&e);
+    // A certificate the client does not trust stays untrusted: fail now, naming host and why.
+    let certificate = genesys_transport::TlsFailure::of(&e).is_some();
+    let (message, e) = genesys_transport::describe(e);
     tracing::info!(
         target: "genesys_auth",
         attempt,
@@ -425,14 +427,18 @@ fn transport(attempt: u32, e: reqwest::Error) -> Attempt {
     } else {
         RetryBudget::RETRY_COST
     };
+    let error = AuthError::Transport {
+        attempts: attempt,
+        message,
+        source: Arc::new(e),
+    };
+    if certificate {
+        return Attempt::Fatal(error);
+    }
     Attempt::Retry {
         retry_after: None,
         cost,
-        error: AuthError::Transport {
-            attempts: attempt,
-            message,
-            source: Arc::new(e),
-        },
+        error,
     }
 }
 

@@ -42,6 +42,13 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Metrics for any exporter
+//!
+//! With the `metrics` feature (off by default), every update and gateway call is also reported
+//! to the [`metrics`](https://docs.rs/metrics) crate facade (counters and histograms by
+//! operation and outcome; names in `export`), so the exporter the program installs
+//! (Prometheus, StatsD, OpenTelemetry) picks them up. Labels never carry ids or message text.
+//!
 //! ## With the builder
 //!
 //! The whole workflow against the emulator, with an explicit client:
@@ -83,6 +90,8 @@
 
 mod cache;
 mod error;
+#[cfg(feature = "metrics")]
+pub mod export;
 mod manager;
 mod metrics;
 mod report;

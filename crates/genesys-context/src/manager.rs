@@ -155,7 +155,8 @@ impl ContextManager {
     ///
     /// Reads (after loading `.env` when present) `GENESYS_REGION` or `GENESYS_LOGIN_BASE`,
     /// `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET`, optional `GENESYS_API_BASE`,
-    /// `GENESYS_SCOPES`, `GENESYS_GATEWAY_PREFIX`, `WEBHOOK_URL` with `WEBHOOK_SECRET`, and
+    /// `GENESYS_SCOPES`, `GENESYS_CA_BUNDLE` (extra CA certificates for the token route, the
+    /// gateway and the webhook), `GENESYS_GATEWAY_PREFIX`, `WEBHOOK_URL` with `WEBHOOK_SECRET`, and
     /// `AUDIT_LOG`, and builds the token provider, the gateway client, the default masker, the
     /// webhook and the audit log (opened with fsync). Errors name the variable, never a secret.
     /// To read the variables from somewhere else, use [`EnvSettings::from_lookup`] with
@@ -199,6 +200,7 @@ impl ContextManager {
     ) -> Result<Shared, Error> {
         let mut gateway = GatewayConfig::new(settings.auth.api_base());
         gateway.route_prefix = settings.prefix;
+        gateway.tls = settings.auth.tls().clone();
         // One retry budget for every retry loop: token requests, gateway calls, webhook.
         let budget = Arc::new(gateway_client::RetryBudget::new(gateway.retry.retry_budget));
         let provider = ClientCredentialsProvider::new(settings.auth)?;

@@ -26,6 +26,8 @@ impl Tee {
 impl MetricsRecorder for Tee {
     fn record(&self, call: &CallRecord<'_>) {
         self.tally.add(call);
+        #[cfg(feature = "metrics")]
+        crate::export::gateway_call(call);
         self.forward.record(call);
     }
 }

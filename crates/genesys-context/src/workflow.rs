@@ -3,6 +3,8 @@
 
 use std::time::Instant;
 
+use tracing::Instrument;
+
 use audit::{AuditFacts, AuditRecord, PatchPrecondition};
 use context_model::{BuiltPayload, ContextPayload, Message, ModelCapacity, PayloadBuilder};
 use gateway_client::{Precondition, UpdateOutcome, WebhookEvent, WebhookReport};
@@ -99,6 +101,43 @@ impl ContextManager {
         messages: &[Message],
     ) -> Result<UpdateReport, Error> {
         let start = Instant::now();
+        let span = tracing::info_span!(
+            "update",
+            conversation_id,
+            context_id = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+        );
+        let result = self
+            .run_update(conversation_id, messages, start)
+            .instrument(span.clone())
+            .await;
+        match &result {
+            Ok(report) => {
+                span.record("context_id", report.outcome.context_id());
+                span.record("outcome", report.outcome.status());
+                span.record("attempts", report.outcome.attempts);
+            }
+            Err(e) => {
+                span.record("outcome", e.kind());
+            }
+        }
+        tracing::info!(
+            parent: &span,
+            latency_ms = start.elapsed().as_secs_f64() * 1000.0,
+            "update finished"
+        );
+        #[cfg(feature = "metrics")]
+        crate::export::update(&result, start.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn run_update(
+        &self,
+        conversation_id: &str,
+        messages: &[Message],
+        start: Instant,
+    ) -> Result<UpdateReport, Error> {
         let mut facts = AuditFacts {
             action: "CONTEXT_UPDATE".to_owned(),
             conversation_id: conversation_id.to_owned(),

@@ -104,6 +104,9 @@ impl ConversationSource {
             USER_AGENT,
             Some(config.connect_timeout),
             Some(config.request_timeout),
+            // The platform API has public certificates: the bundled roots and the operating
+            // system's store (a TLS-inspecting proxy's CA installed there) are enough.
+            &genesys_transport::TlsConfig::default(),
         )
         .build()
         .map_err(|e| ImportError::Config {

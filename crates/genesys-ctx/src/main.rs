@@ -2,10 +2,11 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 mod cmd;
 mod demo;
+mod logging;
 
 use cmd::CliError;
 
@@ -24,11 +25,22 @@ const EXIT_CODES: &str = "Exit codes:
 ///
 /// Configuration comes from the environment (a `.env` file in the working directory is loaded
 /// when present): GENESYS_REGION, GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_LOGIN_BASE,
-/// GENESYS_API_BASE, GENESYS_SCOPES, GENESYS_GATEWAY_PREFIX, GENESYS_PLATFORM_API_BASE, WEBHOOK_URL,
-/// WEBHOOK_SECRET, AUDIT_LOG.
+/// GENESYS_API_BASE, GENESYS_SCOPES, GENESYS_CA_BUNDLE (PEM of extra CA certificates),
+/// GENESYS_GATEWAY_PREFIX, GENESYS_PLATFORM_API_BASE, WEBHOOK_URL, WEBHOOK_SECRET, AUDIT_LOG,
+/// GENESYS_LOG_FORMAT.
 #[derive(Debug, Parser)]
 #[command(name = "genesys-ctx", version, about, long_about, after_help = EXIT_CODES)]
 struct Cli {
+    /// Log lines on stderr: text, or one JSON object per line (levels from RUST_LOG, default
+    /// warn; never message text or secrets).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "GENESYS_LOG_FORMAT"
+    )]
+    log_format: logging::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -60,24 +72,18 @@ enum Command {
     /// Audit log tools.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCommand),
-}
-
-/// Structured logs to stderr, filtered by `RUST_LOG` (default `warn`): e.g.
-/// `RUST_LOG=gateway_client=debug` shows every call's latency, attempts and status. Logs never
-/// carry message text or secrets.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+    /// Print a shell completion script (e.g. `genesys-ctx completions bash >
+    /// ~/.local/share/bash-completion/completions/genesys-ctx`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    logging::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -101,6 +107,7 @@ fn main() -> ExitCode {
             Command::Import(args) => cmd::import::run(args).await,
             Command::Update(args) => cmd::update::run(args).await,
             Command::Audit(args) => cmd::audit::run(args).await,
+            Command::Completions { shell } => cmd::completions::run(shell, &mut Cli::command()),
         }
     });
     match result {

@@ -7,6 +7,8 @@ use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::redirect::Policy;
 use reqwest::Url;
 
+use crate::TlsConfig;
+
 /// The header naming the Genesys correlation id.
 pub const CORRELATION_HEADER: &str = "ININ-Correlation-Id";
 
@@ -19,10 +21,14 @@ const MAX_REDIRECTS: usize = 5;
 /// Bearer `Authorization`, a signed webhook body), and a token issued by another origin must
 /// never be accepted; a cross-origin redirect is returned as the 3xx answer itself, and
 /// [`redirect_target`] names where it pointed.
+///
+/// TLS is rustls; the client trusts the bundled Mozilla roots, the operating system's store
+/// and the extra roots of `tls`.
 pub fn client_builder(
     user_agent: &str,
     connect_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
+    tls: &TlsConfig,
 ) -> reqwest::ClientBuilder {
     let redirect = Policy::custom(|attempt| {
         let same = attempt
@@ -44,7 +50,7 @@ pub fn client_builder(
     if let Some(t) = request_timeout {
         builder = builder.timeout(t);
     }
-    builder
+    tls.apply(builder)
 }
 
 /// Whether `a` and `b` have the same scheme, host and port.

@@ -21,7 +21,10 @@
 //!   ([`DEFAULT_MAX_BODY`], 16 MiB by default), rejecting early on `Content-Length`.
 //! - [`client_builder`]: a `reqwest` client with timeouts and the redirect rule: a request
 //!   carrying credentials never follows a redirect to another origin ([`redirect_target`]
-//!   names where it pointed).
+//!   names where it pointed), trusting the bundled Mozilla roots, the operating system's store
+//!   and the extra roots of a [`TlsConfig`] (a private CA's PEM bundle).
+//! - [`describe`]: a `reqwest` error in words without its URL; a failed TLS handshake names the
+//!   host and why ([`TlsFailure`]: unknown issuer, expired, name mismatch).
 //!
 //! reqwest appears in this crate's public API only; the crates above keep it out of theirs.
 //!
@@ -43,6 +46,7 @@ mod deadline;
 mod http;
 mod policy;
 mod time;
+mod tls;
 
 pub use body::{read_body, BodyError, DEFAULT_MAX_BODY};
 pub use budget::RetryBudget;
@@ -53,3 +57,4 @@ pub use http::{
 };
 pub use policy::{parse_retry_after, RetryPolicy, Wait};
 pub use time::{Clock, SleepFuture, Sleeper, TokioClock, TokioSleeper};
+pub use tls::{describe, TlsConfig, TlsConfigError, TlsFailure};

@@ -52,13 +52,25 @@ impl Write for Captured {
 
 #[tokio::test(flavor = "current_thread")]
 async fn secrets_never_appear_in_debug_display_or_logs() {
+    use tracing_subscriber::layer::SubscriberExt;
     let captured = Captured::default();
     let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
+    let json_writer = captured.clone();
+    // Text and JSON logs (`genesys-ctx --log-format json`) both go through the same check.
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_subscriber::filter::LevelFilter::TRACE)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(move || writer.clone()),
+        )
+        .with(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .with_current_span(true)
+                .with_span_list(true)
+                .with_writer(move || json_writer.clone()),
+        );
     let _guard = tracing::subscriber::set_default(subscriber);
 
     // Config, builder, region.
@@ -189,6 +201,11 @@ async fn secrets_never_appear_in_debug_display_or_logs() {
         "no token request event: {logs}"
     );
     assert!(logs.contains("status=200"), "{logs}");
+    assert!(
+        logs.lines()
+            .any(|l| l.starts_with('{') && l.contains("\"status\":200")),
+        "no JSON log line: {logs}"
+    );
     assert!(logs.contains("attempt=1"), "{logs}");
     assert!(logs.contains("latency_ms="), "{logs}");
     assert_clean("logs", &logs);

@@ -23,7 +23,8 @@ pub struct Args {
     pub conversation_id: Option<String>,
     /// JSON file of messages (an array, or an object with "messages"); stdin when absent or `-`.
     pub file: Option<PathBuf>,
-    /// Update every `<conversation-id>.json` in this directory.
+    /// Update every `<conversation-id>.json` in this directory (a metrics summary follows on
+    /// stderr).
     #[arg(long)]
     pub dir: Option<PathBuf>,
     /// Import the conversation from Genesys Cloud (the messaging routes) instead of reading
@@ -44,6 +45,10 @@ pub struct Args {
     pub full_import: bool,
     #[command(flatten)]
     pub labels: Labels,
+    /// Also write the run's gateway metrics (count, success rate, attempts, latency
+    /// percentiles per operation) to FILE as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub metrics_json: Option<PathBuf>,
     /// Conversations updated at once with --dir or --ids.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
@@ -156,14 +161,40 @@ pub async fn run(args: Args) -> Result<(), CliError> {
         }
     };
     let (manager, jobs, single) = prepared;
-    batch::run(
-        manager,
+    let result = batch::run(
+        manager.clone(),
         jobs,
         usize::from(args.concurrency),
         signals,
         single,
     )
-    .await
+    .await;
+    report_metrics(&manager, &args, single, result)
+}
+
+/// The metrics summary (on stderr with --dir) and `--metrics-json`; the run's own error wins
+/// over a failure to write the file, which is then reported on stderr.
+fn report_metrics(
+    manager: &ContextManager,
+    args: &Args,
+    single: bool,
+    result: Result<(), CliError>,
+) -> Result<(), CliError> {
+    let snapshot = manager.metrics();
+    if !single {
+        eprint!("{}", super::metrics::table(&snapshot));
+    }
+    let Some(path) = &args.metrics_json else {
+        return result;
+    };
+    match (super::metrics::write_json(path, &snapshot), result) {
+        (Err(e), Err(run)) => {
+            eprintln!("error: {}", e.message);
+            Err(run)
+        }
+        (written, Ok(())) => written,
+        (Ok(()), run) => run,
+    }
 }
 
 /// Everything before the first update: configuration, the audit log, the inputs and the

@@ -5,6 +5,7 @@ use std::process::{Command, Output, Stdio};
 
 use gateway_emulator::{Emulator, EmulatorConfig};
 
+mod logs;
 mod trust;
 
 fn genesys_ctx(args: &[&str], envs: &[(&str, &str)], stdin: Option<&str>) -> Output {
@@ -207,6 +208,8 @@ async fn update_and_capacity_against_a_configured_gateway() {
 
     let r = run.clone();
     let dir_arg = inputs.to_str().unwrap().to_owned();
+    let metrics_path = dir.path().join("metrics.json");
+    let metrics_arg = metrics_path.to_str().unwrap().to_owned();
     let many = tokio::task::spawn_blocking(move || {
         r(
             vec![
@@ -215,6 +218,8 @@ async fn update_and_capacity_against_a_configured_gateway() {
                 dir_arg,
                 "--concurrency".into(),
                 "3".into(),
+                "--metrics-json".into(),
+                metrics_arg,
             ],
             None,
         )
@@ -228,6 +233,19 @@ async fn update_and_capacity_against_a_configured_gateway() {
         .collect();
     assert_eq!(lines.len(), 5);
     assert!(lines.iter().all(|l| l["version"] == 1));
+    // The metrics summary on stderr, and the same as JSON in --metrics-json.
+    let stderr = text(&many.stderr);
+    assert!(stderr.contains("p95 ms"), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("update_context") && l.contains(" 5 ")),
+        "{stderr}"
+    );
+    let metrics: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&metrics_path).unwrap()).unwrap();
+    assert_eq!(metrics["operations"]["update_context"]["count"], 5);
+    assert_eq!(metrics["operations"]["update_context"]["success_rate"], 1.0);
     assert_eq!(emulator.conversation_ids().len(), 6);
     let stored = emulator.stored_versions("conv-3");
     assert!(stored[0].payload.messages[1]
@@ -349,6 +367,25 @@ fn demo_applies_a_rules_file() {
         user,
         "My order [ORDER_REF_REDACTED] is delayed. Contact me at [PHONE_REDACTED] or [EMAIL_REDACTED]."
     );
+}
+
+#[test]
+fn completions_for_bash_zsh_and_fish_know_the_commands_and_flags() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef genesys-ctx"),
+        ("fish", "complete -c genesys-ctx"),
+    ] {
+        let out = genesys_ctx(&["completions", shell], &[], None);
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        assert!(script.contains(marker), "{shell}: {script}");
+        for word in ["update", "audit", "metrics-json", "log-format"] {
+            assert!(script.contains(word), "{shell}: no {word}");
+        }
+    }
+    let out = genesys_ctx(&["completions", "tcsh"], &[], None);
+    assert_eq!(out.status.code(), Some(2));
 }
 
 mod import;

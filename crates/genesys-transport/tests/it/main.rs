@@ -2,9 +2,14 @@
 
 use std::time::Duration;
 
-use genesys_transport::{client_builder, read_body, redirect_target, BodyError, Deadline};
+use genesys_transport::{
+    client_builder, read_body, redirect_target, BodyError, Deadline, TlsConfig,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+
+mod pki;
+mod tls;
 
 /// Serves each connection one canned answer (after reading the request head).
 async fn serve(answers: Vec<Vec<u8>>) -> String {
@@ -29,6 +34,7 @@ fn client() -> reqwest::Client {
         "test",
         Some(Duration::from_secs(5)),
         Some(Duration::from_secs(30)),
+        &TlsConfig::default(),
     )
     .build()
     .unwrap()
