@@ -70,7 +70,7 @@ pub use config::{
     GatewayConfig, RetryPolicy, Sleeper, TlsConfig, TokioSleeper, DEFAULT_ROUTE_PREFIX,
 };
 pub use error::{ApiError, GatewayError, TransportKind, UpdateError, MAX_KEPT_BODY};
-pub use genesys_transport::RetryBudget;
+pub use genesys_transport::{RetryBudget, DEFAULT_DEADLINE};
 pub use metrics::{
     percentile, CallRecord, InMemoryMetrics, MetricsRecorder, MetricsSnapshot, OperationSummary,
     MAX_SAMPLES,

@@ -102,8 +102,8 @@ pub use error::Error;
 pub use manager::{ContextManager, ContextManagerBuilder};
 pub use report::{Prepared, UpdateReport, UpdateSummary, WebhookSummary};
 pub use settings::{
-    EnvSettings, ManagerOptions, DEFAULT_CACHED_CONVERSATIONS, ENV_AUDIT_LOG, ENV_GATEWAY_PREFIX,
-    ENV_WEBHOOK_SECRET, ENV_WEBHOOK_URL,
+    parse_deadline, EnvSettings, ManagerOptions, DEFAULT_CACHED_CONVERSATIONS, ENV_AUDIT_LOG,
+    ENV_DEADLINE, ENV_GATEWAY_PREFIX, ENV_WEBHOOK_SECRET, ENV_WEBHOOK_URL,
 };
 
 #[cfg(feature = "conversations")]

@@ -201,6 +201,7 @@ impl ContextManager {
         let mut gateway = GatewayConfig::new(settings.auth.api_base());
         gateway.route_prefix = settings.prefix;
         gateway.tls = settings.auth.tls().clone();
+        gateway.deadline = Some(settings.deadline);
         // One retry budget for every retry loop: token requests, gateway calls, webhook.
         let budget = Arc::new(gateway_client::RetryBudget::new(gateway.retry.retry_budget));
         let provider = ClientCredentialsProvider::new(settings.auth)?;

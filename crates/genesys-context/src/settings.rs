@@ -1,6 +1,7 @@
 //! How the manager is configured: payload options and the settings read from the environment.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use context_model::{Encoding, RetentionDirectives};
 use gateway_client::WebhookConfig;
@@ -17,6 +18,11 @@ pub const ENV_WEBHOOK_URL: &str = "WEBHOOK_URL";
 pub const ENV_WEBHOOK_SECRET: &str = "WEBHOOK_SECRET";
 /// Environment variable: the audit log path.
 pub const ENV_AUDIT_LOG: &str = "AUDIT_LOG";
+/// Environment variable: the overall deadline of one update in seconds (default 60): every
+/// token request, GET, PATCH, retry and wait of the update fits in it.
+pub const ENV_DEADLINE: &str = "GENESYS_DEADLINE_SECS";
+/// The longest deadline accepted: one day.
+const MAX_DEADLINE: Duration = Duration::from_secs(86_400);
 
 /// Conversations whose masked messages and token counts are kept between updates.
 pub const DEFAULT_CACHED_CONVERSATIONS: usize = 1024;
@@ -65,6 +71,8 @@ pub struct EnvSettings {
     pub webhook: Option<WebhookConfig>,
     /// Audit log path, when `AUDIT_LOG` is set.
     pub audit_log: Option<PathBuf>,
+    /// Overall deadline of one update (`GENESYS_DEADLINE_SECS`, default 60 s).
+    pub deadline: Duration,
 }
 
 impl EnvSettings {
@@ -78,6 +86,7 @@ impl EnvSettings {
             ENV_WEBHOOK_URL,
             ENV_WEBHOOK_SECRET,
             ENV_AUDIT_LOG,
+            ENV_DEADLINE,
         ] {
             if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(name) {
                 return Err(Error::Config {
@@ -128,12 +137,35 @@ impl EnvSettings {
             None => None,
         };
         let audit_log = non_empty(lookup(ENV_AUDIT_LOG)).map(PathBuf::from);
+        let deadline = match non_empty(lookup(ENV_DEADLINE)) {
+            Some(v) => parse_deadline(&v).map_err(|reason| Error::Config {
+                variable: ENV_DEADLINE.to_owned(),
+                reason,
+            })?,
+            None => gateway_client::DEFAULT_DEADLINE,
+        };
         Ok(EnvSettings {
             auth,
             prefix,
             webhook,
             audit_log,
+            deadline,
         })
+    }
+}
+
+/// A deadline in seconds (fractions allowed): positive, finite, at most a day.
+pub fn parse_deadline(value: &str) -> Result<Duration, String> {
+    let secs: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("must be a number of seconds, got `{value}`"))?;
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if !d.is_zero() && d <= MAX_DEADLINE => Ok(d),
+        _ => Err(format!(
+            "must be more than 0 and at most {} seconds, got `{value}`",
+            MAX_DEADLINE.as_secs()
+        )),
     }
 }
 
@@ -160,7 +192,22 @@ mod tests {
         assert_eq!(settings.prefix, gateway_client::DEFAULT_ROUTE_PREFIX);
         assert!(settings.webhook.is_none());
         assert!(settings.audit_log.is_none());
+        assert_eq!(settings.deadline, gateway_client::DEFAULT_DEADLINE);
         assert_eq!(settings.auth.api_base(), "https://api.mypurecloud.ie");
+    }
+
+    #[test]
+    fn the_deadline_is_read_and_bad_values_name_the_variable() {
+        let mut vars = AUTH.to_vec();
+        vars.push((ENV_DEADLINE, "2.5"));
+        let settings = EnvSettings::from_lookup(lookup(&vars)).unwrap();
+        assert_eq!(settings.deadline, Duration::from_millis(2500));
+        for bad in ["0", "-1", "NaN", "inf", "soon", "86401"] {
+            let mut vars = AUTH.to_vec();
+            vars.push((ENV_DEADLINE, bad));
+            let err = EnvSettings::from_lookup(lookup(&vars)).unwrap_err();
+            assert!(err.to_string().contains(ENV_DEADLINE), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ const EXIT_CODES: &str = "Exit codes:
 /// when present): GENESYS_REGION, GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_LOGIN_BASE,
 /// GENESYS_API_BASE, GENESYS_SCOPES, GENESYS_CA_BUNDLE (PEM of extra CA certificates),
 /// GENESYS_GATEWAY_PREFIX, GENESYS_PLATFORM_API_BASE, WEBHOOK_URL, WEBHOOK_SECRET, AUDIT_LOG,
-/// GENESYS_LOG_FORMAT.
+/// GENESYS_DEADLINE_SECS (overall deadline of one update, default 60), GENESYS_LOG_FORMAT.
 #[derive(Debug, Parser)]
 #[command(name = "genesys-ctx", version, about, long_about, after_help = EXIT_CODES)]
 struct Cli {

@@ -64,6 +64,10 @@ pub struct Args {
     /// Tokens reserved for the completion (default: context-model's default).
     #[arg(long)]
     pub reserve: Option<u64>,
+    /// Overall deadline of each update in seconds: every token request, GET, PATCH, retry and
+    /// wait fits in it [default: GENESYS_DEADLINE_SECS, else 60].
+    #[arg(long, value_name = "SECS", value_parser = deadline_arg)]
+    pub deadline: Option<std::time::Duration>,
     /// Usage ratio at which the gateway compacts.
     #[arg(long, default_value_t = 0.85)]
     pub compact_threshold: f64,
@@ -209,7 +213,10 @@ async fn prepare(args: &Args) -> Result<(ContextManager, Vec<Job>, bool), CliErr
         Some(path) => Some(super::mask::masker_with_rules(Some(path))?),
         None => None,
     };
-    let settings = EnvSettings::from_env().map_err(manager_error)?;
+    let mut settings = EnvSettings::from_env().map_err(manager_error)?;
+    if let Some(deadline) = args.deadline {
+        settings.deadline = deadline;
+    }
     let (manager, import) = if args.from_genesys || ids.is_some() {
         // The platform reads share the manager's token provider and retry budget.
         let lookup = |name: &str| std::env::var(name).ok();
@@ -273,6 +280,11 @@ fn setup_error(e: ImportUpdateError) -> CliError {
         ImportUpdateError::Update(u) => manager_error(u),
         other => CliError::runtime(other.to_string()),
     }
+}
+
+/// `--deadline SECS`: positive seconds, at most a day (clap names the flag on error, exit 2).
+fn deadline_arg(value: &str) -> Result<std::time::Duration, String> {
+    genesys_context::parse_deadline(value)
 }
 
 /// The import settings of `--from-genesys` and `--ids`.

@@ -199,3 +199,52 @@ fn a_hung_gateway_is_abandoned_after_the_drain_and_reported() {
     );
     assert!(stderr.contains("2 not started"), "{stderr}");
 }
+
+#[test]
+fn update_deadline_ends_a_hung_gateway_and_says_how_long_and_how_many_attempts() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let mut setup = Setup::new(Duration::ZERO);
+    let capacity = serde_json::to_value(&setup.emulator.config().capacity).unwrap();
+    let gateway = setup.runtime.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/v2/ai/llm/models/capacity"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(capacity))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(404).set_delay(Duration::from_secs(3600)))
+            .mount(&server)
+            .await;
+        server
+    });
+    setup.set_env("GENESYS_API_BASE", &gateway.uri());
+    let out = setup.run(
+        &[
+            "update",
+            "--conversation-id",
+            "conv-hung",
+            "--deadline",
+            "1.5",
+        ],
+        Some(r#"[{"role":"user","content":"hello"}]"#),
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("deadline"), "{stderr}");
+    assert!(stderr.contains("attempt"), "{stderr}");
+    assert!(setup.stored().is_empty());
+
+    // A bad deadline is bad input, named by its flag, before anything is sent.
+    for bad in ["0", "-2", "NaN", "soon"] {
+        let flag = format!("--deadline={bad}");
+        let out = setup.run(
+            &["update", "--conversation-id", "conv-hung", &flag],
+            Some("[]"),
+        );
+        assert_eq!(out.status.code(), Some(2), "--deadline {bad}");
+        assert!(text(&out.stderr).contains("--deadline"), "{bad}");
+    }
+}
