@@ -134,26 +134,8 @@ fn a_signal_before_any_update_started_exits_at_once() {
 
 #[test]
 fn a_hung_gateway_is_abandoned_after_the_drain_and_reported() {
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-
     let mut setup = Setup::new(Duration::ZERO);
-    // Tokens from the emulator; a gateway that serves the capacity, then never answers.
-    let capacity = serde_json::to_value(&setup.emulator.config().capacity).unwrap();
-    let gateway = setup.runtime.block_on(async {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/api/v2/ai/llm/models/capacity"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(capacity))
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(404).set_delay(Duration::from_secs(3600)))
-            .mount(&server)
-            .await;
-        server
-    });
-    setup.set_env("GENESYS_API_BASE", &gateway.uri());
+    let gateway = hung_gateway(&mut setup);
     let inputs = setup.inputs("hung", 3);
     let child = setup
         .command(
@@ -202,25 +184,8 @@ fn a_hung_gateway_is_abandoned_after_the_drain_and_reported() {
 
 #[test]
 fn update_deadline_ends_a_hung_gateway_and_says_how_long_and_how_many_attempts() {
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-
     let mut setup = Setup::new(Duration::ZERO);
-    let capacity = serde_json::to_value(&setup.emulator.config().capacity).unwrap();
-    let gateway = setup.runtime.block_on(async {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/api/v2/ai/llm/models/capacity"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(capacity))
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(404).set_delay(Duration::from_secs(3600)))
-            .mount(&server)
-            .await;
-        server
-    });
-    setup.set_env("GENESYS_API_BASE", &gateway.uri());
+    let _gateway = hung_gateway(&mut setup);
     let out = setup.run(
         &[
             "update",
@@ -247,4 +212,28 @@ fn update_deadline_ends_a_hung_gateway_and_says_how_long_and_how_many_attempts()
         assert_eq!(out.status.code(), Some(2), "--deadline {bad}");
         assert!(text(&out.stderr).contains("--deadline"), "{bad}");
     }
+}
+
+/// A gateway (configured as the setup's `GENESYS_API_BASE`) that serves the capacity, then never
+/// answers a context request; tokens still come from the emulator.
+fn hung_gateway(setup: &mut Setup) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let capacity = serde_json::to_value(&setup.emulator.config().capacity).unwrap();
+    let gateway = setup.runtime.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/v2/ai/llm/models/capacity"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(capacity))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(404).set_delay(Duration::from_secs(3600)))
+            .mount(&server)
+            .await;
+        server
+    });
+    setup.set_env("GENESYS_API_BASE", &gateway.uri());
+    gateway
 }
