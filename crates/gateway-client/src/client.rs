@@ -245,6 +245,9 @@ impl GatewayClient {
         id: &str,
         deadline: &Deadline,
     ) -> Attempted<Option<(StoredContext, ETag)>> {
+        if let Err(e) = checked_id(id) {
+            return refused(e);
+        }
         let req = Req {
             op: "get_context",
             method: Method::GET,
@@ -274,12 +277,9 @@ impl GatewayClient {
         patch: &Patch<'_>,
         deadline: &Deadline,
     ) -> Attempted<PatchResponse> {
-        let refused = |result| Attempted {
-            result: Err(result),
-            attempts: 0,
-            status: None,
-            uncertain: false,
-        };
+        if let Err(e) = checked_id(id) {
+            return refused(e);
+        }
         let mut headers = vec![(
             COMPACTION_HEADER,
             if patch.trigger { "true" } else { "false" }.to_owned(),
@@ -334,21 +334,14 @@ impl GatewayClient {
         })
     }
 
-    /// `{base}{prefix}/{tail…}`, each tail segment percent-encoded (`/`, `%`, `?`, `#`, spaces,
-    /// controls). `.` and `..` cannot be segments (URLs drop or resolve them, even as `%2E`), so
-    /// they become `%00.`/`%00..`, which no valid id (see `context_model::validate_id`) encodes
-    /// to: a dot id never reaches another conversation's resource.
+    /// `{base}{prefix}/{tail…}`, each tail segment percent-encoded. Conversation ids are
+    /// checked by [`checked_id`] before they get here, so no segment is `.`/`..`.
     fn route(&self, tail: &[&str]) -> Url {
         let mut url = self.inner.base.clone();
         if let Ok(mut segments) = url.path_segments_mut() {
             segments.pop_if_empty();
             segments.extend(self.inner.prefix.iter());
-            for segment in tail {
-                match *segment {
-                    "." | ".." => segments.push(&format!("\0{segment}")),
-                    other => segments.push(other),
-                };
-            }
+            segments.extend(tail);
         }
         url
     }
@@ -367,6 +360,22 @@ impl GatewayClient {
 
     pub(crate) fn recorder(&self) -> &dyn MetricsRecorder {
         &*self.metrics
+    }
+}
+
+/// The conversation id as one path segment, or the typed refusal (nothing is sent): an id that
+/// could resolve to another resource (`.`/`..`, `/`) never reaches the gateway.
+fn checked_id(id: &str) -> Result<(), GatewayError> {
+    context_model::validate_id("conversation_id", id).map_err(GatewayError::InvalidId)
+}
+
+/// An attempt refused before any request.
+fn refused<T>(error: GatewayError) -> Attempted<T> {
+    Attempted {
+        result: Err(error),
+        attempts: 0,
+        status: None,
+        uncertain: false,
     }
 }
 

@@ -169,6 +169,10 @@ pub enum GatewayError {
     /// The configuration is invalid.
     #[error("configuration: {0}")]
     Config(String),
+    /// The conversation id cannot name a resource (empty, `.`/`..`, `/`, control characters,
+    /// too long; see `context_model::validate_id`); nothing was sent.
+    #[error("invalid conversation id: {0}")]
+    InvalidId(#[source] context_model::ValidationError),
     /// A PATCH whose answer was lost (5xx, timeout, broken connection, a body that did not
     /// parse, or a 429/5xx/give-up on its resend) may have landed, and nothing could tell: the
     /// context has since moved past the version it would have created (and the gateway offers
@@ -414,6 +418,7 @@ impl GatewayError {
             GatewayError::Auth(_) => "auth",
             GatewayError::Build(_) => "build",
             GatewayError::Config(_) => "config",
+            GatewayError::InvalidId(_) => "invalid_id",
             GatewayError::OutcomeUnknown { .. } => "outcome_unknown",
             GatewayError::DeadlineExceeded { .. } => "deadline_exceeded",
             GatewayError::BodyTooLarge { .. } => "body_too_large",

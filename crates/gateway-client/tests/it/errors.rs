@@ -251,7 +251,7 @@ async fn retry_budget_exhaustion_stops_retries_for_all_clones() {
 async fn a_patch_carries_the_contract_headers_and_an_encoded_id() {
     let server = MockServer::start().await;
     Mock::given(method("PATCH"))
-        .and(path("/base/custom/prefix/conversations/a%2Fb%3Fc/context"))
+        .and(path("/base/custom/prefix/conversations/a%20b%25c/context"))
         .respond_with(patch_response("ctx_1", 5))
         .expect(1)
         .mount(&server)
@@ -263,7 +263,7 @@ async fn a_patch_carries_the_contract_headers_and_an_encoded_id() {
     let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("tok"))).unwrap();
     let body = payload("ctx_1", vec![user("hi")]);
     let outcome = client
-        .patch_context("a/b?c", &body, &Precondition::IfMatch(ETag::new("4")), true)
+        .patch_context("a b%c", &body, &Precondition::IfMatch(ETag::new("4")), true)
         .await
         .unwrap();
     assert_eq!(outcome.value.version, 5);
