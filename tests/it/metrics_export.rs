@@ -2,11 +2,19 @@
 //! with operation/outcome labels, and no label carries an id or message text.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use genesys_context::export;
 use genesys_context::gateway_emulator::{Emulator, EmulatorConfig, ScriptedFault};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use metrics_util::{CompositeKey, MetricKind};
+
+use genesys_context::gateway_client::GatewayClient;
+use genesys_context::genesys_auth::StaticToken;
+use genesys_context::ContextManager;
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::{emulator_manager, gateway_config, seed_messages};
 
@@ -92,6 +100,15 @@ fn updates_conflicts_429s_tokens_findings_and_latency_reach_the_metrics_facade()
         "{snapshot:#?}"
     );
     assert_eq!(
+        counter(
+            &snapshot,
+            export::GATEWAY_GAVE_UP_RATE_LIMITED,
+            &[("operation", "update_context")]
+        ),
+        1,
+        "{snapshot:#?}"
+    );
+    assert_eq!(
         counter(&snapshot, export::TOKENS_SENT, &[]),
         2 * report.prepared.fit.usage
     );
@@ -130,5 +147,122 @@ fn updates_conflicts_429s_tokens_findings_and_latency_reach_the_metrics_facade()
                 assert!(!label.value().contains(banned), "{key:?}");
             }
         }
+    }
+}
+
+const CAPACITY: &str = "/api/v2/ai/llm/models/capacity";
+
+/// The capacity route answers 429 `rate_limited` times, then 200; the client makes at most
+/// `max_attempts` attempts. Returns the metrics of one `initialize` (one capacity call).
+fn capacity_metrics(rate_limited: u64, max_attempts: u32) -> Snapshot {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    metrics::with_local_recorder(&recorder, || {
+        runtime.block_on(async {
+            let server = MockServer::start().await;
+            Mock::given(method("GET"))
+                .and(path(CAPACITY))
+                .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+                .up_to_n_times(rate_limited)
+                .mount(&server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path(CAPACITY))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                    "model_id": "m", "max_tokens": 128000, "max_context_windows": 10,
+                    "supported_formats": ["json"], "compaction_enabled": true
+                })))
+                .mount(&server)
+                .await;
+            let mut config = gateway_config(&server.uri());
+            config.retry.max_attempts = max_attempts;
+            let client = GatewayClient::new(config, Arc::new(StaticToken::new("t"))).unwrap();
+            let manager = ContextManager::builder(client).build().unwrap();
+            let _ = manager.initialize().await;
+        })
+    });
+    snapshotter.snapshot().into_vec()
+}
+
+#[test]
+fn every_429_answer_is_counted_and_a_call_that_gets_through_did_not_give_up() {
+    let snapshot = capacity_metrics(2, 3);
+    let op = [("operation", "capacity")];
+    assert_eq!(counter(&snapshot, export::GATEWAY_RATE_LIMITED, &op), 2);
+    assert_eq!(
+        counter(&snapshot, export::GATEWAY_GAVE_UP_RATE_LIMITED, &op),
+        0
+    );
+    assert_eq!(counter(&snapshot, export::GATEWAY_RETRIES, &op), 2);
+    assert_eq!(counter(&snapshot, export::GATEWAY_ATTEMPTS, &op), 3);
+    assert_eq!(counter(&snapshot, export::GATEWAY_SERVER_ERRORS, &op), 0);
+    let success = [("operation", "capacity"), ("outcome", "success")];
+    assert_eq!(counter(&snapshot, export::GATEWAY_CALLS, &success), 1);
+    assert_eq!(
+        histogram(&snapshot, export::GATEWAY_CALL_ATTEMPTS, &op),
+        [3.0]
+    );
+}
+
+#[test]
+fn n_429_answers_until_the_bound_count_n_answers_and_one_give_up() {
+    for n in [1u32, 3, 5] {
+        let snapshot = capacity_metrics(u64::from(n), n);
+        let op = [("operation", "capacity")];
+        let failure = [("operation", "capacity"), ("outcome", "failure")];
+        assert_eq!(
+            counter(&snapshot, export::GATEWAY_RATE_LIMITED, &op),
+            u64::from(n),
+            "n = {n}: {snapshot:#?}"
+        );
+        assert_eq!(
+            counter(&snapshot, export::GATEWAY_GAVE_UP_RATE_LIMITED, &op),
+            1
+        );
+        assert_eq!(counter(&snapshot, export::GATEWAY_CALLS, &failure), 1);
+        assert_eq!(
+            counter(&snapshot, export::GATEWAY_RETRIES, &op),
+            u64::from(n - 1)
+        );
+        assert_eq!(
+            histogram(&snapshot, export::GATEWAY_CALL_ATTEMPTS, &op),
+            [f64::from(n)]
+        );
+    }
+}
+
+/// The samples of histogram `name` with exactly `labels`.
+fn histogram(snapshot: &Snapshot, name: &str, labels: &[(&str, &str)]) -> Vec<f64> {
+    snapshot
+        .iter()
+        .filter(|(key, ..)| key.kind() == MetricKind::Histogram && key.key().name() == name)
+        .filter(|(key, ..)| {
+            let have: HashMap<&str, &str> =
+                key.key().labels().map(|l| (l.key(), l.value())).collect();
+            have.len() == labels.len() && labels.iter().all(|(k, v)| have.get(k) == Some(v))
+        })
+        .flat_map(|(.., value)| match value {
+            DebugValue::Histogram(samples) => samples.iter().map(|s| s.into_inner()).collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+#[test]
+fn every_metric_is_documented_in_the_operators_guide() {
+    let guide = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/operations.md"
+    ))
+    .unwrap();
+    for name in export::ALL {
+        assert!(
+            guide.contains(&format!("| `{name}` |")),
+            "{name} is not in docs/operations.md"
+        );
     }
 }
