@@ -12,8 +12,8 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{
-    config, genesys_error, patch_response, payload, stored, stored_response, RecordingSleeper,
-    CAPACITY_PATH, CONV, CTX_PATH,
+    client_with, config, genesys_error, patch_response, payload, rate_limited, stored,
+    stored_response, RecordingSleeper, CAPACITY_PATH, CONV, CTX_PATH,
 };
 
 #[test]
@@ -206,19 +206,11 @@ fn counts(rate_limited: u32, server_errors: u32, retries: u32) -> AttemptCounts 
     counts
 }
 
-fn rate_limited() -> ResponseTemplate {
-    genesys_error(429, "too.many.requests", "corr-429").insert_header("Retry-After", "1")
-}
-
 /// A client recording into `calls`, with `max_attempts` attempts per call.
 fn recorded_client(server: &MockServer, max_attempts: u32) -> (GatewayClient, Arc<Calls>) {
     let calls = Arc::new(Calls::default());
-    let mut config = config(server, Arc::new(RecordingSleeper::default()));
-    config.retry.max_attempts = max_attempts;
-    let client = GatewayClient::new(config, Arc::new(StaticToken::new("t")))
-        .unwrap()
-        .with_metrics(calls.clone());
-    (client, calls)
+    let (client, _) = client_with(server, |c| c.retry.max_attempts = max_attempts);
+    (client.with_metrics(calls.clone()), calls)
 }
 
 #[tokio::test]
