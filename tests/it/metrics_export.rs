@@ -25,17 +25,28 @@ type Snapshot = Vec<(
     DebugValue,
 )>;
 
-/// The counter `name` with exactly `labels`, or 0.
-fn counter(snapshot: &Snapshot, name: &str, labels: &[(&str, &str)]) -> u64 {
+/// The values of the metrics of `kind` named `name` with exactly `labels`.
+fn values<'s>(
+    snapshot: &'s Snapshot,
+    kind: MetricKind,
+    name: &'s str,
+    labels: &'s [(&str, &str)],
+) -> impl Iterator<Item = &'s DebugValue> {
     snapshot
         .iter()
-        .filter(|(key, ..)| key.kind() == MetricKind::Counter && key.key().name() == name)
+        .filter(move |(key, ..)| key.kind() == kind && key.key().name() == name)
         .filter(|(key, ..)| {
             let have: HashMap<&str, &str> =
                 key.key().labels().map(|l| (l.key(), l.value())).collect();
             have.len() == labels.len() && labels.iter().all(|(k, v)| have.get(k) == Some(v))
         })
-        .map(|(.., value)| match value {
+        .map(|(.., value)| value)
+}
+
+/// The counter `name` with exactly `labels`, or 0.
+fn counter(snapshot: &Snapshot, name: &str, labels: &[(&str, &str)]) -> u64 {
+    values(snapshot, MetricKind::Counter, name, labels)
+        .map(|value| match value {
             DebugValue::Counter(n) => *n,
             _ => 0,
         })
@@ -237,15 +248,8 @@ fn n_429_answers_until_the_bound_count_n_answers_and_one_give_up() {
 
 /// The samples of histogram `name` with exactly `labels`.
 fn histogram(snapshot: &Snapshot, name: &str, labels: &[(&str, &str)]) -> Vec<f64> {
-    snapshot
-        .iter()
-        .filter(|(key, ..)| key.kind() == MetricKind::Histogram && key.key().name() == name)
-        .filter(|(key, ..)| {
-            let have: HashMap<&str, &str> =
-                key.key().labels().map(|l| (l.key(), l.value())).collect();
-            have.len() == labels.len() && labels.iter().all(|(k, v)| have.get(k) == Some(v))
-        })
-        .flat_map(|(.., value)| match value {
+    values(snapshot, MetricKind::Histogram, name, labels)
+        .flat_map(|value| match value {
             DebugValue::Histogram(samples) => samples.iter().map(|s| s.into_inner()).collect(),
             _ => Vec::new(),
         })

@@ -12,7 +12,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{
-    client_with, config, genesys_error, patch_response, payload, rate_limited, stored,
+    client_with, config, genesys_error, in_turn, patch_response, payload, rate_limited, stored,
     stored_response, RecordingSleeper, CAPACITY_PATH, CONV, CTX_PATH,
 };
 
@@ -52,19 +52,14 @@ fn percentiles_and_success_rate_are_computed_per_operation() {
 #[tokio::test]
 async fn the_client_records_every_call() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(stored_response(&stored("ctx_a", 1, vec![])))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .respond_with(genesys_error(412, "precondition.failed", "c"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .respond_with(patch_response("ctx_x", 2))
-        .mount(&server)
-        .await;
+    in_turn(
+        &server,
+        "GET",
+        [stored_response(&stored("ctx_a", 1, vec![]))],
+    )
+    .await;
+    let conflict = genesys_error(412, "precondition.failed", "c");
+    in_turn(&server, "PATCH", [conflict, patch_response("ctx_x", 2)]).await;
     let metrics = Arc::new(InMemoryMetrics::new());
     let client = GatewayClient::new(
         config(&server, Arc::new(RecordingSleeper::default())),
@@ -265,29 +260,11 @@ async fn rate_limited_until_the_attempt_bound_records_n_answers_and_one_give_up(
 #[tokio::test]
 async fn an_update_sums_the_answers_of_its_gets_and_patches() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(rate_limited())
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(stored_response(&stored("ctx_a", 1, vec![])))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .respond_with(genesys_error(503, "service.unavailable", "c"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .respond_with(rate_limited())
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .respond_with(patch_response("ctx_x", 2))
-        .mount(&server)
-        .await;
+    let v1 = stored_response(&stored("ctx_a", 1, vec![]));
+    in_turn(&server, "GET", [rate_limited(), v1]).await;
+    let lost = genesys_error(503, "service.unavailable", "c");
+    let patches = [lost, rate_limited(), patch_response("ctx_x", 2)];
+    in_turn(&server, "PATCH", patches).await;
     let (client, calls) = recorded_client(&server, 3);
     client
         .update_context(CONV, false, &payload("ctx_x", vec![]))
@@ -327,14 +304,8 @@ fn a_quiet_recorder_counts_the_same_without_a_tracing_event() {
 #[tokio::test]
 async fn a_webhook_sync_counts_its_429_and_5xx_answers() {
     let gateway = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(genesys_error(404, "not.found", "c"))
-        .mount(&gateway)
-        .await;
-    Mock::given(method("PATCH"))
-        .respond_with(patch_response("ctx_x", 1))
-        .mount(&gateway)
-        .await;
+    in_turn(&gateway, "GET", [genesys_error(404, "not.found", "c")]).await;
+    in_turn(&gateway, "PATCH", [patch_response("ctx_x", 1)]).await;
     let hooks = MockServer::start().await;
     for status in [429, 503] {
         Mock::given(method("POST"))
