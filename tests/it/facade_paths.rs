@@ -95,6 +95,17 @@ async fn on_context(server: &MockServer, verb: &str, answer: impl wiremock::Resp
         .await;
 }
 
+/// A PATCH with `If-Match: "<version>"` answers `answer`, exactly once.
+async fn on_if_match(server: &MockServer, version: u64, answer: impl wiremock::Respond + 'static) {
+    Mock::given(method("PATCH"))
+        .and(path(CTX))
+        .and(header("if-match", format!("\"{version}\"").as_str()))
+        .respond_with(answer)
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
 /// A manager builder for `server` writing its audit log in a fresh directory: the builder, the
 /// log's path and the directory that holds it.
 async fn audited(server: &MockServer) -> (ContextManagerBuilder, PathBuf, tempfile::TempDir) {
@@ -229,25 +240,9 @@ async fn version_conflict_is_reread_and_reapplied_with_the_new_etag() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(CTX))
-        .respond_with(stored(2, "ctx_b"))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(CTX))
-        .and(header("if-match", "\"1\""))
-        .respond_with(genesys_error(412, "precondition.failed"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(CTX))
-        .and(header("if-match", "\"2\""))
-        .respond_with(patched(3))
-        .expect(1)
-        .mount(&server)
-        .await;
+    on_context(&server, "GET", stored(2, "ctx_b")).await;
+    on_if_match(&server, 1, genesys_error(412, "precondition.failed")).await;
+    on_if_match(&server, 2, patched(3)).await;
 
     let manager = manager_builder(&server.uri()).build().unwrap();
     let report = manager.update("conv-1", &seed_messages()).await.unwrap();

@@ -11,7 +11,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{
     client, client_with, genesys_error, header as header_of, in_turn, ours, patch_response,
-    payload, requests, stored, stored_response, system, user, FakeGateway, CONV, CTX_PATH,
+    payload, requests, stored, stored_response, system, user, FakeGateway, RecordingSleeper, CONV,
+    CTX_PATH,
 };
 
 /// `update` through `client`, without a compaction trigger.
@@ -30,6 +31,21 @@ async fn on_if_match(server: &MockServer, version: u64, answer: ResponseTemplate
         .expect(1)
         .mount(server)
         .await;
+}
+
+/// A gateway at version 1 whose every PATCH answers `conflict(status)`, and the error of our
+/// update through a client allowed `rounds` rounds.
+async fn conflict_every_time(
+    status: u16,
+    rounds: u32,
+) -> (MockServer, GatewayError, Arc<RecordingSleeper>) {
+    let server = MockServer::start().await;
+    let v1 = stored_response(&stored("ctx_a", 1, vec![]));
+    in_turn(&server, "GET", [v1]).await;
+    in_turn(&server, "PATCH", [conflict(status)]).await;
+    let (client, sleeper) = client_with(&server, |c| c.retry.max_update_attempts = rounds);
+    let err = update(&client, &ours("hi")).await.unwrap_err().into_error();
+    (server, err, sleeper)
 }
 
 fn conflict(status: u16) -> ResponseTemplate {
@@ -85,16 +101,7 @@ async fn a_412_rereads_and_reapplies_against_the_new_version() {
 
 #[tokio::test]
 async fn a_412_every_time_is_a_conflict_error_after_the_bound() {
-    let server = MockServer::start().await;
-    in_turn(
-        &server,
-        "GET",
-        [stored_response(&stored("ctx_a", 1, vec![]))],
-    )
-    .await;
-    in_turn(&server, "PATCH", [conflict(412)]).await;
-    let (client, sleeper) = client_with(&server, |c| c.retry.max_update_attempts = 3);
-    let err = update(&client, &ours("hi")).await.unwrap_err().into_error();
+    let (server, err, sleeper) = conflict_every_time(412, 3).await;
     match &err {
         GatewayError::VersionConflict { attempts, last } => {
             assert_eq!(*attempts, 3);
@@ -129,16 +136,7 @@ async fn a_genesys_409_is_a_version_conflict_too() {
     assert_eq!(outcome.version(), 3);
 
     // 409 every time ends like 412 every time.
-    let server = MockServer::start().await;
-    in_turn(
-        &server,
-        "GET",
-        [stored_response(&stored("ctx_a", 1, vec![]))],
-    )
-    .await;
-    in_turn(&server, "PATCH", [conflict(409)]).await;
-    let (client, _) = client_with(&server, |c| c.retry.max_update_attempts = 2);
-    let err = update(&client, &ours("hi")).await.unwrap_err().into_error();
+    let (server, err, _) = conflict_every_time(409, 2).await;
     assert!(
         matches!(&err, GatewayError::VersionConflict { attempts: 2, last } if last.status == 409),
         "{err:?}"
