@@ -16,16 +16,25 @@ async fn start(config: EmulatorConfig) -> (Emulator, reqwest::Client, String) {
     (emulator, http, token)
 }
 
-async fn fetch_token(emulator: &Emulator, http: &reqwest::Client) -> String {
-    let config = emulator.config();
-    let response = http
-        .post(format!("{}/oauth/token", emulator.base_url()))
-        .basic_auth(&config.client_id, Some(&config.client_secret))
+/// POSTs the token route as the configured client with `secret` and `grant_type=grant`.
+async fn token_request(
+    emulator: &Emulator,
+    http: &reqwest::Client,
+    secret: &str,
+    grant: &str,
+) -> reqwest::Response {
+    http.post(format!("{}/oauth/token", emulator.base_url()))
+        .basic_auth(&emulator.config().client_id, Some(secret))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body("grant_type=client_credentials")
+        .body(format!("grant_type={grant}"))
         .send()
         .await
-        .expect("token request");
+        .expect("token request")
+}
+
+async fn fetch_token(emulator: &Emulator, http: &reqwest::Client) -> String {
+    let secret = &emulator.config().client_secret;
+    let response = token_request(emulator, http, secret, "client_credentials").await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["token_type"], "bearer");
@@ -156,26 +165,14 @@ fn assert_genesys_error(response: &reqwest::Response, status: u16) {
 async fn token_route_checks_basic_credentials_and_grant() {
     let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
     let http = reqwest::Client::new();
-    let url = format!("{}/oauth/token", emulator.base_url());
-    let wrong = http
-        .post(&url)
-        .basic_auth("emulator-client", Some("wrong"))
-        .body("grant_type=client_credentials")
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(emulator.config().client_id, "emulator-client");
+    let wrong = token_request(&emulator, &http, "wrong", "client_credentials").await;
     assert_eq!(wrong.status(), 401);
     let body: Value = wrong.json().await.unwrap();
     assert_eq!(body["error"], "invalid_client");
     assert!(body["error_description"].as_str().is_some());
 
-    let bad_grant = http
-        .post(&url)
-        .basic_auth("emulator-client", Some("emulator-secret"))
-        .body("grant_type=password")
-        .send()
-        .await
-        .unwrap();
+    let bad_grant = token_request(&emulator, &http, "emulator-secret", "password").await;
     assert_eq!(bad_grant.status(), 400);
 
     assert!(!fetch_token(&emulator, &http).await.is_empty());
@@ -212,38 +209,15 @@ async fn short_lived_tokens_expire() {
     };
     let emulator = Emulator::start(config).await.unwrap();
     let http = reqwest::Client::new();
-    let config = emulator.config().clone();
-    let response: Value = http
-        .post(format!("{}/oauth/token", emulator.base_url()))
-        .basic_auth(&config.client_id, Some(&config.client_secret))
-        .body("grant_type=client_credentials")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let secret = &emulator.config().client_secret;
+    let response = token_request(&emulator, &http, secret, "client_credentials").await;
+    let response: Value = response.json().await.unwrap();
     let token = response["access_token"].as_str().unwrap();
     let url = format!("{}{PREFIX}/models/capacity", emulator.base_url());
-    assert_eq!(
-        http.get(&url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    let capacity = || async { http.get(&url).bearer_auth(token).send().await.unwrap() };
+    assert_eq!(capacity().await.status(), 200);
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(
-        http.get(&url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(capacity().await.status(), 401);
 }
 
 #[tokio::test]
