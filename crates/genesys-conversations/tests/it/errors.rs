@@ -35,13 +35,8 @@ fn slow_down(retry_after: &str) -> ResponseTemplate {
 }
 
 async fn import_ok(server: &MockServer) -> (Imported, Harness) {
-    let h = harness(&server.uri(), 1_000);
-    let imported = h
-        .source
-        .import(ID, None, &ImportOptions::default())
-        .await
-        .unwrap();
-    (imported, h)
+    let (imported, h) = import(&server.uri(), 1_000).await;
+    (imported.unwrap(), h)
 }
 
 fn genesys_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
@@ -51,13 +46,8 @@ fn genesys_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
 }
 
 async fn import_err(server: &MockServer) -> (ImportError, Harness) {
-    let h = harness(&server.uri(), 1_000);
-    let e = h
-        .source
-        .import(ID, None, &ImportOptions::default())
-        .await
-        .unwrap_err();
-    (e, h)
+    let (imported, h) = import(&server.uri(), 1_000).await;
+    (imported.unwrap_err(), h)
 }
 
 #[tokio::test]
