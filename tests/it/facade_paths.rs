@@ -115,6 +115,26 @@ async fn audited(server: &MockServer) -> (ContextManagerBuilder, PathBuf, tempfi
     (manager_builder(&server.uri()).audit_log(log), log_path, dir)
 }
 
+/// An audited update of a context at version 1 whose one PATCH gets `answer`: the error, the
+/// audit log's path and the directory that holds it.
+async fn failed_update(answer: ResponseTemplate) -> (Error, PathBuf, tempfile::TempDir) {
+    let server = gateway("tok").await;
+    on_context(&server, "GET", stored(1, "ctx_a")).await;
+    Mock::given(method("PATCH"))
+        .and(path(CTX))
+        .respond_with(answer)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (builder, log_path, dir) = audited(&server).await;
+    let manager = builder.build().unwrap();
+    let err = manager
+        .update("conv-1", &seed_messages())
+        .await
+        .unwrap_err();
+    (err, log_path, dir)
+}
+
 /// The audit log's text and its first record.
 fn first_record(log_path: &Path) -> (String, Value) {
     let text = std::fs::read_to_string(log_path).unwrap();
@@ -201,24 +221,12 @@ async fn expired_token_is_refreshed_once_and_the_update_lands() {
 
 #[tokio::test]
 async fn a_patch_answer_for_another_context_is_not_reported_as_success() {
-    let server = gateway("tok").await;
-    on_context(&server, "GET", stored(1, "ctx_a")).await;
-    Mock::given(method("PATCH"))
-        .and(path(CTX))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "status": "updated", "version": 2, "context_id": "echo",
-            "token_limit_matrix": {"soft_limit": 100, "hard_limit": 200, "current_usage": 10},
-            "evicted_messages": 0
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let (builder, log_path, _dir) = audited(&server).await;
-    let manager = builder.build().unwrap();
-    let err = manager
-        .update("conv-1", &seed_messages())
-        .await
-        .unwrap_err();
+    let echo = ResponseTemplate::new(200).set_body_json(json!({
+        "status": "updated", "version": 2, "context_id": "echo",
+        "token_limit_matrix": {"soft_limit": 100, "hard_limit": 200, "current_usage": 10},
+        "evicted_messages": 0
+    }));
+    let (err, log_path, _dir) = failed_update(echo).await;
     assert_eq!(err.kind(), "outcome_unknown", "{err}");
     let Error::Update(failed) = &err else {
         panic!("{err:?}");
@@ -322,20 +330,8 @@ async fn rate_limit_waits_retry_after_then_succeeds() {
 
 #[tokio::test]
 async fn a_rejected_update_is_audited_as_a_failure_and_nothing_is_claimed() {
-    let server = gateway("tok").await;
-    on_context(&server, "GET", stored(1, "ctx_a")).await;
-    Mock::given(method("PATCH"))
-        .and(path(CTX))
-        .respond_with(genesys_error(400, "context.token.limit.exceeded"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let (builder, log_path, _dir) = audited(&server).await;
-    let manager = builder.build().unwrap();
-    let err = manager
-        .update("conv-1", &seed_messages())
-        .await
-        .unwrap_err();
+    let over = genesys_error(400, "context.token.limit.exceeded");
+    let (err, log_path, _dir) = failed_update(over).await;
     let Some(gateway) = err.gateway() else {
         panic!("expected a gateway error, got {err:?}");
     };

@@ -53,43 +53,47 @@ fn counter(snapshot: &Snapshot, name: &str, labels: &[(&str, &str)]) -> u64 {
         .sum()
 }
 
-#[test]
-fn updates_conflicts_429s_tokens_findings_and_latency_reach_the_metrics_facade() {
+/// Runs `work` on a current-thread runtime with a local debugging recorder: its result and
+/// every metric it recorded.
+fn recorded<T>(work: impl std::future::Future<Output = T>) -> (T, Snapshot) {
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let report = metrics::with_local_recorder(&recorder, || {
-        runtime.block_on(async {
-            let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
-            let manager = emulator_manager(&emulator, gateway_config(&emulator.base_url()))
-                .build()
-                .unwrap();
-            manager.initialize().await.unwrap();
-            emulator.inject(ScriptedFault::VersionRace);
-            let first = manager
-                .update("conv-secret-id-1", &seed_messages())
-                .await
-                .unwrap();
-            emulator.inject(ScriptedFault::VersionRace);
-            manager
-                .update("conv-secret-id-1", &seed_messages())
-                .await
-                .unwrap();
-            emulator.inject(ScriptedFault::RateLimit {
-                retry_after_secs: 3600,
-            });
-            manager
-                .update("conv-secret-id-2", &seed_messages())
-                .await
-                .unwrap_err();
-            emulator.shutdown().await;
-            first
-        })
+    let result = metrics::with_local_recorder(&recorder, || runtime.block_on(work));
+    (result, snapshotter.snapshot().into_vec())
+}
+
+#[test]
+fn updates_conflicts_429s_tokens_findings_and_latency_reach_the_metrics_facade() {
+    let (report, snapshot) = recorded(async {
+        let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+        let manager = emulator_manager(&emulator, gateway_config(&emulator.base_url()))
+            .build()
+            .unwrap();
+        manager.initialize().await.unwrap();
+        emulator.inject(ScriptedFault::VersionRace);
+        let first = manager
+            .update("conv-secret-id-1", &seed_messages())
+            .await
+            .unwrap();
+        emulator.inject(ScriptedFault::VersionRace);
+        manager
+            .update("conv-secret-id-1", &seed_messages())
+            .await
+            .unwrap();
+        emulator.inject(ScriptedFault::RateLimit {
+            retry_after_secs: 3600,
+        });
+        manager
+            .update("conv-secret-id-2", &seed_messages())
+            .await
+            .unwrap_err();
+        emulator.shutdown().await;
+        first
     });
-    let snapshot: Snapshot = snapshotter.snapshot().into_vec();
 
     assert_eq!(
         counter(&snapshot, export::UPDATES, &[("outcome", "updated")]),
@@ -166,37 +170,29 @@ const CAPACITY: &str = "/api/v2/ai/llm/models/capacity";
 /// The capacity route answers 429 `rate_limited` times, then 200; the client makes at most
 /// `max_attempts` attempts. Returns the metrics of one `initialize` (one capacity call).
 fn capacity_metrics(rate_limited: u64, max_attempts: u32) -> Snapshot {
-    let recorder = DebuggingRecorder::new();
-    let snapshotter = recorder.snapshotter();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    metrics::with_local_recorder(&recorder, || {
-        runtime.block_on(async {
-            let server = MockServer::start().await;
-            Mock::given(method("GET"))
-                .and(path(CAPACITY))
-                .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
-                .up_to_n_times(rate_limited)
-                .mount(&server)
-                .await;
-            Mock::given(method("GET"))
-                .and(path(CAPACITY))
-                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                    "model_id": "m", "max_tokens": 128000, "max_context_windows": 10,
-                    "supported_formats": ["json"], "compaction_enabled": true
-                })))
-                .mount(&server)
-                .await;
-            let mut config = gateway_config(&server.uri());
-            config.retry.max_attempts = max_attempts;
-            let client = GatewayClient::new(config, Arc::new(StaticToken::new("t"))).unwrap();
-            let manager = ContextManager::builder(client).build().unwrap();
-            let _ = manager.initialize().await;
-        })
+    let ((), snapshot) = recorded(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(CAPACITY))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+            .up_to_n_times(rate_limited)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(CAPACITY))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "model_id": "m", "max_tokens": 128000, "max_context_windows": 10,
+                "supported_formats": ["json"], "compaction_enabled": true
+            })))
+            .mount(&server)
+            .await;
+        let mut config = gateway_config(&server.uri());
+        config.retry.max_attempts = max_attempts;
+        let client = GatewayClient::new(config, Arc::new(StaticToken::new("t"))).unwrap();
+        let manager = ContextManager::builder(client).build().unwrap();
+        let _ = manager.initialize().await;
     });
-    snapshotter.snapshot().into_vec()
+    snapshot
 }
 
 #[test]
