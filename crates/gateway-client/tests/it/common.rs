@@ -166,6 +166,20 @@ pub async fn in_turn(
         .await;
 }
 
+/// A PATCH with `If-Match: "<version>"` answers `answer`, exactly once.
+pub async fn on_if_match(server: &MockServer, version: u64, answer: ResponseTemplate) {
+    Mock::given(method("PATCH"))
+        .and(path(CTX_PATH))
+        .and(wiremock::matchers::header(
+            "if-match",
+            format!("\"{version}\"").as_str(),
+        ))
+        .respond_with(answer)
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
 /// A 429 with `Retry-After: 1`.
 pub fn rate_limited() -> ResponseTemplate {
     genesys_error(429, "too.many.requests.retry.after", "corr-429")

@@ -8,13 +8,13 @@ use gateway_client::{
     idempotency_key, DecidedBy, GatewayClient, UpdateError, UpdateOutcome, MAX_IDEMPOTENCY_KEY,
 };
 use serde_json::json;
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{
-    client, genesys_error, header as header_of, in_turn, ours as ours_saying, patch_response,
-    payload, requests, stored, stored_response, system, user, RecordingSleeper, CAPACITY_PATH,
-    CONV,
+    client, genesys_error, header as header_of, in_turn, on_if_match, ours as ours_saying,
+    patch_response, payload, requests, stored, stored_response, system, user, RecordingSleeper,
+    CAPACITY_PATH, CONV,
 };
 
 fn ours() -> ContextPayload {
@@ -120,12 +120,7 @@ async fn a_409_in_progress_is_waited_out_with_the_same_key_then_succeeds() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("PATCH"))
-        .and(header("if-match", "\"1\""))
-        .respond_with(patch_response("ctx_ours", 2))
-        .expect(1)
-        .mount(&server)
-        .await;
+    on_if_match(&server, 1, patch_response("ctx_ours", 2)).await;
     let outcome = update(&client).await.unwrap();
     assert_eq!(outcome.version(), 2);
     assert_eq!(
@@ -178,12 +173,8 @@ async fn no_key_is_sent_unless_the_capacity_answer_announces_support() {
 #[tokio::test]
 async fn a_client_that_never_read_the_capacity_sends_no_key() {
     let server = MockServer::start().await;
-    in_turn(
-        &server,
-        "GET",
-        [stored_response(&stored("ctx_a", 1, vec![]))],
-    )
-    .await;
+    let v1 = stored_response(&stored("ctx_a", 1, vec![]));
+    in_turn(&server, "GET", [v1]).await;
     in_turn(&server, "PATCH", [patch_response("ctx_ours", 2)]).await;
     let (client, _) = client(&server);
     update(&client).await.unwrap();

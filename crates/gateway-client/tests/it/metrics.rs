@@ -52,12 +52,8 @@ fn percentiles_and_success_rate_are_computed_per_operation() {
 #[tokio::test]
 async fn the_client_records_every_call() {
     let server = MockServer::start().await;
-    in_turn(
-        &server,
-        "GET",
-        [stored_response(&stored("ctx_a", 1, vec![]))],
-    )
-    .await;
+    let v1 = stored_response(&stored("ctx_a", 1, vec![]));
+    in_turn(&server, "GET", [v1]).await;
     let conflict = genesys_error(412, "precondition.failed", "c");
     in_turn(&server, "PATCH", [conflict, patch_response("ctx_x", 2)]).await;
     let metrics = Arc::new(InMemoryMetrics::new());

@@ -10,9 +10,9 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{
-    client, client_with, genesys_error, header as header_of, in_turn, ours, patch_response,
-    payload, requests, stored, stored_response, system, user, FakeGateway, RecordingSleeper, CONV,
-    CTX_PATH,
+    client, client_with, genesys_error, header as header_of, in_turn, on_if_match, ours,
+    patch_response, payload, requests, stored, stored_response, system, user, FakeGateway,
+    RecordingSleeper, CONV, CTX_PATH,
 };
 
 /// `update` through `client`, without a compaction trigger.
@@ -21,16 +21,6 @@ async fn update(
     update: &ContextPayload,
 ) -> Result<UpdateOutcome, UpdateError> {
     client.update_context(CONV, false, update).await
-}
-
-/// A PATCH with `If-Match: "<version>"` answers `answer`, exactly once.
-async fn on_if_match(server: &MockServer, version: u64, answer: ResponseTemplate) {
-    Mock::given(method("PATCH"))
-        .and(header("if-match", format!("\"{version}\"").as_str()))
-        .respond_with(answer)
-        .expect(1)
-        .mount(server)
-        .await;
 }
 
 /// A gateway at version 1 whose every PATCH answers `conflict(status)`, and the error of our
