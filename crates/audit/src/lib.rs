@@ -57,6 +57,7 @@
 
 mod chain;
 mod file;
+mod intent;
 mod log;
 mod record;
 
@@ -65,5 +66,8 @@ pub use chain::{
     GENESIS_HASH, MAX_LINE_BYTES,
 };
 pub use file::{DirectWriter, LogWriter};
-pub use log::{verify, Appended, AuditError, AuditLog, Durability};
-pub use record::{AuditFacts, AuditOutcome, AuditRecord, ComplianceFlags, PatchPrecondition};
+pub use intent::{payload_digest, AuditIntent, Inspection, IntentFacts, OpenIntent, INTENT_KIND};
+pub use log::{inspect, inspect_reader, verify, Appended, AuditError, AuditLog, Durability};
+pub use record::{
+    AuditFacts, AuditOutcome, AuditRecord, ComplianceFlags, PatchPrecondition, FORMAT_VERSION,
+};
