@@ -1,14 +1,30 @@
 //! `genesys-ctx audit …`: audit log tools.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use super::CliError;
+use audit::{Inspection, OpenIntent};
+
+use super::{print_json, CliError};
 
 /// Audit subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCommand {
-    /// Verify the hash chain of an audit log; report the first broken or torn line.
+    /// Verify the hash chain of an audit log; report the first broken or torn line, and the open
+    /// intents: updates whose write-ahead intent has no completing record (they may have landed
+    /// unrecorded, e.g. after kill -9; reconcile them, see `audit pending`). Exit 0 on an intact
+    /// chain (open intents are listed), 1 on a broken one, or with `--strict` on open intents.
     Verify {
+        /// The JSON-lines audit log.
+        file: PathBuf,
+        /// Fail (exit 1) when an intent is open, not only when the chain is broken.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// List the open intents of an audit log as JSON lines (line, update_id, conversation_id,
+    /// context_id, idempotency_key, time): the conversations to reconcile with the gateway.
+    /// Exit 0 on an intact chain, whether or not intents are open; 1 on a broken chain (the
+    /// intents before the broken line are still listed).
+    Pending {
         /// The JSON-lines audit log.
         file: PathBuf,
     },
@@ -17,19 +33,70 @@ pub enum AuditCommand {
 /// Runs the command. A broken log exits 1 naming the line.
 pub async fn run(command: AuditCommand) -> Result<(), CliError> {
     match command {
-        AuditCommand::Verify { file } => {
-            let verification = audit::verify(&file)
-                .await
-                .map_err(|e| CliError::input(e.to_string()))?;
-            if verification.is_intact() {
-                outln!("{}: {verification}", file.display())?;
-                Ok(())
-            } else {
-                Err(CliError::runtime(format!(
-                    "{}: {verification}",
-                    file.display()
-                )))
+        AuditCommand::Verify { file, strict } => {
+            let inspection = inspect(&file).await?;
+            let open = &inspection.open_intents;
+            if inspection.verification.is_intact() {
+                outln!("{}: {}", file.display(), inspection.verification)?;
             }
+            if !open.is_empty() {
+                outln!(
+                    "{}: {} open intent(s): update(s) sent, or about to be, with no record; reconcile each conversation (`genesys-ctx audit pending {}`):",
+                    file.display(),
+                    open.len(),
+                    file.display()
+                )?;
+                for intent in open {
+                    outln!("  {}", describe(intent))?;
+                }
+            }
+            broken(&file, &inspection)?;
+            if strict && !open.is_empty() {
+                return Err(CliError::runtime(format!(
+                    "{}: {} open intent(s) (--strict)",
+                    file.display(),
+                    open.len()
+                )));
+            }
+            Ok(())
+        }
+        AuditCommand::Pending { file } => {
+            let inspection = inspect(&file).await?;
+            for intent in &inspection.open_intents {
+                print_json(intent)?;
+            }
+            broken(&file, &inspection)
         }
     }
+}
+
+async fn inspect(file: &Path) -> Result<Inspection, CliError> {
+    audit::inspect(file)
+        .await
+        .map_err(|e| CliError::input(e.to_string()))
+}
+
+/// Exit 1 naming the first bad line, when there is one.
+fn broken(file: &Path, inspection: &Inspection) -> Result<(), CliError> {
+    if inspection.verification.is_intact() {
+        Ok(())
+    } else {
+        Err(CliError::runtime(format!(
+            "{}: {}",
+            file.display(),
+            inspection.verification
+        )))
+    }
+}
+
+/// One open intent for people: where, which update, which conversation and context, when.
+fn describe(intent: &OpenIntent) -> String {
+    format!(
+        "line {}: update {} conversation {} context_id {} at {}",
+        intent.line,
+        intent.update_id,
+        intent.conversation_id,
+        intent.context_id.as_deref().unwrap_or("-"),
+        intent.time
+    )
 }
