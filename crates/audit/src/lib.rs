@@ -13,6 +13,12 @@
 //!   becomes `invalid_label`, so no free text (and no PII) can reach the log.
 //! - [`AuditLog`] ([`AuditLog::open`], [`AuditLog::append`]) and [`verify`] /
 //!   [`verify_bytes`] returning a [`Verification`].
+//! - [`AuditIntent`] ([`AuditIntent::from_facts`], [`AuditLog::append_intent`]): the write-ahead
+//!   line an update appends (and syncs) before its first request, with a fresh `update_id`;
+//!   the update's final record carries it ([`AuditFacts::update_id`]) and so *completes* it.
+//!   [`inspect`] / [`inspect_reader`] verify and return the [`OpenIntent`]s (no completing
+//!   record: the update may have landed with no record, e.g. after `kill -9`). Lines carry
+//!   `"format":2` ([`FORMAT_VERSION`]); lines without it are format 1 and verify as before.
 //!
 //! Key design decision: **a hash chain over a canonical serialization**. Each line is a JSON
 //! object with `prev_hash` and `hash` = SHA-256 of the object without `hash`, keys sorted at
