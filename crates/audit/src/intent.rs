@@ -12,6 +12,11 @@ use uuid::Uuid;
 use crate::chain::Verification;
 use crate::record::{identifier, label, stamp, FORMAT_VERSION};
 
+/// Most open intents [`inspect`](crate::inspect) keeps track of at once (about 30 MiB); intents
+/// read while this many are open are counted in [`Inspection::untracked_intents`], not listed,
+/// so a hostile log cannot exhaust memory.
+pub const MAX_OPEN_INTENTS: usize = 100_000;
+
 /// The `kind` of an intent line. Records without `kind` are final records (format 1 or 2).
 pub const INTENT_KIND: &str = "intent";
 
@@ -124,13 +129,18 @@ pub struct Inspection {
     pub intents: u64,
     /// Intents without a completing record, in line order.
     pub open_intents: Vec<OpenIntent>,
+    /// Intents read while [`MAX_OPEN_INTENTS`] were open: not tracked, so neither listed nor
+    /// matched with their records (0 in any sane log; treat a non-zero count as open intents).
+    pub untracked_intents: u64,
 }
 
 /// Follows intents and their completions line by line. Memory is proportional to the intents
 /// open at a time (a completed one is dropped), not to the log.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct IntentTracker {
+    limit: usize,
     intents: u64,
+    untracked: u64,
     open: BTreeMap<u64, OpenIntent>,
     by_update: HashMap<String, u64>,
 }
@@ -139,7 +149,23 @@ fn text(object: &Map<String, Value>, key: &str) -> Option<String> {
     object.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
+impl Default for IntentTracker {
+    fn default() -> Self {
+        IntentTracker::with_limit(MAX_OPEN_INTENTS)
+    }
+}
+
 impl IntentTracker {
+    fn with_limit(limit: usize) -> Self {
+        IntentTracker {
+            limit,
+            intents: 0,
+            untracked: 0,
+            open: BTreeMap::new(),
+            by_update: HashMap::new(),
+        }
+    }
+
     /// Takes in one verified line.
     pub(crate) fn observe(&mut self, line: u64, object: &Map<String, Value>) {
         let Some(update_id) = text(object, "update_id") else {
@@ -148,6 +174,10 @@ impl IntentTracker {
         if object.get("kind").and_then(Value::as_str) == Some(INTENT_KIND) {
             self.intents += 1;
             if self.by_update.contains_key(&update_id) {
+                return;
+            }
+            if self.open.len() >= self.limit {
+                self.untracked += 1;
                 return;
             }
             self.by_update.insert(update_id.clone(), line);
@@ -172,6 +202,51 @@ impl IntentTracker {
             verification,
             intents: self.intents,
             open_intents: self.open.into_values().collect(),
+            untracked_intents: self.untracked,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn line(value: Value) -> Map<String, Value> {
+        let Value::Object(map) = value else {
+            unreachable!()
+        };
+        map
+    }
+
+    #[test]
+    fn past_the_limit_intents_are_counted_not_kept() {
+        let mut tracker = IntentTracker::with_limit(2);
+        for n in 1..=4u64 {
+            let intent = json!({"kind": "intent", "update_id": format!("u{n}"),
+                "conversation_id": format!("c{n}"), "time": "t"});
+            tracker.observe(n, &line(intent));
+        }
+        // A record completing u1 frees a slot for the next intent.
+        tracker.observe(
+            5,
+            &line(json!({"update_id": "u1", "conversation_id": "c1"})),
+        );
+        tracker.observe(
+            6,
+            &line(json!({"kind": "intent", "update_id": "u6", "conversation_id": "c6"})),
+        );
+        let inspection = tracker.finish(Verification::Intact {
+            records: 6,
+            last_hash: String::new(),
+        });
+        assert_eq!(inspection.intents, 5);
+        assert_eq!(inspection.untracked_intents, 2, "u3 and u4");
+        let open: Vec<&str> = inspection
+            .open_intents
+            .iter()
+            .map(|o| o.conversation_id.as_str())
+            .collect();
+        assert_eq!(open, ["c2", "c6"]);
     }
 }

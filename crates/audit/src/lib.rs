@@ -72,7 +72,9 @@ pub use chain::{
     GENESIS_HASH, MAX_LINE_BYTES,
 };
 pub use file::{DirectWriter, LogWriter};
-pub use intent::{payload_digest, AuditIntent, Inspection, IntentFacts, OpenIntent, INTENT_KIND};
+pub use intent::{
+    payload_digest, AuditIntent, Inspection, IntentFacts, OpenIntent, INTENT_KIND, MAX_OPEN_INTENTS,
+};
 pub use log::{inspect, inspect_reader, verify, Appended, AuditError, AuditLog, Durability};
 pub use record::{
     AuditFacts, AuditOutcome, AuditRecord, ComplianceFlags, PatchPrecondition, FORMAT_VERSION,

@@ -50,12 +50,13 @@ pub async fn run(command: AuditCommand) -> Result<(), CliError> {
                     outln!("  {}", describe(intent))?;
                 }
             }
+            untracked(&file, &inspection);
             broken(&file, &inspection)?;
-            if strict && !open.is_empty() {
+            if strict && (!open.is_empty() || inspection.untracked_intents > 0) {
                 return Err(CliError::runtime(format!(
                     "{}: {} open intent(s) (--strict)",
                     file.display(),
-                    open.len()
+                    open.len() as u64 + inspection.untracked_intents
                 )));
             }
             Ok(())
@@ -65,6 +66,7 @@ pub async fn run(command: AuditCommand) -> Result<(), CliError> {
             for intent in &inspection.open_intents {
                 print_json(intent)?;
             }
+            untracked(&file, &inspection);
             broken(&file, &inspection)
         }
     }
@@ -74,6 +76,18 @@ async fn inspect(file: &Path) -> Result<Inspection, CliError> {
     audit::inspect(file)
         .await
         .map_err(|e| CliError::input(e.to_string()))
+}
+
+/// Warns (stderr) about intents past [`audit::MAX_OPEN_INTENTS`] open ones, never listed.
+fn untracked(file: &Path, inspection: &Inspection) {
+    if inspection.untracked_intents > 0 {
+        eprintln!(
+            "genesys-ctx: {}: {} more intent(s) read while {} were open were not tracked; treat them as open",
+            file.display(),
+            inspection.untracked_intents,
+            audit::MAX_OPEN_INTENTS
+        );
+    }
 }
 
 /// Exit 1 naming the first bad line, when there is one.
