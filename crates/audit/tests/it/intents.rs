@@ -145,6 +145,41 @@ fn a_format_1_log_still_verifies_with_no_intents() {
     assert_eq!(first.update_id, None);
 }
 
+#[tokio::test]
+async fn a_format_1_log_is_continued_with_intents() {
+    let mut text = String::new();
+    let mut prev = GENESIS_HASH.to_owned();
+    for n in 0..2 {
+        let mut value = serde_json::to_value(record(n)).unwrap();
+        let object = value.as_object_mut().unwrap();
+        object.remove("format");
+        object.remove("update_id");
+        prev = push_sealed(&mut text, value, &prev);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    std::fs::write(&path, &text).unwrap();
+    let log = AuditLog::open(&path, Durability::Fsync).await.unwrap();
+    let intent = intent_for(7);
+    assert_eq!(log.append_intent(&intent).await.unwrap().line, 3);
+    let mut done = record(7);
+    done.update_id = Some(intent.update_id);
+    log.append(&done).await.unwrap();
+    log.append_intent(&intent_for(8)).await.unwrap();
+    let inspection = inspect(&path).await.unwrap();
+    assert!(
+        matches!(
+            inspection.verification,
+            Verification::Intact { records: 5, .. }
+        ),
+        "{}",
+        inspection.verification
+    );
+    assert_eq!(inspection.intents, 2);
+    assert_eq!(inspection.open_intents.len(), 1);
+    assert_eq!(inspection.open_intents[0].line, 5);
+}
+
 #[test]
 fn intents_are_reported_up_to_a_broken_line() {
     let mut log = String::new();
