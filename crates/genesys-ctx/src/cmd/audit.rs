@@ -9,10 +9,12 @@ use super::{print_json, CliError};
 /// Audit subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCommand {
-    /// Verify the hash chain of an audit log; report the first broken or torn line, and the open
-    /// intents: updates whose write-ahead intent has no completing record (they may have landed
-    /// unrecorded, e.g. after kill -9; reconcile them, see `audit pending`). Exit 0 on an intact
-    /// chain (open intents are listed), 1 on a broken one, or with `--strict` on open intents.
+    /// Verify the hash chain of an audit log and list its open intents.
+    ///
+    /// Reports the first broken or torn line, and the open intents: updates whose write-ahead
+    /// intent has no completing record (they may have landed unrecorded, e.g. after kill -9;
+    /// reconcile them, see `audit pending`). Exit 0 on an intact chain (open intents are
+    /// listed), 1 on a broken one, or with `--strict` on open intents.
     Verify {
         /// The JSON-lines audit log.
         file: PathBuf,
@@ -20,8 +22,9 @@ pub enum AuditCommand {
         #[arg(long)]
         strict: bool,
     },
-    /// List the open intents of an audit log as JSON lines (line, update_id, conversation_id,
-    /// context_id, idempotency_key, time): the conversations to reconcile with the gateway.
+    /// List the open intents of an audit log as JSON lines: the conversations to reconcile.
+    ///
+    /// Each line has line, update_id, conversation_id, context_id, idempotency_key and time.
     /// Exit 0 on an intact chain, whether or not intents are open; 1 on a broken chain (the
     /// intents before the broken line are still listed).
     Pending {
