@@ -101,9 +101,12 @@ mod workflow;
 pub use error::Error;
 pub use manager::{ContextManager, ContextManagerBuilder};
 pub use report::{Prepared, UpdateReport, UpdateSummary, WebhookSummary};
+#[cfg(feature = "config-file")]
+pub use settings::DEFAULT_CONFIG_FILE;
 pub use settings::{
-    parse_deadline, EnvSettings, ManagerOptions, DEFAULT_CACHED_CONVERSATIONS, ENV_AUDIT_LOG,
-    ENV_DEADLINE, ENV_GATEWAY_PREFIX, ENV_WEBHOOK_SECRET, ENV_WEBHOOK_URL,
+    parse_deadline, Entry, ManagerOptions, Settings, Source, DEFAULT_CACHED_CONVERSATIONS,
+    DENY_ENTITY, ENV_AUDIT_LOG, ENV_CONFIG, ENV_DEADLINE, ENV_GATEWAY_PREFIX, ENV_WEBHOOK_SECRET,
+    ENV_WEBHOOK_URL,
 };
 
 #[cfg(feature = "conversations")]
