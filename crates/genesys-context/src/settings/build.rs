@@ -240,9 +240,9 @@ impl Settings {
         options
     }
 
-    /// The platform API host for conversation imports, when `auth.platform_api_base` is set.
-    #[cfg_attr(not(feature = "conversations"), allow(dead_code))]
-    pub(crate) fn platform_api_base(&self) -> Option<&str> {
+    /// The platform API host for conversation imports, when `auth.platform_api_base`
+    /// (`GENESYS_PLATFORM_API_BASE`) is set.
+    pub fn platform_api_base(&self) -> Option<&str> {
         self.text("auth.platform_api_base")
     }
 

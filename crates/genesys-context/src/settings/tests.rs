@@ -331,7 +331,11 @@ fn the_masker_follows_the_masking_keys() {
         "phones are off: {}",
         out.text
     );
-    assert!(!out.text.contains("ACME-42"), "denied values are masked: {}", out.text);
+    assert!(
+        !out.text.contains("ACME-42"),
+        "denied values are masked: {}",
+        out.text
+    );
 
     let mut settings = file("[masking]\noperator = \"pseudonym\"\n").unwrap();
     let err = settings.take_masker().unwrap_err().to_string();
