@@ -185,14 +185,14 @@ impl ContextManager {
     /// # Ok(()) }
     /// ```
     ///
-    /// With the `conversations` feature, [`conversation_source`](Self::conversation_source)
-    /// then reads Genesys Cloud conversations with the manager's token provider and retry
+    /// With the `conversations` feature, `conversation_source` then reads Genesys Cloud conversations with the manager's token provider and retry
     /// budget.
     pub async fn from_settings(mut settings: Settings) -> Result<ContextManager, Error> {
+        // Local inputs first (a bad rules file is named even without credentials).
+        let masker = settings.take_masker()?;
+        let webhook = settings.webhook_config()?;
         let auth = settings.auth_config()?;
         let gateway = settings.gateway_config(&auth)?;
-        let webhook = settings.webhook_config()?;
-        let masker = settings.take_masker()?;
         let options = settings.manager_options();
         // One retry budget for every retry loop: token requests, gateway calls, webhook and
         // conversation imports.

@@ -116,6 +116,7 @@ pub(crate) fn by_env(env: &str) -> Option<&'static KeyDef> {
 
 /// A value as it came in, before it is checked.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "config-file"), allow(dead_code))]
 pub(crate) enum Raw {
     /// Text.
     Scalar(String),

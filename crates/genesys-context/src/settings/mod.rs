@@ -11,7 +11,9 @@ mod tests;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+#[cfg(feature = "config-file")]
+use std::path::Path;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use context_model::{Encoding, RetentionDirectives};
@@ -100,6 +102,7 @@ pub enum Source {
 }
 
 impl Source {
+    #[cfg_attr(not(feature = "config-file"), allow(dead_code))]
     fn is_file(&self) -> bool {
         matches!(self, Source::File { .. })
     }

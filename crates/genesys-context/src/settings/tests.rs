@@ -14,6 +14,7 @@ const AUTH: [(&str, &str); 3] = [
     ("GENESYS_CLIENT_SECRET", "s3cret-value"),
 ];
 
+#[cfg(feature = "config-file")]
 fn file(text: &str) -> Result<Settings, Error> {
     let mut settings = Settings::new();
     settings.read_toml(Path::new("genesys-ctx.toml"), text)?;
@@ -179,6 +180,7 @@ fn errors_name_the_variable() {
     assert!(matches!(err, Error::Auth(_)));
 }
 
+#[cfg(feature = "config-file")]
 #[test]
 fn precedence_code_over_env_over_file_over_default() {
     let mut settings = file(
@@ -216,6 +218,7 @@ fn precedence_code_over_env_over_file_over_default() {
     assert_eq!(shown("retry.update_rounds"), "5 (default)");
 }
 
+#[cfg(feature = "config-file")]
 #[test]
 fn file_errors_name_the_file_line_and_key() {
     let cases = [
@@ -283,6 +286,7 @@ fn file_errors_name_the_file_line_and_key() {
     }
 }
 
+#[cfg(feature = "config-file")]
 #[test]
 fn a_bad_secret_in_a_file_is_named_but_not_shown() {
     let err = file("[auth]\nclient_secret = \"abc\\u0007def\"\n")
@@ -295,6 +299,7 @@ fn a_bad_secret_in_a_file_is_named_but_not_shown() {
     assert!(!err.contains("abc"), "{err}");
 }
 
+#[cfg(feature = "config-file")]
 #[test]
 fn a_value_set_by_the_file_is_blamed_on_its_line_when_built() {
     let settings =
@@ -314,6 +319,7 @@ fn a_value_set_by_the_file_is_blamed_on_its_line_when_built() {
     assert!(err.contains("genesys-ctx.toml:2"), "{err}");
 }
 
+#[cfg(feature = "config-file")]
 #[test]
 fn the_masker_follows_the_masking_keys() {
     let mut settings = file(
@@ -367,7 +373,7 @@ fn keys_are_unique_and_documented() {
     }
 }
 
-#[cfg(unix)]
+#[cfg(all(unix, feature = "config-file"))]
 #[test]
 fn a_readable_file_with_a_secret_warns_and_a_missing_one_is_named() {
     use std::os::unix::fs::PermissionsExt;
