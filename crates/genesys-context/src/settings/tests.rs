@@ -352,6 +352,71 @@ fn the_masker_follows_the_masking_keys() {
 }
 
 #[test]
+fn setters_check_keys_and_values_and_record_their_source() {
+    let err = Settings::new()
+        .set("retry.retyr", "1")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("retry.retyr"), "{err}");
+    let err = Settings::new()
+        .set("retry.attempts", "0")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("retry.attempts"), "{err}");
+    let err = Settings::new()
+        .set_from("model.encoding", "gpt2", Source::Flag("--encoding".into()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("--encoding"), "{err}");
+    let settings = Settings::new()
+        .deadline(Duration::from_secs(5))
+        .audit_log("/tmp/a.jsonl")
+        .client_secret(SecretString::from("typed-secret-value"))
+        .set("masking.allow", "a@b.example, c@d.example")
+        .unwrap();
+    assert_eq!(
+        settings.source("timeouts.deadline_secs"),
+        Some(Source::Code)
+    );
+    assert_eq!(settings.source("retry.attempts"), Some(Source::Default));
+    assert_eq!(settings.source("no.such"), None);
+    assert_eq!(
+        settings.value("masking.allow").as_deref(),
+        Some("a@b.example,c@d.example")
+    );
+    assert_eq!(
+        settings.value("auth.client_secret").as_deref(),
+        Some("<redacted>")
+    );
+    assert!(!format!("{settings:?}").contains("typed-secret-value"));
+    assert_eq!(settings.update_deadline(), Duration::from_secs(5));
+}
+
+#[cfg(feature = "config-file")]
+#[test]
+fn a_huge_or_odd_file_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    std::fs::write(&big, "# pad\n".repeat(300_000)).unwrap();
+    let err = Settings::new().read_file(&big).unwrap_err().to_string();
+    assert!(err.contains("big.toml") && err.contains("larger"), "{err}");
+    let err = Settings::new()
+        .read_file(dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a file"), "{err}");
+    // Deeply nested or odd-but-valid TOML is an error naming a line, not a crash.
+    let nested = format!(
+        "[auth]\nscopes = {}{}\n",
+        "[".repeat(5_000),
+        "]".repeat(5_000)
+    );
+    assert!(file(&nested).is_err());
+    assert!(file("[auth.deeper]\nx = 1\n").is_err());
+    assert!(file("[[retry]]\nattempts = 1\n").is_err());
+}
+
+#[test]
 fn keys_are_unique_and_documented() {
     let docs = include_str!("../../../../docs/operations.md");
     let mut seen = std::collections::HashSet::new();

@@ -137,6 +137,11 @@ impl Args {
                 "--full-import needs --from-genesys or --ids",
             ));
         }
+        if self.retain_pii && self.settings.rules.is_some() {
+            return Err(CliError::input(
+                "--rules cannot be used with --retain-pii (nothing is masked)",
+            ));
+        }
         self.labels.options()?;
         validate_ratio("--soft-ratio", self.soft_ratio).map_err(flag)?;
         validate_ratio("--compact-threshold", self.compact_threshold).map_err(flag)?;
