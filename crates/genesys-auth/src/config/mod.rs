@@ -151,7 +151,7 @@ impl AuthConfig {
     }
 
     /// The longest `Retry-After` that is waited out; a longer one is returned as
-    /// [`AuthError::RateLimited`] at once.
+    /// [`AuthError::RateLimited`](crate::AuthError::RateLimited) at once.
     pub fn max_retry_after(&self) -> Duration {
         self.tunables.max_retry_after
     }

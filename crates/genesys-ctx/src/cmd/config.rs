@@ -73,7 +73,7 @@ pub fn load(flags: &SettingsFlags) -> Result<Settings, CliError> {
 #[derive(Debug, clap::Subcommand)]
 pub enum ConfigCommand {
     /// Print the effective configuration: one line per key with its value and its source
-    /// (flag, env VAR, file PATH:LINE or default); secrets are shown as <redacted>.
+    /// (flag, env VAR, file PATH:LINE or default); secrets are shown as `<redacted>`.
     Show(ShowArgs),
 }
 
