@@ -190,7 +190,7 @@ pub(crate) fn check(def: &KeyDef, raw: Raw) -> Result<Value, String> {
     match def.kind {
         Kind::Text => Ok(Value::Text(own())),
         Kind::Secret => {
-            if text.chars().any(char::is_control) {
+            if value.chars().any(char::is_control) {
                 return Err("contains control characters".to_owned());
             }
             Ok(Value::Secret(SecretString::from(own())))
@@ -262,7 +262,8 @@ fn entities(items: Vec<String>) -> Result<Value, String> {
             ));
         }
     }
-    out.dedup();
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|name| seen.insert(name.clone()));
     Ok(Value::List(out))
 }
 

@@ -392,6 +392,26 @@ fn setters_check_keys_and_values_and_record_their_source() {
     assert_eq!(settings.update_deadline(), Duration::from_secs(5));
 }
 
+#[test]
+fn list_values_are_trimmed_and_entities_normalized() {
+    let settings = Settings::from_lookup(lookup(&[
+        ("GENESYS_MASK_ENTITIES", "email, Phone,all"),
+        ("GENESYS_CLIENT_SECRET", "secret-with-newline\n"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        settings.value("masking.entities").as_deref(),
+        Some("EMAIL,PHONE,CREDIT_CARD,US_SSN,IBAN,IP_ADDRESS,ZIP")
+    );
+    assert_eq!(
+        settings.source("auth.client_secret"),
+        Some(Source::Env("GENESYS_CLIENT_SECRET"))
+    );
+    let err = Settings::from_lookup(lookup(&[("GENESYS_CLIENT_SECRET", "a\u{7}b")])).unwrap_err();
+    assert!(err.to_string().contains("GENESYS_CLIENT_SECRET"), "{err}");
+    assert!(!err.to_string().contains("a\u{7}b"), "{err}");
+}
+
 #[cfg(feature = "config-file")]
 #[test]
 fn a_huge_or_odd_file_is_refused_naming_it() {
