@@ -268,6 +268,18 @@ async fn update_honours_the_configuration_file() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
+    // capacity, auth check and import read the same file (the emulator serves them all).
+    for args in [
+        vec!["capacity"],
+        vec!["auth", "check"],
+        vec!["import", gateway_emulator::SAMPLE_MESSAGING_CONVERSATION_ID],
+    ] {
+        let cwd = dir.path().to_path_buf();
+        let out = tokio::task::spawn_blocking(move || run_in(&cwd, &args, &[], None))
+            .await
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
     let cwd = dir.path().to_path_buf();
     let out = tokio::task::spawn_blocking(move || {
         run_in(
