@@ -1,11 +1,12 @@
 //! The facade's recovery paths against scripted responses (wiremock on 127.0.0.1).
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use genesys_context::audit::{verify, AuditLog, Durability};
 use genesys_context::context_model::{RetentionDirectives, Role};
 use genesys_context::gateway_client::WebhookConfig;
-use genesys_context::{Error, ManagerOptions};
+use genesys_context::{ContextManagerBuilder, Error, ManagerOptions};
 use serde_json::{json, Value};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -65,6 +66,80 @@ impl wiremock::Respond for Patched {
                 "evicted_messages": 0
             }))
     }
+}
+
+/// The token route, issuing `token` to anyone.
+async fn mount_token(server: &MockServer, token: &str) {
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response(token))
+        .named("token")
+        .mount(server)
+        .await;
+}
+
+/// A gateway on 127.0.0.1 with the token route (issuing `token`) and capacity.
+async fn gateway(token: &str) -> MockServer {
+    let server = MockServer::start().await;
+    mount_token(&server, token).await;
+    mount_capacity(&server).await;
+    server
+}
+
+/// `verb` on the conversation's context always answers with `answer`.
+async fn on_context(server: &MockServer, verb: &str, answer: impl wiremock::Respond + 'static) {
+    Mock::given(method(verb))
+        .and(path(CTX))
+        .respond_with(answer)
+        .mount(server)
+        .await;
+}
+
+/// A PATCH with `If-Match: "<version>"` answers `answer`, exactly once.
+async fn on_if_match(server: &MockServer, version: u64, answer: impl wiremock::Respond + 'static) {
+    Mock::given(method("PATCH"))
+        .and(path(CTX))
+        .and(header("if-match", format!("\"{version}\"").as_str()))
+        .respond_with(answer)
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+/// A manager builder for `server` writing its audit log in a fresh directory: the builder, the
+/// log's path and the directory that holds it.
+async fn audited(server: &MockServer) -> (ContextManagerBuilder, PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("audit.jsonl");
+    let log = AuditLog::open(&log_path, Durability::Fsync).await.unwrap();
+    (manager_builder(&server.uri()).audit_log(log), log_path, dir)
+}
+
+/// An audited update of a context at version 1 whose one PATCH gets `answer`: the error, the
+/// audit log's path and the directory that holds it.
+async fn failed_update(answer: ResponseTemplate) -> (Error, PathBuf, tempfile::TempDir) {
+    let server = gateway("tok").await;
+    on_context(&server, "GET", stored(1, "ctx_a")).await;
+    Mock::given(method("PATCH"))
+        .and(path(CTX))
+        .respond_with(answer)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (builder, log_path, dir) = audited(&server).await;
+    let manager = builder.build().unwrap();
+    let err = manager
+        .update("conv-1", &seed_messages())
+        .await
+        .unwrap_err();
+    (err, log_path, dir)
+}
+
+/// The audit log's text and its first record.
+fn first_record(log_path: &Path) -> (String, Value) {
+    let text = std::fs::read_to_string(log_path).unwrap();
+    let record = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    (text, record)
 }
 
 fn genesys_error(status: u16, code: &str) -> ResponseTemplate {
@@ -146,45 +221,17 @@ async fn expired_token_is_refreshed_once_and_the_update_lands() {
 
 #[tokio::test]
 async fn a_patch_answer_for_another_context_is_not_reported_as_success() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_response("tok"))
-        .mount(&server)
-        .await;
-    mount_capacity(&server).await;
-    Mock::given(method("GET"))
-        .and(path(CTX))
-        .respond_with(stored(1, "ctx_a"))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(CTX))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "status": "updated", "version": 2, "context_id": "echo",
-            "token_limit_matrix": {"soft_limit": 100, "hard_limit": 200, "current_usage": 10},
-            "evicted_messages": 0
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let log_path = dir.path().join("audit.jsonl");
-    let log = AuditLog::open(&log_path, Durability::Fsync).await.unwrap();
-    let manager = manager_builder(&server.uri())
-        .audit_log(log)
-        .build()
-        .unwrap();
-    let err = manager
-        .update("conv-1", &seed_messages())
-        .await
-        .unwrap_err();
+    let echo = ResponseTemplate::new(200).set_body_json(json!({
+        "status": "updated", "version": 2, "context_id": "echo",
+        "token_limit_matrix": {"soft_limit": 100, "hard_limit": 200, "current_usage": 10},
+        "evicted_messages": 0
+    }));
+    let (err, log_path, _dir) = failed_update(echo).await;
     assert_eq!(err.kind(), "outcome_unknown", "{err}");
     let Error::Update(failed) = &err else {
         panic!("{err:?}");
     };
-    let text = std::fs::read_to_string(&log_path).unwrap();
-    let record: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let (_, record) = first_record(&log_path);
     assert_eq!(record["outcome"]["status"], "failure");
     assert_eq!(record["outcome"]["error_kind"], "outcome_unknown");
     assert_eq!(record["context_id"], failed.context_id());
@@ -194,39 +241,16 @@ async fn a_patch_answer_for_another_context_is_not_reported_as_success() {
 
 #[tokio::test]
 async fn version_conflict_is_reread_and_reapplied_with_the_new_etag() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_response("tok"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_capacity(&server).await;
+    let server = gateway("tok").await;
     Mock::given(method("GET"))
         .and(path(CTX))
         .respond_with(stored(1, "ctx_a"))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(CTX))
-        .respond_with(stored(2, "ctx_b"))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(CTX))
-        .and(header("if-match", "\"1\""))
-        .respond_with(genesys_error(412, "precondition.failed"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(CTX))
-        .and(header("if-match", "\"2\""))
-        .respond_with(patched(3))
-        .expect(1)
-        .mount(&server)
-        .await;
+    on_context(&server, "GET", stored(2, "ctx_b")).await;
+    on_if_match(&server, 1, genesys_error(412, "precondition.failed")).await;
+    on_if_match(&server, 2, patched(3)).await;
 
     let manager = manager_builder(&server.uri()).build().unwrap();
     let report = manager.update("conv-1", &seed_messages()).await.unwrap();
@@ -234,10 +258,13 @@ async fn version_conflict_is_reread_and_reapplied_with_the_new_etag() {
     assert_eq!(report.outcome.conflicts_retried, 1);
     assert_eq!(report.audit.conflicts_retried, 1);
 
-    let patches: Vec<(String, Value)> = server
-        .received_requests()
-        .await
-        .unwrap()
+    let received = server.received_requests().await.unwrap();
+    let token_requests = received
+        .iter()
+        .filter(|r| r.url.path() == "/oauth/token")
+        .count();
+    assert_eq!(token_requests, 1, "one token for the whole update");
+    let patches: Vec<(String, Value)> = received
         .into_iter()
         .filter(|r| r.method.as_str() == "PATCH")
         .map(|r| {
@@ -264,11 +291,7 @@ async fn version_conflict_is_reread_and_reapplied_with_the_new_etag() {
 #[tokio::test]
 async fn rate_limit_waits_retry_after_then_succeeds() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_response("tok"))
-        .mount(&server)
-        .await;
+    mount_token(&server, "tok").await;
     Mock::given(method("GET"))
         .and(path("/api/v2/ai/llm/models/capacity"))
         .respond_with(
@@ -279,11 +302,7 @@ async fn rate_limit_waits_retry_after_then_succeeds() {
         .mount(&server)
         .await;
     mount_capacity(&server).await;
-    Mock::given(method("GET"))
-        .and(path(CTX))
-        .respond_with(genesys_error(404, "not.found"))
-        .mount(&server)
-        .await;
+    on_context(&server, "GET", genesys_error(404, "not.found")).await;
     Mock::given(method("PATCH"))
         .and(path(CTX))
         .and(header("if-none-match", "*"))
@@ -311,35 +330,8 @@ async fn rate_limit_waits_retry_after_then_succeeds() {
 
 #[tokio::test]
 async fn a_rejected_update_is_audited_as_a_failure_and_nothing_is_claimed() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_response("tok"))
-        .mount(&server)
-        .await;
-    mount_capacity(&server).await;
-    Mock::given(method("GET"))
-        .and(path(CTX))
-        .respond_with(stored(1, "ctx_a"))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(CTX))
-        .respond_with(genesys_error(400, "context.token.limit.exceeded"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let log_path = dir.path().join("audit.jsonl");
-    let log = AuditLog::open(&log_path, Durability::Fsync).await.unwrap();
-    let manager = manager_builder(&server.uri())
-        .audit_log(log)
-        .build()
-        .unwrap();
-    let err = manager
-        .update("conv-1", &seed_messages())
-        .await
-        .unwrap_err();
+    let over = genesys_error(400, "context.token.limit.exceeded");
+    let (err, log_path, _dir) = failed_update(over).await;
     let Some(gateway) = err.gateway() else {
         panic!("expected a gateway error, got {err:?}");
     };
@@ -347,8 +339,7 @@ async fn a_rejected_update_is_audited_as_a_failure_and_nothing_is_claimed() {
     assert_eq!(gateway.correlation_id(), Some("corr-123"));
     assert_eq!(err.attempts(), Some(2), "the GET and the PATCH");
 
-    let text = std::fs::read_to_string(&log_path).unwrap();
-    let record: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let (text, record) = first_record(&log_path);
     assert_eq!(record["outcome"]["status"], "failure");
     assert_eq!(
         record["attempts"], 2,
@@ -363,23 +354,9 @@ async fn a_rejected_update_is_audited_as_a_failure_and_nothing_is_claimed() {
 
 #[tokio::test]
 async fn retain_user_pii_skips_masking_and_the_audit_says_so() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_response("tok"))
-        .mount(&server)
-        .await;
-    mount_capacity(&server).await;
-    Mock::given(method("GET"))
-        .and(path(CTX))
-        .respond_with(genesys_error(404, "not.found"))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(CTX))
-        .respond_with(patched(1))
-        .mount(&server)
-        .await;
+    let server = gateway("tok").await;
+    on_context(&server, "GET", genesys_error(404, "not.found")).await;
+    on_context(&server, "PATCH", patched(1)).await;
     let options = ManagerOptions {
         directives: RetentionDirectives {
             retain_user_pii: true,
@@ -401,23 +378,9 @@ async fn retain_user_pii_skips_masking_and_the_audit_says_so() {
 
 #[tokio::test]
 async fn a_failing_webhook_never_fails_the_update_and_no_secret_leaks() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_response("tok-secret-bearer"))
-        .mount(&server)
-        .await;
-    mount_capacity(&server).await;
-    Mock::given(method("GET"))
-        .and(path(CTX))
-        .respond_with(genesys_error(404, "not.found"))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(CTX))
-        .respond_with(patched(1))
-        .mount(&server)
-        .await;
+    let server = gateway("tok-secret-bearer").await;
+    on_context(&server, "GET", genesys_error(404, "not.found")).await;
+    on_context(&server, "PATCH", patched(1)).await;
     Mock::given(method("POST"))
         .and(path("/hook"))
         .respond_with(ResponseTemplate::new(500))

@@ -230,12 +230,7 @@ impl GatewayClient {
                 };
                 self.patch_inner(conversation_id, &patch, &deadline).await
             }
-            Err(e) => Attempted {
-                result: Err(GatewayError::Build(Box::new(e))),
-                attempts: 0,
-                status: None,
-                uncertain: false,
-            },
+            Err(e) => Attempted::unsent(GatewayError::Build(Box::new(e))),
         };
         self.finish("patch_context", Some(conversation_id), start, attempted)
     }
@@ -325,7 +320,8 @@ impl GatewayClient {
         let latency = start.elapsed();
         let record = CallRecord::new(op, latency, attempted.result.is_ok(), attempted.attempts)
             .with_status(attempted.status)
-            .with_conversation(conversation_id);
+            .with_conversation(conversation_id)
+            .with_answers(attempted.answers);
         self.metrics.record(&record);
         attempted.result.map(|value| Outcome {
             value,
@@ -371,12 +367,7 @@ fn checked_id(id: &str) -> Result<(), GatewayError> {
 
 /// An attempt refused before any request.
 fn refused<T>(error: GatewayError) -> Attempted<T> {
-    Attempted {
-        result: Err(error),
-        attempts: 0,
-        status: None,
-        uncertain: false,
-    }
+    Attempted::unsent(error)
 }
 
 #[cfg(test)]

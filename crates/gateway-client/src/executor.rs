@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::client::GatewayClient;
 use crate::error::{truncate, ApiError, GatewayError, MAX_KEPT_BODY};
+use crate::metrics::AttemptCounts;
 use crate::types::{CORRELATION_HEADER, KEY_IN_PROGRESS_CODE, KEY_REUSED_CODE, TOKEN_LIMIT_CODE};
 
 /// One HTTP request, reusable across attempts.
@@ -43,6 +44,8 @@ pub(crate) struct Attempted<T> {
     pub(crate) result: Result<T, GatewayError>,
     pub(crate) attempts: u32,
     pub(crate) status: Option<u16>,
+    /// 429s, 5xx answers and retries of those attempts.
+    pub(crate) answers: AttemptCounts,
     /// Some attempt may have been processed without us seeing the answer (a 5xx/408 answer, a
     /// transport error after connecting, or the deadline cutting a request in flight).
     pub(crate) uncertain: bool,
@@ -54,7 +57,19 @@ impl<T> Attempted<T> {
             result: self.result.and_then(f),
             attempts: self.attempts,
             status: self.status,
+            answers: self.answers,
             uncertain: self.uncertain,
+        }
+    }
+
+    /// A call refused or failed before any request: no attempt, no answer.
+    pub(crate) fn unsent(error: GatewayError) -> Self {
+        Attempted {
+            result: Err(error),
+            attempts: 0,
+            status: None,
+            answers: AttemptCounts::default(),
+            uncertain: false,
         }
     }
 }
@@ -66,7 +81,8 @@ struct Run {
     status: Option<u16>,
     uncertain: bool,
     refreshed: bool,
-    retries: u32,
+    /// Answers counted per attempt; `answers.retries` drives the backoff.
+    answers: AttemptCounts,
     spent: u32,
 }
 
@@ -90,6 +106,7 @@ impl Run {
             result,
             attempts: self.attempts,
             status: self.status,
+            answers: self.answers,
             uncertain: self.uncertain,
         }
     }
@@ -156,7 +173,7 @@ impl GatewayClient {
                 return run.done(last);
             }
             run.spent += cost;
-            run.retries += 1;
+            run.answers.retries += 1;
             tracing::debug!(
                 operation = req.op,
                 attempts = run.attempts,
@@ -177,7 +194,7 @@ impl GatewayClient {
     ) -> Step {
         let policy = &self.config().retry;
         let bound = policy.max_attempts + u32::from(run.refreshed);
-        let retry = run.retries + 1;
+        let retry = run.answers.retries + 1;
         let raw = match sent {
             Ok(raw) => raw,
             Err(err) => {
@@ -202,6 +219,7 @@ impl GatewayClient {
             }
         };
         run.status = Some(raw.status);
+        run.answers.count_status(raw.status);
         let retry_after = raw.retry_after;
         match raw.status {
             401 if !run.refreshed => {

@@ -72,8 +72,8 @@ pub use config::{
 pub use error::{ApiError, GatewayError, TransportKind, UpdateError, MAX_KEPT_BODY};
 pub use genesys_transport::{RetryBudget, DEFAULT_DEADLINE};
 pub use metrics::{
-    percentile, CallRecord, InMemoryMetrics, MetricsRecorder, MetricsSnapshot, OperationSummary,
-    MAX_SAMPLES,
+    percentile, AttemptCounts, CallRecord, InMemoryMetrics, MetricsRecorder, MetricsSnapshot,
+    OperationSummary, MAX_SAMPLES,
 };
 pub use types::{
     idempotency_key, DecidedBy, ETag, Outcome, Precondition, UpdateOutcome, COMPACTION_HEADER,

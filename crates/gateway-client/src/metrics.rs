@@ -24,6 +24,42 @@ pub struct CallRecord<'a> {
     pub status: Option<u16>,
     /// The conversation the call was about (an id, never content).
     pub conversation_id: Option<&'a str>,
+    /// What the attempts answered: 429s, 5xx answers and retries, counted per attempt (an
+    /// `update_context` record sums its GETs and PATCHes). Zero for records built without them.
+    pub answers: AttemptCounts,
+}
+
+/// Per-attempt facts of one call, counted by the client as the attempts come back, so no
+/// recorder has to infer them from the last status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct AttemptCounts {
+    /// 429 answers received, whether or not the call retried after them.
+    pub rate_limited: u32,
+    /// 5xx answers received, whether or not the call retried after them.
+    pub server_errors: u32,
+    /// Retries after a transient failure (429, 5xx, 408, transport error): waits taken. A
+    /// token refresh after a 401 is an attempt but not a retry.
+    pub retries: u32,
+}
+
+impl AttemptCounts {
+    /// Counts one HTTP answer's status.
+    pub fn count_status(&mut self, status: u16) {
+        match status {
+            429 => self.rate_limited += 1,
+            500..=599 => self.server_errors += 1,
+            _ => {}
+        }
+    }
+}
+
+impl std::ops::AddAssign for AttemptCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.rate_limited += other.rate_limited;
+        self.server_errors += other.server_errors;
+        self.retries += other.retries;
+    }
 }
 
 impl<'a> CallRecord<'a> {
@@ -36,7 +72,20 @@ impl<'a> CallRecord<'a> {
             attempts,
             status: None,
             conversation_id: None,
+            answers: AttemptCounts::default(),
         }
+    }
+
+    /// Sets the per-attempt counts.
+    pub fn with_answers(mut self, answers: AttemptCounts) -> Self {
+        self.answers = answers;
+        self
+    }
+
+    /// The call failed and its last answer was a 429: it gave up rate limited (retry bound,
+    /// budget, deadline or a `Retry-After` over the cap).
+    pub fn gave_up_rate_limited(&self) -> bool {
+        !self.success && self.status == Some(429)
     }
 
     /// Sets the last HTTP status.
@@ -70,12 +119,16 @@ struct OperationStats {
 }
 
 /// The default recorder: emits one structured `tracing` event per call (target
-/// `gateway_client::metrics`: operation, latency_ms, success, attempts, status, conversation_id)
-/// and keeps per-operation count, success rate and p50/p95/p99 latency over the most recent
-/// [`MAX_SAMPLES`] calls.
+/// `gateway_client::metrics`: operation, latency_ms, success, attempts, retries, rate_limited,
+/// server_errors, status, conversation_id) and keeps per-operation count, success rate and
+/// p50/p95/p99 latency over the most recent [`MAX_SAMPLES`] calls.
+///
+/// [`InMemoryMetrics::quiet`] keeps the same counts without the event, for a recorder that sits
+/// beside another one which already logs each call.
 #[derive(Debug, Default)]
 pub struct InMemoryMetrics {
     ops: Mutex<HashMap<String, OperationStats>>,
+    quiet: bool,
 }
 
 /// Summary of one operation (serializable).
@@ -112,6 +165,17 @@ impl InMemoryMetrics {
     /// An empty recorder.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty recorder that counts without logging: no `tracing` event per call. (A scoped
+    /// no-op subscriber around [`new`](Self::new) would not do: tracing caches a callsite's
+    /// interest on first use, so in a program with one global subscriber it would silence the
+    /// event of every `InMemoryMetrics` for good.)
+    pub fn quiet() -> Self {
+        InMemoryMetrics {
+            quiet: true,
+            ..Self::default()
+        }
     }
 
     /// Count, success rate and latency percentiles of every operation seen so far.
@@ -162,17 +226,9 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Option<Duration> {
 
 impl MetricsRecorder for InMemoryMetrics {
     fn record(&self, call: &CallRecord<'_>) {
-        let latency_ms = call.latency.as_secs_f64() * 1000.0;
-        tracing::info!(
-            target: "gateway_client::metrics",
-            operation = call.operation,
-            latency_ms,
-            success = call.success,
-            attempts = call.attempts,
-            status = call.status,
-            conversation_id = call.conversation_id,
-            "gateway call"
-        );
+        if !self.quiet {
+            log_call(call);
+        }
         let mut ops = self.ops.lock().unwrap_or_else(|p| p.into_inner());
         let stats = ops.entry(call.operation.to_owned()).or_default();
         stats.count += 1;
@@ -183,6 +239,23 @@ impl MetricsRecorder for InMemoryMetrics {
         }
         stats.samples.push_back(call.latency);
     }
+}
+
+fn log_call(call: &CallRecord<'_>) {
+    let latency_ms = call.latency.as_secs_f64() * 1000.0;
+    tracing::info!(
+        target: "gateway_client::metrics",
+        operation = call.operation,
+        latency_ms,
+        success = call.success,
+        attempts = call.attempts,
+        retries = call.answers.retries,
+        rate_limited = call.answers.rate_limited,
+        server_errors = call.answers.server_errors,
+        status = call.status,
+        conversation_id = call.conversation_id,
+        "gateway call"
+    );
 }
 
 #[cfg(test)]

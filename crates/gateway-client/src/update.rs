@@ -24,6 +24,7 @@ use tokio::time::Instant;
 use crate::client::{GatewayClient, Patch};
 use crate::error::{ApiError, GatewayError, UpdateError};
 use crate::executor::Attempted;
+use crate::metrics::AttemptCounts;
 use crate::types::{
     as_patch_response, idempotency_key, DecidedBy, ETag, Precondition, UpdateOutcome,
 };
@@ -68,6 +69,8 @@ struct Update<'a> {
     replaying: bool,
     attempts: u32,
     status: Option<u16>,
+    /// The per-attempt counts of every GET and PATCH of this update.
+    answers: AttemptCounts,
     decided_by: DecidedBy,
 }
 
@@ -133,6 +136,7 @@ impl GatewayClient {
             replaying: false,
             attempts: 0,
             status: None,
+            answers: AttemptCounts::default(),
             decided_by: DecidedBy::Answer,
         };
         let mut state = State::Read;
@@ -156,6 +160,7 @@ impl GatewayClient {
             result,
             attempts: update.attempts,
             status: update.status,
+            answers: update.answers,
             uncertain: false,
         };
         self.finish("update_context", Some(conversation_id), start, attempted)
@@ -197,6 +202,7 @@ impl Update<'_> {
         let got = self.client.get_inner(self.id, &self.deadline).await;
         self.attempts += got.attempts;
         self.status = got.status.or(self.status);
+        self.answers += got.answers;
         self.client
             .finish("get_context", Some(self.id), start, got)
             .map(|o| o.value)
@@ -228,6 +234,7 @@ impl Update<'_> {
             .await;
         self.attempts += patched.attempts;
         self.status = patched.status.or(self.status);
+        self.answers += patched.answers;
         let patch_attempts = patched.attempts;
         let landing = landing_version(&precondition);
         if patched.uncertain {

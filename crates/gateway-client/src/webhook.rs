@@ -24,7 +24,7 @@ use reqwest::header::RETRY_AFTER;
 use crate::client::GatewayClient;
 use crate::error::GatewayError;
 use crate::executor::describe;
-use crate::metrics::CallRecord;
+use crate::metrics::{AttemptCounts, CallRecord};
 use crate::types::UpdateOutcome;
 
 /// The signature header.
@@ -200,7 +200,8 @@ impl GatewayClient {
         event: &WebhookEvent,
     ) -> WebhookReport {
         let start = Instant::now();
-        let report = self.deliver(webhook, event).await;
+        let mut answers = AttemptCounts::default();
+        let report = self.deliver(webhook, event, &mut answers).await;
         let record = CallRecord::new(
             "webhook_sync",
             start.elapsed(),
@@ -208,12 +209,18 @@ impl GatewayClient {
             report.attempts,
         )
         .with_status(report.status)
-        .with_conversation(Some(&event.conversation_id));
+        .with_conversation(Some(&event.conversation_id))
+        .with_answers(answers);
         self.recorder().record(&record);
         report
     }
 
-    async fn deliver(&self, webhook: &WebhookConfig, event: &WebhookEvent) -> WebhookReport {
+    async fn deliver(
+        &self,
+        webhook: &WebhookConfig,
+        event: &WebhookEvent,
+        answers: &mut AttemptCounts,
+    ) -> WebhookReport {
         let mut report = WebhookReport {
             delivered: false,
             attempts: 0,
@@ -262,7 +269,7 @@ impl GatewayClient {
                 request = request.header(SIGNATURE_HEADER, sig);
             }
             let Some(Transient { retry_after, cost }) =
-                deliver_once(request, &deadline, &url, &mut report).await
+                deliver_once(request, &deadline, &url, &mut report, answers).await
             else {
                 if report.delivered {
                     self.budget().refund(spent.max(RetryBudget::SUCCESS_REFUND));
@@ -285,6 +292,7 @@ impl GatewayClient {
                 return report;
             };
             spent += cost;
+            answers.retries += 1;
             self.config().sleeper.sleep(wait).await;
         }
     }
@@ -303,11 +311,13 @@ async fn deliver_once(
     deadline: &Deadline,
     url: &Url,
     report: &mut WebhookReport,
+    answers: &mut AttemptCounts,
 ) -> Option<Transient> {
     match deadline.run(request.send()).await {
         Ok(Ok(response)) => {
             let status = response.status().as_u16();
             report.status = Some(status);
+            answers.count_status(status);
             if response.status().is_success() {
                 report.delivered = true;
                 report.last_error = None;

@@ -16,8 +16,9 @@ use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
 use crate::config::EmulatorConfig;
+use crate::gate::genesys_error;
 use crate::patch::answer_response;
-use crate::server::{genesys_error, Shared};
+use crate::server::Shared;
 use crate::state::State;
 
 /// The longest key the contract allows.

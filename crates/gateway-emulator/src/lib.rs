@@ -51,11 +51,14 @@
 #![deny(missing_docs)]
 
 mod config;
+mod gate;
 mod idempotency;
 mod messaging;
 mod patch;
+mod routes;
 mod server;
 mod state;
+mod token;
 
 pub use config::{EmulatorConfig, Faults};
 pub use messaging::{

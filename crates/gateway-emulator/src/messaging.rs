@@ -18,7 +18,8 @@ use serde_json::{json, Value};
 use time::macros::{datetime, format_description};
 use time::{Duration, OffsetDateTime};
 
-use crate::server::{gate, genesys_error, with_correlation, Shared};
+use crate::gate::{gate, genesys_error, with_correlation};
+use crate::server::Shared;
 
 /// The id of the sample messaging conversation every emulator serves (320 messages).
 pub const SAMPLE_MESSAGING_CONVERSATION_ID: &str = "5f0c3a1e-8b2d-4c6f-9e1a-7d3b2c4e6f80";

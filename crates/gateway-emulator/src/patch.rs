@@ -12,10 +12,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use context_model::{ContextPayload, PatchResponse, StoredContext};
 
+use crate::gate::{check_id, etag, gate, genesys_error, now_rfc3339, with_correlation};
 use crate::idempotency::{self, Begin, KeyClaim};
-use crate::server::{
-    check_id, etag, gate, genesys_error, now_rfc3339, with_correlation, Shared, Shared_,
-};
+use crate::server::{Shared, Shared_};
 use crate::state::{compact, ScriptedFault, Writer};
 
 /// `"3"`, `W/"3"` or `3` → 3.

@@ -31,10 +31,11 @@ impl MetricsRecorder for StatsdLines {
         }
         let outcome = if call.success { "success" } else { "failure" };
         println!(
-            "genesys.gateway.{}:{}|ms|#outcome:{outcome},attempts:{},status:{}",
+            "genesys.gateway.{}:{}|ms|#outcome:{outcome},attempts:{},rate_limited:{},status:{}",
             call.operation,
             call.latency.as_millis(),
             call.attempts,
+            call.answers.rate_limited,
             call.status.map_or("none".to_owned(), |s| s.to_string()),
         );
     }

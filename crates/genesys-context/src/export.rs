@@ -13,8 +13,17 @@ use crate::{Error, UpdateReport};
 pub const GATEWAY_CALLS: &str = "genesys_context_gateway_calls_total";
 /// Counter: HTTP attempts of gateway calls (retries included), by `operation`.
 pub const GATEWAY_ATTEMPTS: &str = "genesys_context_gateway_attempts_total";
-/// Counter: gateway calls whose last answer was 429 (given up rate limited), by `operation`.
+/// Counter: 429 answers received, one per attempt whether retried or not, by `operation`.
 pub const GATEWAY_RATE_LIMITED: &str = "genesys_context_gateway_rate_limited_total";
+/// Counter: gateway calls that failed with a 429 as their last answer (gave up rate limited:
+/// attempt bound, retry budget, deadline or a `Retry-After` over the cap), by `operation`.
+pub const GATEWAY_GAVE_UP_RATE_LIMITED: &str = "genesys_context_gateway_gave_up_rate_limited_total";
+/// Counter: 5xx answers received, one per attempt whether retried or not, by `operation`.
+pub const GATEWAY_SERVER_ERRORS: &str = "genesys_context_gateway_server_errors_total";
+/// Counter: retries after a transient failure (waits taken), by `operation`.
+pub const GATEWAY_RETRIES: &str = "genesys_context_gateway_retries_total";
+/// Histogram: HTTP attempts per gateway call (1 = no retry), by `operation`.
+pub const GATEWAY_CALL_ATTEMPTS: &str = "genesys_context_gateway_call_attempts";
 /// Histogram: wall time of a gateway call in seconds (retries and waits included), by
 /// `operation` and `outcome`.
 pub const GATEWAY_DURATION: &str = "genesys_context_gateway_call_duration_seconds";
@@ -36,10 +45,14 @@ pub const EVICTIONS: &str = "genesys_context_messages_evicted_total";
 pub const WEBHOOKS: &str = "genesys_context_webhook_deliveries_total";
 
 /// Every metric name, for documentation checks.
-pub const ALL: [&str; 12] = [
+pub const ALL: [&str; 16] = [
     GATEWAY_CALLS,
     GATEWAY_ATTEMPTS,
     GATEWAY_RATE_LIMITED,
+    GATEWAY_GAVE_UP_RATE_LIMITED,
+    GATEWAY_SERVER_ERRORS,
+    GATEWAY_RETRIES,
+    GATEWAY_CALL_ATTEMPTS,
     GATEWAY_DURATION,
     UPDATES,
     UPDATE_DURATION,
@@ -67,8 +80,18 @@ pub(crate) fn gateway_call(call: &CallRecord<'_>) {
         .increment(1);
     metrics::counter!(GATEWAY_ATTEMPTS, "operation" => operation.clone())
         .increment(u64::from(call.attempts));
-    if call.status == Some(429) {
-        metrics::counter!(GATEWAY_RATE_LIMITED, "operation" => operation.clone()).increment(1);
+    metrics::histogram!(GATEWAY_CALL_ATTEMPTS, "operation" => operation.clone())
+        .record(f64::from(call.attempts));
+    let answers = call.answers;
+    metrics::counter!(GATEWAY_RETRIES, "operation" => operation.clone())
+        .increment(u64::from(answers.retries));
+    metrics::counter!(GATEWAY_RATE_LIMITED, "operation" => operation.clone())
+        .increment(u64::from(answers.rate_limited));
+    metrics::counter!(GATEWAY_SERVER_ERRORS, "operation" => operation.clone())
+        .increment(u64::from(answers.server_errors));
+    if call.gave_up_rate_limited() {
+        metrics::counter!(GATEWAY_GAVE_UP_RATE_LIMITED, "operation" => operation.clone())
+            .increment(1);
     }
     metrics::histogram!(GATEWAY_DURATION, "operation" => operation, "outcome" => outcome)
         .record(call.latency.as_secs_f64());

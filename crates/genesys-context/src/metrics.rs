@@ -2,13 +2,9 @@
 //! recorder that reports it (the client's own, or the one given to the builder) and to the
 //! manager's tally behind [`ContextManager::metrics`](crate::ContextManager::metrics).
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
-use gateway_client::{
-    percentile, CallRecord, MetricsRecorder, MetricsSnapshot, OperationSummary, MAX_SAMPLES,
-};
+use gateway_client::{CallRecord, InMemoryMetrics, MetricsRecorder, MetricsSnapshot};
 
 /// Forwards every call to `forward` and counts it in `tally`.
 #[derive(Debug)]
@@ -32,71 +28,26 @@ impl MetricsRecorder for Tee {
     }
 }
 
-/// The manager's tally: the counts and percentiles of
-/// [`InMemoryMetrics`](gateway_client::InMemoryMetrics) (over the most recent [`MAX_SAMPLES`]
-/// calls, nearest rank), without its per-call `tracing` event: the forwarded recorder logs the
-/// call when it is an `InMemoryMetrics`, so each call is logged once, as without a manager.
-/// (A scoped no-op subscriber around an `InMemoryMetrics` would silence that event for good in
-/// a program with one global subscriber: tracing caches a callsite's interest on first use.)
-#[derive(Debug, Default)]
-pub(crate) struct Tally {
-    ops: Mutex<HashMap<String, Stats>>,
-}
+/// The manager's tally: gateway-client's own aggregation ([`InMemoryMetrics::quiet`]: the
+/// same counts and nearest-rank percentiles, without the per-call `tracing` event). The
+/// forwarded recorder logs the call when it is an `InMemoryMetrics`, so each call is logged
+/// once, as without a manager.
+#[derive(Debug)]
+pub(crate) struct Tally(InMemoryMetrics);
 
-#[derive(Debug, Default)]
-struct Stats {
-    count: u64,
-    successes: u64,
-    attempts: u64,
-    samples: VecDeque<Duration>,
+impl Default for Tally {
+    fn default() -> Self {
+        Tally(InMemoryMetrics::quiet())
+    }
 }
 
 impl Tally {
     fn add(&self, call: &CallRecord<'_>) {
-        let mut ops = self.ops.lock().unwrap_or_else(|p| p.into_inner());
-        let stats = ops.entry(call.operation.to_owned()).or_default();
-        stats.count += 1;
-        stats.successes += u64::from(call.success);
-        stats.attempts += u64::from(call.attempts);
-        if stats.samples.len() == MAX_SAMPLES {
-            stats.samples.pop_front();
-        }
-        stats.samples.push_back(call.latency);
+        self.0.record(call);
     }
 
     pub(crate) fn snapshot(&self) -> MetricsSnapshot {
-        let ops = self.ops.lock().unwrap_or_else(|p| p.into_inner());
-        let operations = ops
-            .iter()
-            .map(|(name, stats)| (name.clone(), stats.summary()))
-            .collect();
-        MetricsSnapshot { operations }
-    }
-}
-
-impl Stats {
-    fn summary(&self) -> OperationSummary {
-        let mut sorted: Vec<Duration> = self.samples.iter().copied().collect();
-        sorted.sort_unstable();
-        let ms = |d: Option<Duration>| d.map_or(0.0, |d| d.as_secs_f64() * 1000.0);
-        let ratio = |a: u64| {
-            if self.count == 0 {
-                0.0
-            } else {
-                a as f64 / self.count as f64
-            }
-        };
-        OperationSummary {
-            count: self.count,
-            successes: self.successes,
-            failures: self.count - self.successes,
-            success_rate: ratio(self.successes),
-            mean_attempts: ratio(self.attempts),
-            p50_ms: ms(percentile(&sorted, 50.0)),
-            p95_ms: ms(percentile(&sorted, 95.0)),
-            p99_ms: ms(percentile(&sorted, 99.0)),
-            max_ms: ms(sorted.last().copied()),
-        }
+        self.0.snapshot()
     }
 }
 

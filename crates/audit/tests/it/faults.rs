@@ -3,6 +3,7 @@
 
 use std::fs::File;
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -60,6 +61,18 @@ impl LogWriter for FlakyDisk {
     }
 }
 
+/// A new log in a fresh directory, written through a [`FlakyDisk`] with room to spare: the
+/// directory (kept alive by the caller), the log's path, the disk and the log.
+async fn on_flaky_disk() -> (tempfile::TempDir, PathBuf, FlakyDisk, AuditLog) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    let disk = FlakyDisk::with_room(u64::MAX);
+    let log = AuditLog::open_with_writer(&path, Durability::Fsync, Box::new(disk.clone()))
+        .await
+        .unwrap();
+    (dir, path, disk, log)
+}
+
 async fn intact_records(path: &std::path::Path) -> u64 {
     match verify(path).await.unwrap() {
         Verification::Intact { records, .. } => records,
@@ -69,12 +82,7 @@ async fn intact_records(path: &std::path::Path) -> u64 {
 
 #[tokio::test]
 async fn a_full_disk_is_rolled_back_and_reported_and_the_log_continues() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.jsonl");
-    let disk = FlakyDisk::with_room(u64::MAX);
-    let log = AuditLog::open_with_writer(&path, Durability::Fsync, Box::new(disk.clone()))
-        .await
-        .unwrap();
+    let (_dir, path, disk, log) = on_flaky_disk().await;
     log.append(&record(0)).await.unwrap();
     log.append(&record(1)).await.unwrap();
     let before = std::fs::read(&path).unwrap();
@@ -99,12 +107,7 @@ async fn a_full_disk_is_rolled_back_and_reported_and_the_log_continues() {
 
 #[tokio::test]
 async fn a_failed_sync_rolls_the_record_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.jsonl");
-    let disk = FlakyDisk::with_room(u64::MAX);
-    let log = AuditLog::open_with_writer(&path, Durability::Fsync, Box::new(disk.clone()))
-        .await
-        .unwrap();
+    let (_dir, path, disk, log) = on_flaky_disk().await;
     log.append(&record(0)).await.unwrap();
     disk.fail_sync.store(1, Ordering::SeqCst);
     let err = log.append(&record(1)).await.unwrap_err();
@@ -120,12 +123,7 @@ async fn a_failed_sync_rolls_the_record_back() {
 
 #[tokio::test]
 async fn a_failed_rollback_poisons_the_handle_and_others_see_the_torn_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.jsonl");
-    let disk = FlakyDisk::with_room(u64::MAX);
-    let log = AuditLog::open_with_writer(&path, Durability::Fsync, Box::new(disk.clone()))
-        .await
-        .unwrap();
+    let (_dir, path, disk, log) = on_flaky_disk().await;
     let other = AuditLog::open(&path, Durability::Fsync).await.unwrap();
     log.append(&record(0)).await.unwrap();
     disk.room.store(50, Ordering::SeqCst);

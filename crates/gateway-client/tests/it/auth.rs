@@ -55,40 +55,48 @@ fn capacity_body() -> Value {
            "supported_formats":["json","text"],"compaction_enabled":true})
 }
 
+/// The token route (form-encoded requests only) hands out `first`, then `second`; capacity
+/// rejects `first` with a 401 and answers `second`, exactly once each.
+async fn mount_refresh(server: &MockServer, first: &str, second: &str) {
+    for (token, times) in [(first, Some(1)), (second, None)] {
+        let answer = ResponseTemplate::new(200).set_body_json(
+            json!({"access_token": token, "token_type": "bearer", "expires_in": 86400}),
+        );
+        let mock = Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .and(header("content-type", "application/x-www-form-urlencoded"))
+            .respond_with(answer);
+        match times {
+            Some(n) => mock.up_to_n_times(n).mount(server).await,
+            None => mock.mount(server).await,
+        }
+    }
+    let rejected = genesys_error(401, "authentication.required", "corr-401");
+    let accepted = ResponseTemplate::new(200).set_body_json(capacity_body());
+    for (token, answer) in [(first, rejected), (second, accepted)] {
+        Mock::given(method("GET"))
+            .and(path(CAPACITY_PATH))
+            .and(header("authorization", format!("Bearer {token}").as_str()))
+            .respond_with(answer)
+            .expect(1)
+            .mount(server)
+            .await;
+    }
+}
+
+/// Requests the token route received.
+async fn token_hits(server: &MockServer) -> usize {
+    let requests = server.received_requests().await.unwrap();
+    requests
+        .iter()
+        .filter(|r| r.url.path() == "/oauth/token")
+        .count()
+}
+
 #[tokio::test]
 async fn a_401_refreshes_the_token_once_then_succeeds() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"access_token":"tok-1","token_type":"bearer","expires_in":86400}),
-        ))
-        .up_to_n_times(1)
-        .named("first token")
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"access_token":"tok-2","token_type":"bearer","expires_in":86400}),
-        ))
-        .named("second token")
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(CAPACITY_PATH))
-        .and(header("authorization", "Bearer tok-1"))
-        .respond_with(genesys_error(401, "authentication.required", "corr-401"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(CAPACITY_PATH))
-        .and(header("authorization", "Bearer tok-2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(capacity_body()))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_refresh(&server, "tok-1", "tok-2").await;
 
     let tokens = Arc::new(HttpTokenProvider {
         http: reqwest::Client::new(),
@@ -103,14 +111,7 @@ async fn a_401_refreshes_the_token_once_then_succeeds() {
     assert_eq!(outcome.attempts, 2);
     assert!(sleeper.waits().is_empty(), "a refresh does not back off");
 
-    let token_hits = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.url.path() == "/oauth/token")
-        .count();
-    assert_eq!(token_hits, 2, "the token route is hit twice");
+    assert_eq!(token_hits(&server).await, 2, "the token route is hit twice");
 }
 
 #[tokio::test]
@@ -164,40 +165,7 @@ async fn a_401_through_the_real_client_credentials_provider() {
     use genesys_auth::{AuthConfig, ClientCredentialsProvider};
 
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .and(header("content-type", "application/x-www-form-urlencoded"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(
-                json!({"access_token":"cc-1","token_type":"bearer","expires_in":86400}),
-            ),
-        )
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(
-                json!({"access_token":"cc-2","token_type":"bearer","expires_in":86400}),
-            ),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(CAPACITY_PATH))
-        .and(header("authorization", "Bearer cc-1"))
-        .respond_with(genesys_error(401, "authentication.required", "corr-401"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(CAPACITY_PATH))
-        .and(header("authorization", "Bearer cc-2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(capacity_body()))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_refresh(&server, "cc-1", "cc-2").await;
 
     let auth = AuthConfig::builder()
         .client_id("client-id")
@@ -211,14 +179,7 @@ async fn a_401_through_the_real_client_credentials_provider() {
     let client = GatewayClient::new(config(&server, sleeper), provider).unwrap();
     let outcome = client.capacity().await.unwrap();
     assert_eq!(outcome.attempts, 2);
-    let token_hits = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.url.path() == "/oauth/token")
-        .count();
-    assert_eq!(token_hits, 2, "the token route is hit twice");
+    assert_eq!(token_hits(&server).await, 2, "the token route is hit twice");
     assert!(!format!("{client:?}").contains("client-secret-value"));
 }
 

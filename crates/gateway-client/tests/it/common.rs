@@ -11,7 +11,8 @@ use context_model::{
 use gateway_client::{GatewayClient, GatewayConfig, Sleeper};
 use genesys_auth::StaticToken;
 use serde_json::{json, Value};
-use wiremock::{MockServer, Request, Respond, ResponseTemplate};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const CONV: &str = "conv-8a7b3c2d";
 pub const CTX_PATH: &str = "/api/v2/ai/llm/conversations/conv-8a7b3c2d/context";
@@ -121,13 +122,68 @@ pub fn config(server: &MockServer, sleeper: Arc<RecordingSleeper>) -> GatewayCon
 }
 
 pub fn client(server: &MockServer) -> (GatewayClient, Arc<RecordingSleeper>) {
+    client_with(server, |_| {})
+}
+
+/// A client for `server` whose config `tune` adjusts first (waits recorded and skipped).
+pub fn client_with(
+    server: &MockServer,
+    tune: impl FnOnce(&mut GatewayConfig),
+) -> (GatewayClient, Arc<RecordingSleeper>) {
     let sleeper = Arc::new(RecordingSleeper::default());
-    let client = GatewayClient::new(
-        config(server, sleeper.clone()),
-        Arc::new(StaticToken::new("test-token")),
-    )
-    .unwrap();
+    let mut config = config(server, sleeper.clone());
+    tune(&mut config);
+    let client = GatewayClient::new(config, Arc::new(StaticToken::new("test-token"))).unwrap();
     (client, sleeper)
+}
+
+/// Our update: the conversation's whole context, one user message.
+pub fn ours(text: &str) -> ContextPayload {
+    payload("ctx_ours", vec![user(text)])
+}
+
+/// `verb` on the context route answers each of `answers` in turn, one request each, and the
+/// last one to every request after that.
+pub async fn in_turn(
+    server: &MockServer,
+    verb: &str,
+    answers: impl IntoIterator<Item = ResponseTemplate>,
+) {
+    let mut answers: Vec<ResponseTemplate> = answers.into_iter().collect();
+    let last = answers.pop().expect("at least one answer");
+    for answer in answers {
+        Mock::given(method(verb))
+            .and(path(CTX_PATH))
+            .respond_with(answer)
+            .up_to_n_times(1)
+            .mount(server)
+            .await;
+    }
+    Mock::given(method(verb))
+        .and(path(CTX_PATH))
+        .respond_with(last)
+        .mount(server)
+        .await;
+}
+
+/// A PATCH with `If-Match: "<version>"` answers `answer`, exactly once.
+pub async fn on_if_match(server: &MockServer, version: u64, answer: ResponseTemplate) {
+    Mock::given(method("PATCH"))
+        .and(path(CTX_PATH))
+        .and(wiremock::matchers::header(
+            "if-match",
+            format!("\"{version}\"").as_str(),
+        ))
+        .respond_with(answer)
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+/// A 429 with `Retry-After: 1`.
+pub fn rate_limited() -> ResponseTemplate {
+    genesys_error(429, "too.many.requests.retry.after", "corr-429")
+        .insert_header("Retry-After", "1")
 }
 
 pub async fn requests(server: &MockServer, method: &str) -> Vec<Request> {

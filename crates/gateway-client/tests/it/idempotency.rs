@@ -4,18 +4,26 @@
 use std::sync::Arc;
 
 use context_model::ContextPayload;
-use gateway_client::{idempotency_key, DecidedBy, GatewayClient, MAX_IDEMPOTENCY_KEY};
+use gateway_client::{
+    idempotency_key, DecidedBy, GatewayClient, UpdateError, UpdateOutcome, MAX_IDEMPOTENCY_KEY,
+};
 use serde_json::json;
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{
-    client, genesys_error, header as header_of, patch_response, payload, requests, stored,
-    stored_response, system, user, RecordingSleeper, CAPACITY_PATH, CONV, CTX_PATH,
+    client, genesys_error, header as header_of, in_turn, on_if_match, ours as ours_saying,
+    patch_response, payload, requests, stored, stored_response, system, user, RecordingSleeper,
+    CAPACITY_PATH, CONV,
 };
 
 fn ours() -> ContextPayload {
-    payload("ctx_ours", vec![user("mine")])
+    ours_saying("mine")
+}
+
+/// Our update through `client`.
+async fn update(client: &GatewayClient) -> Result<UpdateOutcome, UpdateError> {
+    client.update_context(CONV, false, &ours()).await
 }
 
 fn capacity(announce: Option<bool>) -> ResponseTemplate {
@@ -35,15 +43,8 @@ async fn gateway(announce: Option<bool>) -> (MockServer, GatewayClient, Arc<Reco
         .respond_with(capacity(announce))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(CTX_PATH))
-        .respond_with(stored_response(&stored(
-            "ctx_a",
-            1,
-            vec![system("be kind")],
-        )))
-        .mount(&server)
-        .await;
+    let v1 = stored("ctx_a", 1, vec![system("be kind")]);
+    in_turn(&server, "GET", [stored_response(&v1)]).await;
     let (client, sleeper) = client(&server);
     let capacity = client.capacity().await.unwrap();
     assert_eq!(capacity.value.idempotency_keys, announce == Some(true));
@@ -62,18 +63,9 @@ async fn after_a_lost_answer_the_replayed_answer_is_the_truth() {
     // Ours landed as version 2 (answer lost); another writer has moved on since. Without keys
     // this is outcome_unknown; with them the resend gets the stored answer.
     let (server, client, _) = gateway(Some(true)).await;
-    Mock::given(method("PATCH"))
-        .respond_with(genesys_error(503, "service.unavailable", "corr-503"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .respond_with(patch_response("ctx_ours", 2))
-        .expect(1)
-        .named("replay")
-        .mount(&server)
-        .await;
-    let outcome = client.update_context(CONV, false, &ours()).await.unwrap();
+    let lost = genesys_error(503, "service.unavailable", "corr-503");
+    in_turn(&server, "PATCH", [lost, patch_response("ctx_ours", 2)]).await;
+    let outcome = update(&client).await.unwrap();
     assert!(outcome.already_applied);
     assert_eq!(outcome.decided_by, DecidedBy::Replay);
     assert_eq!(outcome.version(), 2);
@@ -103,15 +95,10 @@ async fn after_a_lost_answer_the_replayed_answer_is_the_truth() {
 #[tokio::test]
 async fn a_422_for_a_key_reused_with_another_body_fails_without_retry() {
     let (server, client, sleeper) = gateway(Some(true)).await;
-    Mock::given(method("PATCH"))
-        .respond_with(genesys_error(422, "idempotency.key.reused", "corr-422"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let failed = client
-        .update_context(CONV, false, &ours())
-        .await
-        .unwrap_err();
+    let reused = genesys_error(422, "idempotency.key.reused", "corr-422");
+    in_turn(&server, "PATCH", [reused]).await;
+    let failed = update(&client).await.unwrap_err();
+    assert_eq!(requests(&server, "PATCH").await.len(), 1);
     assert_eq!(failed.kind(), "idempotency_key_reused");
     assert_eq!(failed.attempts(), 2, "GET and one PATCH");
     assert_eq!(failed.decided_by(), DecidedBy::Answer);
@@ -133,13 +120,8 @@ async fn a_409_in_progress_is_waited_out_with_the_same_key_then_succeeds() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("PATCH"))
-        .and(header("if-match", "\"1\""))
-        .respond_with(patch_response("ctx_ours", 2))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let outcome = client.update_context(CONV, false, &ours()).await.unwrap();
+    on_if_match(&server, 1, patch_response("ctx_ours", 2)).await;
+    let outcome = update(&client).await.unwrap();
     assert_eq!(outcome.version(), 2);
     assert_eq!(
         outcome.conflicts_retried, 0,
@@ -158,16 +140,9 @@ async fn a_reapply_after_a_412_sends_the_same_body_under_the_same_key() {
     // The key follows the body: the re-apply after a 412 sends the same payload, so the same
     // key (the gateway stored nothing for a 412); another body would get another key.
     let (server, client, _) = gateway(Some(true)).await;
-    Mock::given(method("PATCH"))
-        .respond_with(genesys_error(412, "precondition.failed", "corr-412"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .respond_with(patch_response("ctx_ours", 2))
-        .mount(&server)
-        .await;
-    let outcome = client.update_context(CONV, false, &ours()).await.unwrap();
+    let conflict = genesys_error(412, "precondition.failed", "corr-412");
+    in_turn(&server, "PATCH", [conflict, patch_response("ctx_ours", 2)]).await;
+    let outcome = update(&client).await.unwrap();
     assert_eq!(outcome.conflicts_retried, 1);
     assert_eq!(
         outcome.decided_by,
@@ -187,12 +162,9 @@ async fn a_reapply_after_a_412_sends_the_same_body_under_the_same_key() {
 async fn no_key_is_sent_unless_the_capacity_answer_announces_support() {
     for announce in [None, Some(false)] {
         let (server, client, _) = gateway(announce).await;
-        Mock::given(method("PATCH"))
-            .respond_with(patch_response("ctx_ours", 2))
-            .mount(&server)
-            .await;
+        in_turn(&server, "PATCH", [patch_response("ctx_ours", 2)]).await;
         assert!(!client.idempotency_keys());
-        let outcome = client.update_context(CONV, false, &ours()).await.unwrap();
+        let outcome = update(&client).await.unwrap();
         assert_eq!(outcome.idempotency_key, None);
         assert_eq!(keys(&requests(&server, "PATCH").await), vec![None]);
     }
@@ -201,17 +173,11 @@ async fn no_key_is_sent_unless_the_capacity_answer_announces_support() {
 #[tokio::test]
 async fn a_client_that_never_read_the_capacity_sends_no_key() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(CTX_PATH))
-        .respond_with(stored_response(&stored("ctx_a", 1, vec![])))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .respond_with(patch_response("ctx_ours", 2))
-        .mount(&server)
-        .await;
+    let v1 = stored_response(&stored("ctx_a", 1, vec![]));
+    in_turn(&server, "GET", [v1]).await;
+    in_turn(&server, "PATCH", [patch_response("ctx_ours", 2)]).await;
     let (client, _) = client(&server);
-    client.update_context(CONV, false, &ours()).await.unwrap();
+    update(&client).await.unwrap();
     assert_eq!(keys(&requests(&server, "PATCH").await), vec![None]);
 }
 

@@ -10,12 +10,12 @@ use gateway_client::{
 use genesys_auth::StaticToken;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{
-    client, config, header as header_of, patch_response, payload, requests, stored, user,
-    RecordingSleeper, CAPACITY_PATH, CONV, CTX_PATH,
+    client, config, header as header_of, on_if_match, patch_response, payload, requests, stored,
+    user, RecordingSleeper, CAPACITY_PATH, CONV, CTX_PATH,
 };
 
 /// A gateway on 127.0.0.1 that accepts every connection and never answers.
@@ -181,12 +181,7 @@ async fn a_weak_etag_is_never_sent_in_if_match() {
         )
         .mount(&server)
         .await;
-    Mock::given(method("PATCH"))
-        .and(header("if-match", "\"1\""))
-        .respond_with(patch_response("ctx_ours", 2))
-        .expect(1)
-        .mount(&server)
-        .await;
+    on_if_match(&server, 1, patch_response("ctx_ours", 2)).await;
     let (client, _) = client(&server);
     let outcome = client
         .update_context(CONV, false, &payload("ctx_ours", vec![user("hi")]))

@@ -4,19 +4,47 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use context_model::ContextPayload;
-use gateway_client::{GatewayClient, GatewayError, Precondition};
+use gateway_client::{GatewayClient, GatewayError, Precondition, UpdateError, UpdateOutcome};
 use genesys_auth::StaticToken;
 use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{
-    client, config, genesys_error, header as header_of, patch_response, payload, requests, stored,
-    stored_response, system, user, FakeGateway, RecordingSleeper, CTX_PATH,
+    client, client_with, genesys_error, header as header_of, in_turn, on_if_match, ours,
+    patch_response, payload, requests, stored, stored_response, system, user, FakeGateway,
+    RecordingSleeper, CONV, CTX_PATH,
 };
 
-/// Our update: the conversation's whole context, one user message.
-fn ours(text: &str) -> ContextPayload {
-    payload("ctx_ours", vec![user(text)])
+/// `update` through `client`, without a compaction trigger.
+async fn update(
+    client: &GatewayClient,
+    update: &ContextPayload,
+) -> Result<UpdateOutcome, UpdateError> {
+    client.update_context(CONV, false, update).await
+}
+
+/// A gateway at version 1 whose every PATCH answers `conflict(status)`, and the error of our
+/// update through a client allowed `rounds` rounds.
+async fn conflict_every_time(
+    status: u16,
+    rounds: u32,
+) -> (MockServer, GatewayError, Arc<RecordingSleeper>) {
+    let server = MockServer::start().await;
+    let v1 = stored_response(&stored("ctx_a", 1, vec![]));
+    in_turn(&server, "GET", [v1]).await;
+    in_turn(&server, "PATCH", [conflict(status)]).await;
+    let (client, sleeper) = client_with(&server, |c| c.retry.max_update_attempts = rounds);
+    let err = update(&client, &ours("hi")).await.unwrap_err().into_error();
+    (server, err, sleeper)
+}
+
+fn conflict(status: u16) -> ResponseTemplate {
+    let code = if status == 412 {
+        "precondition.failed"
+    } else {
+        "conflict"
+    };
+    genesys_error(status, code, &format!("corr-{status}"))
 }
 
 #[tokio::test]
@@ -28,38 +56,13 @@ async fn a_412_rereads_and_reapplies_against_the_new_version() {
         2,
         vec![system("be kind"), user("someone else wrote")],
     );
-    Mock::given(method("GET"))
-        .and(path(CTX_PATH))
-        .respond_with(stored_response(&v1))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(CTX_PATH))
-        .respond_with(stored_response(&v2))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(header("if-match", "\"1\""))
-        .respond_with(genesys_error(412, "precondition.failed", "corr-412"))
-        .expect(1)
-        .named("stale PATCH")
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(header("if-match", "\"2\""))
-        .respond_with(patch_response("ctx_ours", 3))
-        .expect(1)
-        .named("fresh PATCH")
-        .mount(&server)
-        .await;
+    in_turn(&server, "GET", [stored_response(&v1), stored_response(&v2)]).await;
+    on_if_match(&server, 1, conflict(412)).await;
+    on_if_match(&server, 2, patch_response("ctx_ours", 3)).await;
 
     let (client, _) = client(&server);
     let update = ours("hello");
-    let outcome = client
-        .update_context(crate::common::CONV, true, &update)
-        .await
-        .unwrap();
+    let outcome = client.update_context(CONV, true, &update).await.unwrap();
 
     assert_eq!(outcome.version(), 3);
     assert_eq!(outcome.context_id(), "ctx_ours");
@@ -88,27 +91,7 @@ async fn a_412_rereads_and_reapplies_against_the_new_version() {
 
 #[tokio::test]
 async fn a_412_every_time_is_a_conflict_error_after_the_bound() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(stored_response(&stored("ctx_a", 1, vec![])))
-        .expect(3)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .respond_with(genesys_error(412, "precondition.failed", "corr-412"))
-        .expect(3)
-        .mount(&server)
-        .await;
-    let sleeper = Arc::new(RecordingSleeper::default());
-    let mut cfg = config(&server, sleeper.clone());
-    cfg.retry.max_update_attempts = 3;
-    let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
-    let update = ours("hi");
-    let err = client
-        .update_context(crate::common::CONV, false, &update)
-        .await
-        .unwrap_err()
-        .into_error();
+    let (server, err, sleeper) = conflict_every_time(412, 3).await;
     match &err {
         GatewayError::VersionConflict { attempts, last } => {
             assert_eq!(*attempts, 3);
@@ -130,33 +113,12 @@ async fn a_412_every_time_is_a_conflict_error_after_the_bound() {
 #[tokio::test]
 async fn a_genesys_409_is_a_version_conflict_too() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(stored_response(&stored("ctx_a", 1, vec![])))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(stored_response(&stored("ctx_b", 2, vec![])))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(header("if-match", "\"1\""))
-        .respond_with(genesys_error(409, "conflict", "corr-409"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(header("if-match", "\"2\""))
-        .respond_with(patch_response("ctx_ours", 3))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let (v1, v2) = (stored("ctx_a", 1, vec![]), stored("ctx_b", 2, vec![]));
+    in_turn(&server, "GET", [stored_response(&v1), stored_response(&v2)]).await;
+    on_if_match(&server, 1, conflict(409)).await;
+    on_if_match(&server, 2, patch_response("ctx_ours", 3)).await;
     let (client, _) = client(&server);
-    let update = ours("hi");
-    let outcome = client
-        .update_context(crate::common::CONV, false, &update)
-        .await
-        .unwrap();
+    let outcome = update(&client, &ours("hi")).await.unwrap();
     let patches = requests(&server, "PATCH").await;
     let if_match: Vec<_> = patches.iter().map(|r| header_of(r, "if-match")).collect();
     assert_eq!(if_match, vec![Some("\"1\"".into()), Some("\"2\"".into())]);
@@ -164,25 +126,7 @@ async fn a_genesys_409_is_a_version_conflict_too() {
     assert_eq!(outcome.version(), 3);
 
     // 409 every time ends like 412 every time.
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(stored_response(&stored("ctx_a", 1, vec![])))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .respond_with(genesys_error(409, "conflict", "corr-409"))
-        .mount(&server)
-        .await;
-    let sleeper = Arc::new(RecordingSleeper::default());
-    let mut cfg = config(&server, sleeper);
-    cfg.retry.max_update_attempts = 2;
-    let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
-    let update = ours("hi");
-    let err = client
-        .update_context(crate::common::CONV, false, &update)
-        .await
-        .unwrap_err()
-        .into_error();
+    let (server, err, _) = conflict_every_time(409, 2).await;
     assert!(
         matches!(&err, GatewayError::VersionConflict { attempts: 2, last } if last.status == 409),
         "{err:?}"
@@ -215,15 +159,8 @@ async fn a_lost_503_answer_is_already_applied_not_duplicated() {
     // No resend: the 503 ends the PATCH, the re-read finds our context id.
     let gateway = seeded(1, None);
     let server = fake_gateway(&gateway).await;
-    let sleeper = Arc::new(RecordingSleeper::default());
-    let mut cfg = config(&server, sleeper);
-    cfg.retry.max_attempts = 1;
-    let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
-    let update = ours("once");
-    let outcome = client
-        .update_context(crate::common::CONV, false, &update)
-        .await
-        .unwrap();
+    let (client, _) = client_with(&server, |c| c.retry.max_attempts = 1);
+    let outcome = update(&client, &ours("once")).await.unwrap();
 
     assert!(outcome.already_applied);
     assert_eq!(
@@ -247,11 +184,7 @@ async fn a_resent_patch_meeting_412_after_a_lost_answer_is_already_applied() {
     let gateway = seeded(1, None);
     let server = fake_gateway(&gateway).await;
     let (client, sleeper) = client(&server);
-    let update = ours("once");
-    let outcome = client
-        .update_context(crate::common::CONV, false, &update)
-        .await
-        .unwrap();
+    let outcome = update(&client, &ours("once")).await.unwrap();
     assert!(outcome.already_applied);
     assert_eq!(outcome.version(), 2);
     assert_eq!(
@@ -271,15 +204,10 @@ async fn a_resent_patch_meeting_412_after_a_lost_answer_is_already_applied() {
 async fn a_timed_out_patch_that_landed_is_already_applied() {
     let gateway = seeded(1, Some(Duration::from_secs(3)));
     let server = fake_gateway(&gateway).await;
-    let sleeper = Arc::new(RecordingSleeper::default());
-    let mut cfg = config(&server, sleeper);
-    cfg.request_timeout = Some(Duration::from_millis(300));
-    let client = GatewayClient::new(cfg, Arc::new(StaticToken::new("t"))).unwrap();
-    let update = ours("once");
-    let outcome = client
-        .update_context(crate::common::CONV, false, &update)
-        .await
-        .unwrap();
+    let (client, _) = client_with(&server, |c| {
+        c.request_timeout = Some(Duration::from_millis(300));
+    });
+    let outcome = update(&client, &ours("once")).await.unwrap();
     assert!(outcome.already_applied);
     assert_eq!(outcome.version(), 2);
     assert_eq!(
@@ -308,11 +236,7 @@ async fn a_missing_context_is_created_with_if_none_match() {
         .mount(&server)
         .await;
     let (client, _) = client(&server);
-    let update = ours("first words");
-    let outcome = client
-        .update_context(crate::common::CONV, false, &update)
-        .await
-        .unwrap();
+    let outcome = update(&client, &ours("first words")).await.unwrap();
     assert!(outcome.created);
     assert_eq!(outcome.precondition, Precondition::IfNoneMatch);
     assert_eq!(outcome.version(), 1);
@@ -342,11 +266,7 @@ async fn a_create_race_rereads_and_updates_with_if_match() {
         .mount(&server)
         .await;
     let (client, _) = client(&server);
-    let update = ours("ours");
-    let outcome = client
-        .update_context(crate::common::CONV, false, &update)
-        .await
-        .unwrap();
+    let outcome = update(&client, &ours("ours")).await.unwrap();
     let patches = requests(&server, "PATCH").await;
     assert_eq!(
         header_of(&patches[0], "if-none-match").as_deref(),
@@ -381,7 +301,7 @@ fn update_futures_are_send_so_callers_can_spawn_them() {
     )
     .unwrap();
     let body = ours("x");
-    let update = client.update_context(crate::common::CONV, false, &body);
+    let update = client.update_context(CONV, false, &body);
     assert_send(&update);
     let payload = payload("c", vec![]);
     let patch = client.patch_context("c", &payload, &Precondition::IfNoneMatch, false);
@@ -401,32 +321,11 @@ async fn a_lost_answer_overwritten_since_is_outcome_unknown_not_reapplied() {
     let server = MockServer::start().await;
     let v1 = stored("ctx_a", 1, vec![system("be kind")]);
     let v3 = stored("ctx_other", 3, vec![system("be kind"), user("other")]);
-    Mock::given(method("GET"))
-        .and(path(CTX_PATH))
-        .respond_with(stored_response(&v1))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(CTX_PATH))
-        .respond_with(stored_response(&v3))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(CTX_PATH))
-        .respond_with(genesys_error(503, "service.unavailable", "corr-503"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(CTX_PATH))
-        .respond_with(genesys_error(412, "precondition.failed", "corr-412"))
-        .mount(&server)
-        .await;
+    in_turn(&server, "GET", [stored_response(&v1), stored_response(&v3)]).await;
+    let lost = genesys_error(503, "service.unavailable", "corr-503");
+    in_turn(&server, "PATCH", [lost, conflict(412)]).await;
     let (client, _sleeper) = client(&server);
-    let update = ours("mine");
-    let err = client
-        .update_context(crate::common::CONV, false, &update)
+    let err = update(&client, &ours("mine"))
         .await
         .unwrap_err()
         .into_error();
@@ -448,30 +347,16 @@ async fn a_lost_answer_proven_not_landed_is_reapplied() {
     // The 503 came before the write (the re-read still shows version 1): re-applying is safe.
     let server = MockServer::start().await;
     let v1 = stored("ctx_a", 1, vec![system("be kind")]);
-    Mock::given(method("GET"))
-        .and(path(CTX_PATH))
-        .respond_with(stored_response(&v1))
-        .mount(&server)
-        .await;
+    in_turn(&server, "GET", [stored_response(&v1)]).await;
     Mock::given(method("PATCH"))
         .and(path(CTX_PATH))
         .respond_with(genesys_error(503, "service.unavailable", "corr-503"))
         .up_to_n_times(3)
         .mount(&server)
         .await;
-    Mock::given(method("PATCH"))
-        .and(path(CTX_PATH))
-        .and(header("if-match", "\"1\""))
-        .respond_with(patch_response("ctx_ours", 2))
-        .expect(1)
-        .mount(&server)
-        .await;
+    on_if_match(&server, 1, patch_response("ctx_ours", 2)).await;
     let (client, _sleeper) = client(&server);
-    let update = ours("mine");
-    let outcome = client
-        .update_context(crate::common::CONV, false, &update)
-        .await
-        .unwrap();
+    let outcome = update(&client, &ours("mine")).await.unwrap();
     assert_eq!(outcome.version(), 2);
     assert_eq!(outcome.rounds, 2);
     let patches = requests(&server, "PATCH").await;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use gateway_emulator::{EmulatorConfig, Faults, ScriptedFault};
 use serde_json::Value;
 
-use crate::{assert_genesys_error, context_url, payload, start};
+use crate::{assert_genesys_error, context_url, get_json, payload, start};
 
 /// A PATCH with a key.
 async fn keyed(
@@ -36,18 +36,8 @@ async fn code(response: reqwest::Response) -> String {
 async fn a_repeated_key_gets_the_stored_answer_whatever_the_version() {
     let (emulator, http, token) = start(EmulatorConfig::default()).await;
     let url = context_url(&emulator, "conv-k");
-    let capacity: Value = http
-        .get(format!(
-            "{}/api/v2/ai/llm/models/capacity",
-            emulator.base_url()
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let capacity_url = format!("{}/api/v2/ai/llm/models/capacity", emulator.base_url());
+    let capacity = get_json(&http, &capacity_url, &token).await;
     assert_eq!(capacity["idempotency_keys"], true, "announced by default");
     let ours = payload("conv-k", "ctx_ours", 100, 1000);
     let first = keyed(&http, &url, &token, ("if-none-match", "*"), "k-1", &ours).await;

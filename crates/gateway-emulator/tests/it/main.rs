@@ -6,107 +6,22 @@ use gateway_emulator::{Emulator, EmulatorConfig, Faults, Writer};
 use serde_json::{json, Value};
 
 mod idempotency;
+mod support;
 
-const PREFIX: &str = "/api/v2/ai/llm";
-
-async fn start(config: EmulatorConfig) -> (Emulator, reqwest::Client, String) {
-    let emulator = Emulator::start(config).await.expect("emulator starts");
-    let http = reqwest::Client::new();
-    let token = fetch_token(&emulator, &http).await;
-    (emulator, http, token)
-}
-
-async fn fetch_token(emulator: &Emulator, http: &reqwest::Client) -> String {
-    let config = emulator.config();
-    let response = http
-        .post(format!("{}/oauth/token", emulator.base_url()))
-        .basic_auth(&config.client_id, Some(&config.client_secret))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("grant_type=client_credentials")
-        .send()
-        .await
-        .expect("token request");
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.expect("json");
-    assert_eq!(body["token_type"], "bearer");
-    assert_eq!(body["expires_in"], 86_400);
-    body["access_token"].as_str().expect("token").to_owned()
-}
-
-fn context_url(emulator: &Emulator, id: &str) -> String {
-    format!("{}{PREFIX}/conversations/{id}/context", emulator.base_url())
-}
-
-fn payload(id: &str, ctx: &str, usage: u64, hard: u64) -> Value {
-    json!({
-        "conversation_id": id,
-        "context_id": ctx,
-        "token_limit_matrix": {"soft_limit": hard * 9 / 10, "hard_limit": hard, "current_usage": usage},
-        "memory_retention_directives": {"persist_system_prompts": true, "retain_user_pii": false,
-            "auto_compact_threshold": 0.85, "eviction_policy": "fifo"},
-        "messages": [
-            {"role": "system", "content": "You are a customer support agent."},
-            {"role": "user", "content": "My order #12345 is delayed."},
-            {"role": "assistant", "content": "I see the delay."},
-            {"role": "user", "content": "Thanks."}
-        ],
-        "format": "json"
-    })
-}
-
-async fn patch(
-    http: &reqwest::Client,
-    url: &str,
-    token: &str,
-    precondition: (&str, &str),
-    body: &Value,
-    trigger: bool,
-) -> reqwest::Response {
-    http.patch(url)
-        .bearer_auth(token)
-        .header(precondition.0, precondition.1)
-        .header(
-            "x-genesys-llm-compaction-trigger",
-            if trigger { "true" } else { "false" },
-        )
-        .json(body)
-        .send()
-        .await
-        .expect("patch")
-}
-
-fn assert_genesys_error(response: &reqwest::Response, status: u16) {
-    assert_eq!(response.status(), status);
-    assert!(
-        response.headers().contains_key("inin-correlation-id"),
-        "every error carries ININ-Correlation-Id"
-    );
-}
+use support::*;
 
 #[tokio::test]
 async fn token_route_checks_basic_credentials_and_grant() {
     let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
     let http = reqwest::Client::new();
-    let url = format!("{}/oauth/token", emulator.base_url());
-    let wrong = http
-        .post(&url)
-        .basic_auth("emulator-client", Some("wrong"))
-        .body("grant_type=client_credentials")
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(emulator.config().client_id, "emulator-client");
+    let wrong = token_request(&emulator, &http, "wrong", "client_credentials").await;
     assert_eq!(wrong.status(), 401);
     let body: Value = wrong.json().await.unwrap();
     assert_eq!(body["error"], "invalid_client");
     assert!(body["error_description"].as_str().is_some());
 
-    let bad_grant = http
-        .post(&url)
-        .basic_auth("emulator-client", Some("emulator-secret"))
-        .body("grant_type=password")
-        .send()
-        .await
-        .unwrap();
+    let bad_grant = token_request(&emulator, &http, "emulator-secret", "password").await;
     assert_eq!(bad_grant.status(), 400);
 
     assert!(!fetch_token(&emulator, &http).await.is_empty());
@@ -143,50 +58,27 @@ async fn short_lived_tokens_expire() {
     };
     let emulator = Emulator::start(config).await.unwrap();
     let http = reqwest::Client::new();
-    let config = emulator.config().clone();
-    let response: Value = http
-        .post(format!("{}/oauth/token", emulator.base_url()))
-        .basic_auth(&config.client_id, Some(&config.client_secret))
-        .body("grant_type=client_credentials")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let secret = &emulator.config().client_secret;
+    let response = token_request(&emulator, &http, secret, "client_credentials").await;
+    let response: Value = response.json().await.unwrap();
     let token = response["access_token"].as_str().unwrap();
     let url = format!("{}{PREFIX}/models/capacity", emulator.base_url());
-    assert_eq!(
-        http.get(&url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    let capacity = || async { http.get(&url).bearer_auth(token).send().await.unwrap() };
+    assert_eq!(capacity().await.status(), 200);
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(
-        http.get(&url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(capacity().await.status(), 401);
 }
 
 #[tokio::test]
 async fn create_then_update_with_etags() {
     let (emulator, http, token) = start(EmulatorConfig::default()).await;
-    let url = context_url(&emulator, "conv-1");
+    let ctx = route(&emulator, &http, &token, "conv-1");
 
-    let missing = http.get(&url).bearer_auth(&token).send().await.unwrap();
+    let missing = ctx.get().await;
     assert_genesys_error(&missing, 404);
 
     let no_precondition = http
-        .patch(&url)
+        .patch(&ctx.url)
         .bearer_auth(&token)
         .json(&payload("conv-1", "ctx_a", 100, 1000))
         .send()
@@ -194,15 +86,7 @@ async fn create_then_update_with_etags() {
         .unwrap();
     assert_genesys_error(&no_precondition, 428);
 
-    let created = patch(
-        &http,
-        &url,
-        &token,
-        ("if-none-match", "*"),
-        &payload("conv-1", "ctx_a", 100, 1000),
-        false,
-    )
-    .await;
+    let created = ctx.create(&payload("conv-1", "ctx_a", 100, 1000)).await;
     assert_eq!(created.status(), 200);
     assert_eq!(created.headers()["etag"], "\"1\"");
     let body: Value = created.json().await.unwrap();
@@ -210,46 +94,26 @@ async fn create_then_update_with_etags() {
     assert_eq!(body["version"], 1);
     assert_eq!(body["context_id"], "ctx_a");
 
-    let again = patch(
-        &http,
-        &url,
-        &token,
-        ("if-none-match", "*"),
-        &payload("conv-1", "ctx_b", 100, 1000),
-        false,
-    )
-    .await;
+    let again = ctx.create(&payload("conv-1", "ctx_b", 100, 1000)).await;
     assert_genesys_error(&again, 412);
 
-    let current = http.get(&url).bearer_auth(&token).send().await.unwrap();
+    let current = ctx.get().await;
     assert_eq!(current.headers()["etag"], "\"1\"");
     let stored: Value = current.json().await.unwrap();
     assert_eq!(stored["version"], 1);
     assert_eq!(stored["context_id"], "ctx_a");
     assert_eq!(stored["messages"].as_array().unwrap().len(), 4);
 
-    let stale = patch(
-        &http,
-        &url,
-        &token,
-        ("if-match", "\"7\""),
-        &payload("conv-1", "ctx_b", 100, 1000),
-        false,
-    )
-    .await;
+    let stale = ctx
+        .write("\"7\"", &payload("conv-1", "ctx_b", 100, 1000))
+        .await;
     assert_genesys_error(&stale, 412);
     let body: Value = stale.json().await.unwrap();
     assert_eq!(body["code"], "precondition.failed");
 
-    let updated = patch(
-        &http,
-        &url,
-        &token,
-        ("if-match", "\"1\""),
-        &payload("conv-1", "ctx_b", 100, 1000),
-        false,
-    )
-    .await;
+    let updated = ctx
+        .write("\"1\"", &payload("conv-1", "ctx_b", 100, 1000))
+        .await;
     assert_eq!(updated.status(), 200);
     assert_eq!(updated.headers()["etag"], "\"2\"");
 
@@ -262,37 +126,21 @@ async fn create_then_update_with_etags() {
 #[tokio::test]
 async fn schema_and_token_limit_errors_are_400_with_codes() {
     let (emulator, http, token) = start(EmulatorConfig::default()).await;
-    let url = context_url(&emulator, "conv-2");
-    let over = patch(
-        &http,
-        &url,
-        &token,
-        ("if-none-match", "*"),
-        &payload("conv-2", "ctx_a", 100, 200_000),
-        false,
-    )
-    .await;
+    let ctx = route(&emulator, &http, &token, "conv-2");
+    let over = ctx.create(&payload("conv-2", "ctx_a", 100, 200_000)).await;
     assert_genesys_error(&over, 400);
     let body: Value = over.json().await.unwrap();
     assert_eq!(body["code"], "context.token.limit.exceeded");
 
     let mut bad = payload("conv-2", "ctx_a", 100, 1000);
     bad["messages"][1]["role"] = json!("robot");
-    let bad = patch(&http, &url, &token, ("if-none-match", "*"), &bad, false).await;
+    let bad = ctx.create(&bad).await;
     assert_genesys_error(&bad, 400);
     let body: Value = bad.json().await.unwrap();
     assert_eq!(body["code"], "bad.request");
     assert!(body["message"].as_str().unwrap().contains("robot"));
 
-    let wrong_id = patch(
-        &http,
-        &url,
-        &token,
-        ("if-none-match", "*"),
-        &payload("conv-other", "ctx_a", 100, 1000),
-        false,
-    )
-    .await;
+    let wrong_id = ctx.create(&payload("conv-other", "ctx_a", 100, 1000)).await;
     assert_genesys_error(&wrong_id, 400);
     assert!(emulator.history("conv-2").is_empty(), "nothing stored");
 }
@@ -300,30 +148,20 @@ async fn schema_and_token_limit_errors_are_400_with_codes() {
 #[tokio::test]
 async fn compaction_runs_only_when_triggered_and_over_threshold() {
     let (emulator, http, token) = start(EmulatorConfig::default()).await;
-    let url = context_url(&emulator, "conv-3");
+    let ctx = route(&emulator, &http, &token, "conv-3");
     // usage/hard = 0.95 >= 0.85 but no trigger: stored as is.
-    let untriggered = patch(
-        &http,
-        &url,
-        &token,
-        ("if-none-match", "*"),
-        &payload("conv-3", "ctx_a", 950, 1000),
-        false,
-    )
-    .await;
+    let untriggered = ctx.create(&payload("conv-3", "ctx_a", 950, 1000)).await;
     let body: Value = untriggered.json().await.unwrap();
     assert_eq!(body["status"], "updated");
     assert_eq!(body["evicted_messages"], 0);
 
-    let triggered = patch(
-        &http,
-        &url,
-        &token,
-        ("if-match", "\"1\""),
-        &payload("conv-3", "ctx_b", 950, 1000),
-        true,
-    )
-    .await;
+    let triggered = ctx
+        .patch(
+            ("if-match", "\"1\""),
+            &payload("conv-3", "ctx_b", 950, 1000),
+            true,
+        )
+        .await;
     let body: Value = triggered.json().await.unwrap();
     assert_eq!(body["status"], "compacted");
     let evicted = body["evicted_messages"].as_u64().unwrap();
@@ -333,15 +171,7 @@ async fn compaction_runs_only_when_triggered_and_over_threshold() {
         .unwrap();
     assert!(usage < 850, "compacted below the threshold: {usage}");
 
-    let stored: Value = http
-        .get(&url)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stored = ctx.stored().await;
     let messages = stored["messages"].as_array().unwrap();
     assert_eq!(messages[0]["role"], "system", "system prompt persists");
     assert_eq!(messages.len() as u64, 4 - evicted);
@@ -353,18 +183,13 @@ async fn keeps_only_the_last_max_context_windows_versions() {
     let mut config = EmulatorConfig::default();
     config.capacity.max_context_windows = 3;
     let (emulator, http, token) = start(config).await;
-    let url = context_url(&emulator, "conv-4");
+    let ctx = route(&emulator, &http, &token, "conv-4");
     let mut precondition = ("if-none-match".to_owned(), "*".to_owned());
     for i in 0..5 {
-        let response = patch(
-            &http,
-            &url,
-            &token,
-            (&precondition.0, &precondition.1),
-            &payload("conv-4", &format!("ctx_{i}"), 10, 1000),
-            false,
-        )
-        .await;
+        let body = payload("conv-4", &format!("ctx_{i}"), 10, 1000);
+        let response = ctx
+            .patch((&precondition.0, &precondition.1), &body, false)
+            .await;
         assert_eq!(response.status(), 200);
         let tag = response.headers()["etag"].to_str().unwrap().to_owned();
         precondition = ("if-match".to_owned(), tag);
@@ -412,29 +237,13 @@ async fn a_version_race_makes_the_following_patch_stale() {
         ..EmulatorConfig::default()
     };
     let (emulator, http, token) = start(config).await;
-    let url = context_url(&emulator, "conv-5");
-    let created = patch(
-        &http,
-        &url,
-        &token,
-        ("if-none-match", "*"),
-        &payload("conv-5", "ctx_a", 10, 1000),
-        false,
-    )
-    .await;
+    let ctx = route(&emulator, &http, &token, "conv-5");
+    let created = ctx.create(&payload("conv-5", "ctx_a", 10, 1000)).await;
     assert_eq!(created.status(), 200);
-    let read = http.get(&url).bearer_auth(&token).send().await.unwrap();
+    let read = ctx.get().await;
     let tag = read.headers()["etag"].to_str().unwrap().to_owned();
     assert_eq!(tag, "\"1\"");
-    let stale = patch(
-        &http,
-        &url,
-        &token,
-        ("if-match", &tag),
-        &payload("conv-5", "ctx_b", 10, 1000),
-        false,
-    )
-    .await;
+    let stale = ctx.write(&tag, &payload("conv-5", "ctx_b", 10, 1000)).await;
     assert_genesys_error(&stale, 412);
     let history = emulator.history("conv-5");
     assert_eq!(history.len(), 2);
@@ -506,45 +315,25 @@ async fn scripted_faults_fire_once_in_order() {
     });
     emulator.inject(ScriptedFault::VersionRace);
     emulator.inject(ScriptedFault::LostAnswer);
-    let url = context_url(&emulator, "conv-6");
+    let ctx = route(&emulator, &http, &token, "conv-6");
 
-    let limited = http.get(&url).bearer_auth(&token).send().await.unwrap();
+    let limited = ctx.get().await;
     assert_genesys_error(&limited, 429);
     assert_eq!(limited.headers()["retry-after"], "3");
 
-    let read = http.get(&url).bearer_auth(&token).send().await.unwrap();
+    let read = ctx.get().await;
     assert_eq!(read.headers()["etag"], "\"1\"");
-    let stale = patch(
-        &http,
-        &url,
-        &token,
-        ("if-match", "\"1\""),
-        &payload("conv-6", "ctx_mine", 10, 1000),
-        false,
-    )
-    .await;
+    let stale = ctx
+        .write("\"1\"", &payload("conv-6", "ctx_mine", 10, 1000))
+        .await;
     assert_genesys_error(&stale, 412);
 
     // The version moved to 2; this PATCH lands but its answer is lost.
-    let lost = patch(
-        &http,
-        &url,
-        &token,
-        ("if-match", "\"2\""),
-        &payload("conv-6", "ctx_mine", 10, 1000),
-        false,
-    )
-    .await;
+    let lost = ctx
+        .write("\"2\"", &payload("conv-6", "ctx_mine", 10, 1000))
+        .await;
     assert_genesys_error(&lost, 503);
-    let stored: Value = http
-        .get(&url)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stored = ctx.stored().await;
     assert_eq!(stored["context_id"], "ctx_mine");
     assert_eq!(stored["version"], 3);
     let writers: Vec<Writer> = emulator

@@ -6,7 +6,7 @@ use gateway_emulator::{
 };
 use serde_json::Value;
 
-use super::{assert_genesys_error, start};
+use super::{assert_genesys_error, get_json, start};
 
 fn conversation_url(base: &str, id: &str) -> String {
     format!("{base}/api/v2/conversations/messages/{id}")
@@ -146,18 +146,7 @@ async fn added_conversations_grow_by_appending() {
     let id = "11111111-2222-4333-8444-555555555555";
     emulator.add_messaging_conversation(id, 12);
     let url = conversation_url(&emulator.base_url(), id);
-    let get = || async {
-        let v: Value = http
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        listed_ids(&v)
-    };
+    let get = || async { listed_ids(&get_json(&http, &url, &token).await) };
     let before = get().await;
     assert_eq!(before.len(), 12);
     assert!(emulator.append_messaging_messages(id, 5));

@@ -4,10 +4,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use genesys_auth::{ClientCredentialsProvider, TokenProvider};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
-use crate::support::{self, TOKEN_1, TOKEN_2};
+use crate::support::{self, always, default_provider, in_turn, issued, TOKEN_1, TOKEN_2};
+
+/// A server issuing `first` and then `second` (each with `lifetime` seconds), exactly once each.
+async fn two_token_server(first: &str, second: &str, lifetime: u64) -> MockServer {
+    let server = MockServer::start().await;
+    in_turn(&server, [issued(first, lifetime), issued(second, lifetime)]).await;
+    server
+}
 
 #[tokio::test]
 async fn cached_token_is_reused() {
@@ -19,7 +25,7 @@ async fn cached_token_is_reused() {
         .await;
     support::mount_catch_all(&server).await;
 
-    let (provider, clock, _) = support::provider(support::config(&server));
+    let (provider, clock, _) = default_provider(&server);
     for _ in 0..5 {
         let token = provider.token().await.expect("token");
         assert_eq!(token.expose(), TOKEN_1);
@@ -29,16 +35,7 @@ async fn cached_token_is_reused() {
 
 #[tokio::test]
 async fn token_is_refreshed_once_the_buffer_is_reached() {
-    let server = MockServer::start().await;
-    support::token_ok(TOKEN_1, 300)
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    support::token_ok(TOKEN_2, 300)
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = two_token_server(TOKEN_1, TOKEN_2, 300).await;
 
     let config = support::builder(&server)
         .refresh_buffer(Duration::from_secs(60))
@@ -73,19 +70,10 @@ async fn default_clock_follows_paused_tokio_time() {
 
 #[tokio::test]
 async fn a_short_lived_token_is_kept_for_half_its_life() {
-    let server = MockServer::start().await;
-    support::token_ok(TOKEN_1, 60)
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    support::token_ok(TOKEN_2, 60)
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = two_token_server(TOKEN_1, TOKEN_2, 60).await;
 
     // Buffer 60 s on a 60 s token: refreshing "60 s early" would mean never caching it.
-    let (provider, clock, _) = support::provider(support::config(&server));
+    let (provider, clock, _) = default_provider(&server);
     assert_eq!(provider.token().await.expect("t1").expose(), TOKEN_1);
     clock.advance(Duration::from_secs(29));
     assert_eq!(provider.token().await.expect("t1").expose(), TOKEN_1);
@@ -96,20 +84,11 @@ async fn a_short_lived_token_is_kept_for_half_its_life() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundred_concurrent_callers_on_a_cold_cache_make_one_request() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(support::token_body(TOKEN_1, 86400))
-                .set_delay(Duration::from_millis(300)),
-        )
-        .named("token")
-        .expect(1)
-        .mount(&server)
-        .await;
+    let slow = issued(TOKEN_1, 86400).set_delay(Duration::from_millis(300));
+    always(&server, slow, 1).await;
     support::mount_catch_all(&server).await;
 
-    let (provider, _, _) = support::provider(support::config(&server));
+    let (provider, _, _) = default_provider(&server);
     let provider: Arc<dyn TokenProvider> = Arc::new(provider);
     let barrier = Arc::new(tokio::sync::Barrier::new(100));
     let mut tasks = Vec::new();
@@ -131,21 +110,15 @@ async fn hundred_concurrent_callers_on_a_cold_cache_make_one_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_callers_share_one_failure() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_json(serde_json::json!({
-                    "error": "invalid_client",
-                    "error_description": "client not found"
-                }))
-                .set_delay(Duration::from_millis(300)),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    let rejected = ResponseTemplate::new(401)
+        .set_body_json(serde_json::json!({
+            "error": "invalid_client",
+            "error_description": "client not found"
+        }))
+        .set_delay(Duration::from_millis(300));
+    always(&server, rejected, 1).await;
 
-    let (provider, _, _) = support::provider(support::config(&server));
+    let (provider, _, _) = default_provider(&server);
     let provider = Arc::new(provider);
     let barrier = Arc::new(tokio::sync::Barrier::new(20));
     let mut tasks = Vec::new();
@@ -166,42 +139,19 @@ async fn concurrent_callers_share_one_failure() {
 #[tokio::test]
 async fn after_a_failure_the_next_call_tries_again() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(403).set_body_string("forbidden"))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    support::token_ok(TOKEN_1, 86400)
-        .expect(1)
-        .mount(&server)
-        .await;
+    let forbidden = ResponseTemplate::new(403).set_body_string("forbidden");
+    in_turn(&server, [forbidden, issued(TOKEN_1, 86400)]).await;
 
-    let (provider, _, _) = support::provider(support::config(&server));
+    let (provider, _, _) = default_provider(&server);
     let error = provider.token().await.expect_err("403");
     assert_eq!(error.status(), Some(403));
     assert_eq!(provider.token().await.expect("token").expose(), TOKEN_1);
 }
 
-async fn two_token_server() -> MockServer {
-    let server = MockServer::start().await;
-    support::token_ok(TOKEN_1, 86400)
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    support::token_ok(TOKEN_2, 86400)
-        .expect(1)
-        .mount(&server)
-        .await;
-    server
-}
-
 #[tokio::test]
 async fn invalidate_makes_the_next_call_fetch_a_new_token() {
-    let server = two_token_server().await;
-    let (provider, _, _) = support::provider(support::config(&server));
+    let server = two_token_server(TOKEN_1, TOKEN_2, 86400).await;
+    let (provider, _, _) = default_provider(&server);
     let first = provider.token().await.expect("t1");
     assert_eq!(first.expose(), TOKEN_1);
     provider.invalidate(&first);
@@ -211,8 +161,8 @@ async fn invalidate_makes_the_next_call_fetch_a_new_token() {
 
 #[tokio::test]
 async fn invalidate_with_a_stale_token_keeps_the_newer_one() {
-    let server = two_token_server().await;
-    let (provider, _, _) = support::provider(support::config(&server));
+    let server = two_token_server(TOKEN_1, TOKEN_2, 86400).await;
+    let (provider, _, _) = default_provider(&server);
     let first = provider.token().await.expect("t1");
     provider.invalidate(&first);
     let second = provider.token().await.expect("t2");
@@ -227,10 +177,7 @@ async fn invalidate_with_a_stale_token_keeps_the_newer_one() {
 #[tokio::test]
 async fn provider_works_behind_the_trait_object() {
     let server = MockServer::start().await;
-    support::token_ok(TOKEN_1, 86400)
-        .expect(1)
-        .mount(&server)
-        .await;
+    always(&server, issued(TOKEN_1, 86400), 1).await;
     let provider: Arc<dyn TokenProvider> =
         Arc::new(ClientCredentialsProvider::new(support::config(&server)).expect("provider"));
     let a = provider.token().await.expect("token");

@@ -3,32 +3,22 @@
 use std::time::{Duration, SystemTime};
 
 use genesys_auth::{AuthError, TokenProvider};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
-use crate::support::{self, TOKEN_1};
-
-fn token_route() -> wiremock::MockBuilder {
-    Mock::given(method("POST")).and(path("/oauth/token"))
-}
+use crate::support::{self, always, default_provider, in_turn, issued, TOKEN_1};
 
 #[tokio::test]
 async fn invalid_client_is_a_typed_error_with_the_code_never_the_description() {
     let server = MockServer::start().await;
-    token_route()
-        .respond_with(
-            ResponseTemplate::new(401)
-                .insert_header("ININ-Correlation-Id", "corr-401")
-                .set_body_json(serde_json::json!({
-                    "error": "invalid_client",
-                    "error_description": "client id not found or secret mismatch"
-                })),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    let rejected = ResponseTemplate::new(401)
+        .insert_header("ININ-Correlation-Id", "corr-401")
+        .set_body_json(serde_json::json!({
+            "error": "invalid_client",
+            "error_description": "client id not found or secret mismatch"
+        }));
+    always(&server, rejected, 1).await;
 
-    let (provider, _, sleeper) = support::provider(support::config(&server));
+    let (provider, _, sleeper) = default_provider(&server);
     let error = provider.token().await.expect_err("rejected");
     match &error {
         AuthError::InvalidClient {
@@ -55,15 +45,12 @@ async fn invalid_client_is_a_typed_error_with_the_code_never_the_description() {
 #[tokio::test]
 async fn bad_request_with_an_oauth_error_is_not_retried() {
     let server = MockServer::start().await;
-    token_route()
-        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
-            "error": "unsupported_grant_type",
-            "error_description": "grant type not allowed for this client"
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let (provider, _, _) = support::provider(support::config(&server));
+    let rejected = ResponseTemplate::new(400).set_body_json(serde_json::json!({
+        "error": "unsupported_grant_type",
+        "error_description": "grant type not allowed for this client"
+    }));
+    always(&server, rejected, 1).await;
+    let (provider, _, _) = default_provider(&server);
     let error = provider.token().await.expect_err("rejected");
     assert!(
         matches!(&error, AuthError::InvalidClient { status: 400, error: Some(e), .. } if e == "unsupported_grant_type"),
@@ -74,23 +61,12 @@ async fn bad_request_with_an_oauth_error_is_not_retried() {
 #[tokio::test]
 async fn rate_limited_with_retry_after_seconds_then_success() {
     let server = MockServer::start().await;
-    token_route()
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("Retry-After", "7")
-                .insert_header("ININ-Correlation-Id", "corr-429"),
-        )
-        .up_to_n_times(1)
-        .expect(1)
-        .named("429 once")
-        .mount(&server)
-        .await;
-    support::token_ok(TOKEN_1, 86400)
-        .expect(1)
-        .mount(&server)
-        .await;
+    let limited = ResponseTemplate::new(429)
+        .insert_header("Retry-After", "7")
+        .insert_header("ININ-Correlation-Id", "corr-429");
+    in_turn(&server, [limited, issued(TOKEN_1, 86400)]).await;
 
-    let (provider, _, sleeper) = support::provider(support::config(&server));
+    let (provider, _, sleeper) = default_provider(&server);
     assert_eq!(provider.token().await.expect("token").expose(), TOKEN_1);
     assert_eq!(sleeper.waits(), [Duration::from_secs(7)]);
 }
@@ -99,20 +75,11 @@ async fn rate_limited_with_retry_after_seconds_then_success() {
 async fn rate_limited_with_an_http_date_retry_after() {
     let server = MockServer::start().await;
     let at = SystemTime::now() + Duration::from_secs(30);
-    token_route()
-        .respond_with(
-            ResponseTemplate::new(429).insert_header("Retry-After", httpdate::fmt_http_date(at)),
-        )
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    support::token_ok(TOKEN_1, 86400)
-        .expect(1)
-        .mount(&server)
-        .await;
+    let limited =
+        ResponseTemplate::new(429).insert_header("Retry-After", httpdate::fmt_http_date(at));
+    in_turn(&server, [limited, issued(TOKEN_1, 86400)]).await;
 
-    let (provider, _, sleeper) = support::provider(support::config(&server));
+    let (provider, _, sleeper) = default_provider(&server);
     assert_eq!(provider.token().await.expect("token").expose(), TOKEN_1);
     let waits = sleeper.waits();
     assert_eq!(waits.len(), 1);
@@ -126,13 +93,10 @@ async fn rate_limited_with_an_http_date_retry_after() {
 #[tokio::test]
 async fn retry_after_beyond_the_cap_gives_up_at_once_with_the_value() {
     let server = MockServer::start().await;
-    token_route()
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "600"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let limited = ResponseTemplate::new(429).insert_header("Retry-After", "600");
+    always(&server, limited, 1).await;
 
-    let (provider, _, sleeper) = support::provider(support::config(&server));
+    let (provider, _, sleeper) = default_provider(&server);
     let error = provider.token().await.expect_err("rate limited");
     assert!(
         matches!(error, AuthError::RateLimited { attempts: 1, .. }),
@@ -146,13 +110,10 @@ async fn retry_after_beyond_the_cap_gives_up_at_once_with_the_value() {
 #[tokio::test]
 async fn repeated_rate_limits_are_bounded() {
     let server = MockServer::start().await;
-    token_route()
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "2"))
-        .expect(3)
-        .mount(&server)
-        .await;
+    let limited = ResponseTemplate::new(429).insert_header("Retry-After", "2");
+    always(&server, limited, 3).await;
 
-    let (provider, _, sleeper) = support::provider(support::config(&server));
+    let (provider, _, sleeper) = default_provider(&server);
     let error = provider.token().await.expect_err("rate limited");
     assert!(
         matches!(error, AuthError::RateLimited { attempts: 3, .. }),
@@ -165,17 +126,12 @@ async fn repeated_rate_limits_are_bounded() {
 #[tokio::test]
 async fn rate_limit_without_retry_after_uses_backoff() {
     let server = MockServer::start().await;
-    token_route()
-        .respond_with(ResponseTemplate::new(429))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    support::token_ok(TOKEN_1, 86400)
-        .expect(1)
-        .mount(&server)
-        .await;
-    let (provider, _, sleeper) = support::provider(support::config(&server));
+    in_turn(
+        &server,
+        [ResponseTemplate::new(429), issued(TOKEN_1, 86400)],
+    )
+    .await;
+    let (provider, _, sleeper) = default_provider(&server);
     provider.token().await.expect("token");
     let waits = sleeper.waits();
     assert_eq!(waits.len(), 1);
@@ -185,17 +141,12 @@ async fn rate_limit_without_retry_after_uses_backoff() {
 #[tokio::test]
 async fn repeated_server_errors_make_bounded_attempts_then_a_typed_error() {
     let server = MockServer::start().await;
-    token_route()
-        .respond_with(
-            ResponseTemplate::new(503)
-                .insert_header("ININ-Correlation-Id", "corr-503")
-                .set_body_string("upstream unavailable"),
-        )
-        .expect(3)
-        .mount(&server)
-        .await;
+    let unavailable = ResponseTemplate::new(503)
+        .insert_header("ININ-Correlation-Id", "corr-503")
+        .set_body_string("upstream unavailable");
+    always(&server, unavailable, 3).await;
 
-    let (provider, _, sleeper) = support::provider(support::config(&server));
+    let (provider, _, sleeper) = default_provider(&server);
     let error = provider.token().await.expect_err("server error");
     match &error {
         AuthError::Server {
@@ -222,11 +173,7 @@ async fn repeated_server_errors_make_bounded_attempts_then_a_typed_error() {
 #[tokio::test]
 async fn attempts_and_backoff_are_configurable() {
     let server = MockServer::start().await;
-    token_route()
-        .respond_with(ResponseTemplate::new(500))
-        .expect(5)
-        .mount(&server)
-        .await;
+    always(&server, ResponseTemplate::new(500), 5).await;
     let config = support::builder(&server)
         .max_attempts(5)
         .backoff(Duration::from_millis(100), Duration::from_millis(250))
@@ -256,17 +203,13 @@ async fn attempts_and_backoff_are_configurable() {
 #[tokio::test]
 async fn server_error_then_success() {
     let server = MockServer::start().await;
-    token_route()
-        .respond_with(ResponseTemplate::new(502))
-        .up_to_n_times(2)
-        .expect(2)
-        .mount(&server)
-        .await;
-    support::token_ok(TOKEN_1, 86400)
-        .expect(1)
-        .mount(&server)
-        .await;
-    let (provider, _, _) = support::provider(support::config(&server));
+    let bad_gateway = ResponseTemplate::new(502);
+    in_turn(
+        &server,
+        [bad_gateway.clone(), bad_gateway, issued(TOKEN_1, 86400)],
+    )
+    .await;
+    let (provider, _, _) = default_provider(&server);
     assert_eq!(provider.token().await.expect("token").expose(), TOKEN_1);
 }
 
@@ -297,15 +240,8 @@ async fn unreachable_endpoint_is_a_bounded_transport_error() {
 #[tokio::test]
 async fn request_timeout_is_a_transport_error() {
     let server = MockServer::start().await;
-    token_route()
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(support::token_body(TOKEN_1, 86400))
-                .set_delay(Duration::from_secs(5)),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    let slow = issued(TOKEN_1, 86400).set_delay(Duration::from_secs(5));
+    always(&server, slow, 1).await;
     let config = support::builder(&server)
         .request_timeout(Duration::from_millis(200))
         .max_attempts(1)
@@ -329,12 +265,13 @@ async fn malformed_success_body_is_never_kept() {
         "<html>oops</html>".to_owned(),
     ] {
         let server = MockServer::start().await;
-        token_route()
-            .respond_with(ResponseTemplate::new(200).set_body_string(body.clone()))
-            .expect(1)
-            .mount(&server)
-            .await;
-        let (provider, _, _) = support::provider(support::config(&server));
+        always(
+            &server,
+            ResponseTemplate::new(200).set_body_string(body.clone()),
+            1,
+        )
+        .await;
+        let (provider, _, _) = default_provider(&server);
         let error = provider.token().await.expect_err("malformed");
         let AuthError::MalformedResponse { status, .. } = &error else {
             panic!("expected MalformedResponse for {body}, got {error:?}");
@@ -354,12 +291,9 @@ async fn malformed_success_body_is_never_kept() {
 #[tokio::test]
 async fn unexpected_status_is_reported_without_retry() {
     let server = MockServer::start().await;
-    token_route()
-        .respond_with(ResponseTemplate::new(404).set_body_string("no such route"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let (provider, _, sleeper) = support::provider(support::config(&server));
+    let missing = ResponseTemplate::new(404).set_body_string("no such route");
+    always(&server, missing, 1).await;
+    let (provider, _, sleeper) = default_provider(&server);
     let error = provider.token().await.expect_err("404");
     assert!(
         matches!(&error, AuthError::UnexpectedStatus { status: 404, .. }),

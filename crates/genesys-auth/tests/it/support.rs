@@ -7,7 +7,7 @@ use genesys_auth::{
     AuthConfig, AuthConfigBuilder, ClientCredentialsProvider, Clock, SleepFuture, Sleeper,
 };
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 pub const CLIENT_ID: &str = "my-client";
 pub const CLIENT_SECRET: &str = "SECRET-do-not-leak-7f3a";
@@ -92,11 +92,55 @@ pub fn token_body(token: &str, expires_in: u64) -> serde_json::Value {
     serde_json::json!({"access_token": token, "token_type": "bearer", "expires_in": expires_in})
 }
 
+/// The token route's answer issuing `token` with the given lifetime.
+pub fn issued(token: &str, expires_in: u64) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(token_body(token, expires_in))
+}
+
+/// `POST /oauth/token`.
+pub fn token_route() -> MockBuilder {
+    Mock::given(method("POST")).and(path("/oauth/token"))
+}
+
 /// `POST /oauth/token` answering `token` with the given lifetime.
 pub fn token_ok(token: &str, expires_in: u64) -> Mock {
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(token, expires_in)))
+    token_route().respond_with(issued(token, expires_in))
+}
+
+/// The token route answers each of `answers` in turn, each to exactly one request (checked
+/// when the server drops: a missing or an extra request fails the test).
+pub async fn in_turn(server: &MockServer, answers: impl IntoIterator<Item = ResponseTemplate>) {
+    let mut answers: Vec<ResponseTemplate> = answers.into_iter().collect();
+    let last = answers.pop().expect("at least one answer");
+    for answer in answers {
+        token_route()
+            .respond_with(answer)
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(server)
+            .await;
+    }
+    token_route()
+        .respond_with(last)
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+/// The token route answers `answer` to every request, and gets exactly `requests` of them.
+pub async fn always(server: &MockServer, answer: ResponseTemplate, requests: u64) {
+    token_route()
+        .respond_with(answer)
+        .expect(requests)
+        .mount(server)
+        .await;
+}
+
+/// A provider for `server` with the default config, on a manual clock and recording sleeper.
+pub fn default_provider(
+    server: &MockServer,
+) -> (ClientCredentialsProvider, ManualClock, RecordingSleeper) {
+    provider(config(server))
 }
 
 /// A catch-all mounted last: any unexpected request gets a 599 that tests would notice.

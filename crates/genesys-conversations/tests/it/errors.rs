@@ -2,19 +2,41 @@
 
 use std::time::Duration;
 
-use genesys_conversations::{ImportError, ImportOptions, ROUTE_BULK, ROUTE_CONVERSATION};
+use genesys_conversations::{ImportError, ImportOptions, Imported, ROUTE_BULK, ROUTE_CONVERSATION};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::*;
 
-async fn conversation_ok(server: &MockServer) {
+/// The conversation route (`GET`) answering `answer`.
+fn conversation_route(answer: ResponseTemplate) -> Mock {
     Mock::given(method("GET"))
         .and(path(conversation_path()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(listing(3)))
+        .respond_with(answer)
+}
+
+/// The bulk messages route (`POST`) answering `answer`.
+fn bulk_route(answer: ResponseTemplate) -> Mock {
+    Mock::given(method("POST"))
+        .and(path(bulk_path()))
+        .respond_with(answer)
+}
+
+async fn conversation_ok(server: &MockServer) {
+    conversation_route(ResponseTemplate::new(200).set_body_json(listing(3)))
         .mount(server)
         .await;
+}
+
+/// A 429 asking to wait `retry_after` seconds.
+fn slow_down(retry_after: &str) -> ResponseTemplate {
+    genesys_error(429, "too.many.requests", "slow down").insert_header("retry-after", retry_after)
+}
+
+async fn import_ok(server: &MockServer) -> (Imported, Harness) {
+    let (imported, h) = import(&server.uri(), 1_000).await;
+    (imported.unwrap(), h)
 }
 
 fn genesys_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
@@ -24,13 +46,8 @@ fn genesys_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
 }
 
 async fn import_err(server: &MockServer) -> (ImportError, Harness) {
-    let h = harness(&server.uri(), 1_000);
-    let e = h
-        .source
-        .import(ID, None, &ImportOptions::default())
-        .await
-        .unwrap_err();
-    (e, h)
+    let (imported, h) = import(&server.uri(), 1_000).await;
+    (imported.unwrap_err(), h)
 }
 
 #[tokio::test]
@@ -53,14 +70,12 @@ async fn a_conversation_id_that_is_not_a_uuid_sends_nothing() {
 async fn forbidden_names_the_permission_the_platform_reports() {
     let server = MockServer::start().await;
     conversation_ok(&server).await;
-    Mock::given(method("POST"))
-        .and(path(bulk_path()))
-        .respond_with(genesys_error(
+    bulk_route(genesys_error(
             403,
             "missing.any.permissions",
             "Unable to perform the requested action. You must have at least one of the following permissions assigned: [conversation:message:view, conversation:webmessaging:view]",
-        ))
-        .expect(1)
+    ))
+    .expect(1)
         .mount(&server)
         .await;
     let (e, _) = import_err(&server).await;
@@ -76,25 +91,15 @@ async fn forbidden_names_the_permission_the_platform_reports() {
 #[tokio::test]
 async fn not_found_says_which_route_answered() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(conversation_path()))
-        .respond_with(genesys_error(
-            404,
-            "not.found",
-            "The requested resource was not found.",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let missing = genesys_error(404, "not.found", "The requested resource was not found.");
+    conversation_route(missing).expect(1).mount(&server).await;
     let (e, _) = import_err(&server).await;
     assert!(matches!(e, ImportError::NotFound { route, .. } if route == ROUTE_CONVERSATION));
     assert!(e.to_string().contains(ID));
 
     let server = MockServer::start().await;
     conversation_ok(&server).await;
-    Mock::given(method("POST"))
-        .and(path(bulk_path()))
-        .respond_with(genesys_error(404, "not.found", "not found"))
+    bulk_route(genesys_error(404, "not.found", "not found"))
         .mount(&server)
         .await;
     let (e, _) = import_err(&server).await;
@@ -104,38 +109,22 @@ async fn not_found_says_which_route_answered() {
 #[tokio::test]
 async fn rate_limits_are_honoured_then_bounded() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(conversation_path()))
-        .respond_with(
-            genesys_error(429, "too.many.requests", "slow down").insert_header("retry-after", "7"),
-        )
+    conversation_route(slow_down("7"))
         .up_to_n_times(1)
         .mount(&server)
         .await;
     conversation_ok(&server).await;
-    Mock::given(method("POST"))
-        .and(path(bulk_path()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"entities": [entity("m0000"), entity("m0001"), entity("m0002")]}),
-        ))
+    let entities = json!({"entities": [entity("m0000"), entity("m0001"), entity("m0002")]});
+    bulk_route(ResponseTemplate::new(200).set_body_json(entities))
         .mount(&server)
         .await;
-    let h = harness(&server.uri(), 1_000);
-    let imported = h
-        .source
-        .import(ID, None, &ImportOptions::default())
-        .await
-        .unwrap();
+    let (imported, h) = import_ok(&server).await;
     assert_eq!(imported.messages.len(), 3);
     assert_eq!(h.sleeper.waits(), [Duration::from_secs(7)]);
 
     // Always 429: three attempts (the default policy), then a typed error.
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(conversation_path()))
-        .respond_with(
-            genesys_error(429, "too.many.requests", "slow down").insert_header("retry-after", "1"),
-        )
+    conversation_route(slow_down("1"))
         .expect(3)
         .mount(&server)
         .await;
@@ -149,12 +138,7 @@ async fn rate_limits_are_honoured_then_bounded() {
 
     // A Retry-After over the cap (60 s) is not waited out.
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(conversation_path()))
-        .respond_with(
-            genesys_error(429, "too.many.requests", "slow down")
-                .insert_header("retry-after", "3600"),
-        )
+    conversation_route(slow_down("3600"))
         .expect(1)
         .mount(&server)
         .await;
@@ -166,20 +150,13 @@ async fn rate_limits_are_honoured_then_bounded() {
 #[tokio::test]
 async fn server_errors_retry_and_client_errors_do_not() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(conversation_path()))
-        .respond_with(genesys_error(503, "service.unavailable", "busy"))
+    conversation_route(genesys_error(503, "service.unavailable", "busy"))
         .up_to_n_times(2)
         .mount(&server)
         .await;
     conversation_ok(&server).await;
-    Mock::given(method("POST"))
-        .and(path(bulk_path()))
-        .respond_with(genesys_error(
-            400,
-            "bad.request",
-            "The max messages you can request in the body is 1,000.",
-        ))
+    let too_many = "The max messages you can request in the body is 1,000.";
+    bulk_route(genesys_error(400, "bad.request", too_many))
         .expect(1)
         .mount(&server)
         .await;
@@ -206,19 +183,12 @@ async fn a_401_refreshes_the_token_once() {
         .expect(1)
         .mount(&server)
         .await;
-    let h = harness(&server.uri(), 1_000);
-    let imported = h
-        .source
-        .import(ID, None, &ImportOptions::default())
-        .await
-        .unwrap();
+    let (imported, h) = import_ok(&server).await;
     assert!(imported.messages.is_empty());
     assert_eq!(h.tokens.invalidations.load(Ordering::SeqCst), 1);
 
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(conversation_path()))
-        .respond_with(genesys_error(401, "authentication.required", "no"))
+    conversation_route(genesys_error(401, "authentication.required", "no"))
         .expect(2)
         .mount(&server)
         .await;
@@ -229,12 +199,8 @@ async fn a_401_refreshes_the_token_once() {
 #[tokio::test]
 async fn garbage_and_oversized_answers_fail_without_echoing_the_body() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(conversation_path()))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_string("{\"participants\": \"my card is 4111 1111 1111 1111\"}"),
-        )
+    let card = "{\"participants\": \"my card is 4111 1111 1111 1111\"}";
+    conversation_route(ResponseTemplate::new(200).set_body_string(card))
         .mount(&server)
         .await;
     let (e, _) = import_err(&server).await;
@@ -243,9 +209,7 @@ async fn garbage_and_oversized_answers_fail_without_echoing_the_body() {
     assert!(!format!("{e:?}").contains("4111"));
 
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(conversation_path()))
-        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(4096)))
+    conversation_route(ResponseTemplate::new(200).set_body_string("x".repeat(4096)))
         .mount(&server)
         .await;
     let mut config = SourceConfig::new(server.uri());
@@ -264,9 +228,7 @@ async fn garbage_and_oversized_answers_fail_without_echoing_the_body() {
 #[tokio::test]
 async fn tokens_never_appear_in_debug_or_errors() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(conversation_path()))
-        .respond_with(genesys_error(401, "authentication.required", "no"))
+    conversation_route(genesys_error(401, "authentication.required", "no"))
         .mount(&server)
         .await;
     let (e, h) = import_err(&server).await;

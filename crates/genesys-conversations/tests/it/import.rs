@@ -1,6 +1,6 @@
 //! Mapping, ordering and batching through the HTTP client.
 
-use genesys_conversations::{ImportOptions, METADATA_MESSAGE_ID};
+use genesys_conversations::METADATA_MESSAGE_ID;
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -41,12 +41,8 @@ async fn platform(n: usize) -> MockServer {
 #[tokio::test]
 async fn a_large_conversation_is_fetched_in_batches_of_at_most_1000_and_kept_in_order() {
     let server = platform(2_500).await;
-    let h = harness(&server.uri(), 1_000);
-    let imported = h
-        .source
-        .import(ID, None, &ImportOptions::default())
-        .await
-        .unwrap();
+    let (imported, _) = import(&server.uri(), 1_000).await;
+    let imported = imported.unwrap();
     let requests = server.received_requests().await.unwrap();
     let sizes: Vec<usize> = requests
         .iter()
@@ -79,12 +75,8 @@ async fn a_large_conversation_is_fetched_in_batches_of_at_most_1000_and_kept_in_
 #[tokio::test]
 async fn small_batches_keep_order_across_batches() {
     let server = platform(7).await;
-    let h = harness(&server.uri(), 2);
-    let imported = h
-        .source
-        .import(ID, None, &ImportOptions::default())
-        .await
-        .unwrap();
+    let (imported, _) = import(&server.uri(), 2).await;
+    let imported = imported.unwrap();
     let ids: Vec<&str> = imported
         .messages
         .iter()
@@ -105,11 +97,7 @@ async fn small_batches_keep_order_across_batches() {
 async fn since_fetches_only_what_is_new() {
     let server = platform(10).await;
     let h = harness(&server.uri(), 1_000);
-    let imported = h
-        .source
-        .import(ID, Some("m0006"), &ImportOptions::default())
-        .await
-        .unwrap();
+    let imported = h.import(Some("m0006")).await.unwrap();
     let requests = server.received_requests().await.unwrap();
     let bulk: Vec<String> = serde_json::from_slice(&requests[1].body).unwrap();
     assert_eq!(bulk, ["m0007", "m0008", "m0009"]);
@@ -117,11 +105,7 @@ async fn since_fetches_only_what_is_new() {
     assert_eq!(imported.summary.already_imported, 7);
 
     // Nothing new: no bulk request at all, and the next start stays where it was.
-    let imported = h
-        .source
-        .import(ID, Some("m0009"), &ImportOptions::default())
-        .await
-        .unwrap();
+    let imported = h.import(Some("m0009")).await.unwrap();
     assert!(imported.messages.is_empty());
     assert_eq!(imported.summary.last_message_id.as_deref(), Some("m0009"));
     let posts = server

@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use genesys_auth::{AccessToken, TokenFuture, TokenProvider};
-use genesys_conversations::{ConversationSource, SourceConfig};
+use genesys_conversations::{
+    ConversationSource, ImportError, ImportOptions, Imported, SourceConfig,
+};
 use genesys_transport::{SleepFuture, Sleeper};
 use serde_json::{json, Value};
 
@@ -70,6 +72,21 @@ fn harness(base: &str, batch_size: usize) -> Harness {
         tokens,
         sleeper,
     }
+}
+
+impl Harness {
+    /// Imports conversation [`ID`], from after `since` when given.
+    async fn import(&self, since: Option<&str>) -> Result<Imported, ImportError> {
+        self.source
+            .import(ID, since, &ImportOptions::default())
+            .await
+    }
+}
+
+/// A harness on `base` in batches of `batch_size`, and its import of [`ID`] (everything).
+async fn import(base: &str, batch_size: usize) -> (Result<Imported, ImportError>, Harness) {
+    let h = harness(base, batch_size);
+    (h.import(None).await, h)
 }
 
 /// A conversation listing `n` messages `m0000…` one second apart (customer lists the even ones,

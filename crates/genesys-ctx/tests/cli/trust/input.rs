@@ -5,6 +5,14 @@ use std::time::Duration;
 use super::setup::*;
 use crate::text;
 
+/// `args` on a one-message input exit 2 with `needle` (the flag) in stderr.
+fn exits_2_naming(setup: &Setup, args: &[&str], needle: &str) {
+    let out = setup.run(args, Some(r#"[{"role":"user","content":"hi"}]"#));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.contains(needle), "{args:?}: {stderr}");
+}
+
 #[test]
 fn bad_flags_and_ids_exit_2_naming_the_flag() {
     let setup = Setup::new(Duration::ZERO);
@@ -36,18 +44,7 @@ fn bad_flags_and_ids_exit_2_naming_the_flag() {
     for (flags, needle) in cases {
         let mut args = vec!["update"];
         args.extend(flags.iter().copied());
-        let out = setup.run(&args, Some(r#"[{"role":"user","content":"hi"}]"#));
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
-        assert!(
-            text(&out.stderr).contains(needle),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
+        exits_2_naming(&setup, &args, needle);
     }
     assert!(setup.stored().is_empty(), "nothing was written");
     // Duplicate keys in the input are bad input too, naming the key.
@@ -92,18 +89,7 @@ fn bad_flags_of_other_commands_exit_2_naming_the_flag() {
         ),
     ];
     for (args, needle) in cases {
-        let out = setup.run(args, Some(r#"[{"role":"user","content":"hi"}]"#));
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
-        assert!(
-            text(&out.stderr).contains(needle),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
+        exits_2_naming(&setup, args, needle);
     }
 }
 

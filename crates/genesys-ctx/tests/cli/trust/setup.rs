@@ -109,6 +109,19 @@ impl Setup {
         cmd
     }
 
+    /// Spawns `args` (through `shell` when given), writes `input` to its stdin and closes it.
+    pub(super) fn spawn_fed(&self, args: &[&str], shell: Option<&str>, input: &str) -> Child {
+        let mut child = self
+            .command(args, shell)
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).unwrap();
+        child
+    }
+
     pub(super) fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
         let mut cmd = self.command(args, None);
         if stdin.is_some() {

@@ -1,6 +1,6 @@
 //! SIGINT and SIGTERM during `update`: updates in flight finish and are recorded.
 
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
 use super::setup::*;
@@ -108,18 +108,8 @@ fn a_second_signal_exits_at_once() {
 fn a_signal_before_any_update_started_exits_at_once() {
     // The token request alone takes 3 s; nothing is in flight when the signal comes.
     let setup = Setup::new(Duration::from_secs(3));
-    let mut child = setup
-        .command(&["update", "--conversation-id", "c"], None)
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin
-            .write_all(br#"[{"role":"user","content":"hi"}]"#)
-            .unwrap();
-    }
+    let args = ["update", "--conversation-id", "c"];
+    let child = setup.spawn_fed(&args, None, r#"[{"role":"user","content":"hi"}]"#);
     std::thread::sleep(Duration::from_millis(800));
     kill(&child, "TERM");
     let out = child.wait_with_output().unwrap();

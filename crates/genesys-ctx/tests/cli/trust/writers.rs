@@ -135,21 +135,8 @@ fn a_full_disk_rolls_the_record_back_and_says_the_update_landed() {
     assert!(setup.emulator.history("full-1").is_empty());
 
     // A single update says the same.
-    let mut single = setup
-        .command(
-            &["update", "--conversation-id", "full-single"],
-            Some(&script),
-        )
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = single.stdin.take().unwrap();
-        stdin
-            .write_all(br#"[{"role":"user","content":"hi"}]"#)
-            .unwrap();
-    }
+    let args = ["update", "--conversation-id", "full-single"];
+    let single = setup.spawn_fed(&args, Some(&script), r#"[{"role":"user","content":"hi"}]"#);
     let out = single.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
