@@ -427,19 +427,19 @@ async fn the_token_provider_draws_from_the_gateway_clients_retry_budget() {
         .expect(3)
         .mount(&server)
         .await;
-    let auth = genesys_context::genesys_auth::AuthConfig::builder()
-        .client_id("budget-client")
-        .client_secret(CLIENT_SECRET)
-        .login_base(server.uri())
-        .api_base(server.uri())
-        .backoff(Duration::from_millis(1), Duration::from_millis(1))
-        .build()
-        .expect("auth config");
-    let settings = genesys_context::EnvSettings::with_auth(auth, |_| None).expect("settings");
-    let manager =
-        genesys_context::ContextManager::from_settings(settings, ManagerOptions::default())
-            .await
-            .expect("manager");
+    let uri = server.uri();
+    let settings = genesys_context::Settings::from_lookup(|name| match name {
+        "GENESYS_CLIENT_ID" => Some("budget-client".to_owned()),
+        "GENESYS_CLIENT_SECRET" => Some(CLIENT_SECRET.to_owned()),
+        "GENESYS_LOGIN_BASE" | "GENESYS_API_BASE" => Some(uri.clone()),
+        _ => None,
+    })
+    .and_then(|s| s.set("retry.backoff_base_secs", "0.001"))
+    .and_then(|s| s.set("retry.backoff_max_secs", "0.001"))
+    .expect("settings");
+    let manager = genesys_context::ContextManager::from_settings(settings)
+        .await
+        .expect("manager");
     let full = manager.client().retry_budget_left();
     let err = manager.initialize().await.expect_err("token route down");
     assert!(matches!(err, Error::Gateway(_) | Error::Auth(_)), "{err:?}");

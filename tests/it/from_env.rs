@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use genesys_context::audit::verify;
 use genesys_context::gateway_emulator::{Emulator, EmulatorConfig};
 use genesys_context::{
-    ContextManager, EnvSettings, ManagerOptions, ENV_AUDIT_LOG, ENV_GATEWAY_PREFIX,
-    ENV_WEBHOOK_SECRET, ENV_WEBHOOK_URL,
+    ContextManager, Settings, ENV_AUDIT_LOG, ENV_GATEWAY_PREFIX, ENV_WEBHOOK_SECRET,
+    ENV_WEBHOOK_URL,
 };
 
 use crate::support::seed_messages;
@@ -39,10 +39,8 @@ async fn settings_from_the_documented_variables_build_auth_client_masker_webhook
     ]
     .into_iter()
     .collect();
-    let settings = EnvSettings::from_lookup(|name| vars.get(name).cloned()).unwrap();
-    let manager = ContextManager::from_settings(settings, ManagerOptions::default())
-        .await
-        .unwrap();
+    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap();
+    let manager = ContextManager::from_settings(settings).await.unwrap();
 
     let report = manager.update("conv-env", &seed_messages()).await.unwrap();
 
@@ -84,7 +82,7 @@ async fn a_bad_variable_is_named_and_nothing_is_opened() {
     ]
     .into_iter()
     .collect();
-    let err = EnvSettings::from_lookup(|name| vars.get(name).cloned()).unwrap_err();
+    let err = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap_err();
     let text = err.to_string();
     assert!(text.contains(ENV_WEBHOOK_URL), "{text}");
     assert!(!text.contains("secret-never-shown"), "{text}");

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use genesys_context::gateway_emulator::{Emulator, EmulatorConfig};
-use genesys_context::{ContextManager, EnvSettings, Error, ManagerOptions, ENV_WEBHOOK_URL};
+use genesys_context::{ContextManager, Error, Settings, ENV_WEBHOOK_URL};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -65,8 +65,8 @@ async fn tls_terminator(acceptor: tokio_rustls::TlsAcceptor, upstream: SocketAdd
 }
 
 async fn manager(vars: &HashMap<&str, String>) -> Result<ContextManager, Error> {
-    let settings = EnvSettings::from_lookup(|name| vars.get(name).cloned())?;
-    ContextManager::from_settings(settings, ManagerOptions::default()).await
+    let settings = Settings::from_lookup(|name| vars.get(name).cloned())?;
+    ContextManager::from_settings(settings).await
 }
 
 #[tokio::test]

@@ -71,8 +71,8 @@ mod seam;
 mod token;
 
 pub use config::{
-    AuthConfig, AuthConfigBuilder, ENV_API_BASE, ENV_CA_BUNDLE, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
-    ENV_LOGIN_BASE, ENV_REGION, ENV_SCOPES,
+    load_dotenv, AuthConfig, AuthConfigBuilder, ENV_API_BASE, ENV_CA_BUNDLE, ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET, ENV_LOGIN_BASE, ENV_REGION, ENV_SCOPES,
 };
 pub use error::AuthError;
 pub use genesys_transport::{

@@ -5,6 +5,9 @@
 //! `GENESYS_CA_BUNDLE`, `WEBHOOK_URL`, `AUDIT_LOG`, … and a `.env` file). Try it against the
 //! emulator:
 //!
+//! To read `genesys-ctx.toml` too, with the environment over it:
+//! `ContextManager::from_settings(Settings::load(None)?)`.
+//!
 //! ```sh
 //! cargo run -p genesys-ctx -- emulator --listen 127.0.0.1:8080 &
 //! GENESYS_LOGIN_BASE=http://127.0.0.1:8080 GENESYS_CLIENT_ID=emulator-client \

@@ -7,11 +7,11 @@ use std::collections::HashSet;
 use context_model::Message;
 use genesys_conversations::{
     last_imported_message_id, ConversationSource, ImportError, ImportOptions, ImportSummary,
-    PlanError, SourceConfig, METADATA_MESSAGE_ID,
+    PlanError, METADATA_MESSAGE_ID,
 };
 use serde::Serialize;
 
-use crate::{ContextManager, EnvSettings, Error, ManagerOptions, UpdateReport, UpdateSummary};
+use crate::{ContextManager, Error, UpdateReport, UpdateSummary};
 
 /// Where an import starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,38 +97,25 @@ fn genesys_id(message: &Message) -> Option<&str> {
 }
 
 impl ContextManager {
-    /// [`from_env_with`](Self::from_env_with), plus a [`ConversationSource`] reading the
-    /// platform API host of the configured region (or `GENESYS_PLATFORM_API_BASE`) with the
-    /// manager's token provider and retry budget: one token, one budget.
+    /// A [`ConversationSource`] reading the platform API host of the configured region (or
+    /// `auth.platform_api_base`, `GENESYS_PLATFORM_API_BASE`) with this manager's token provider
+    /// and retry budget: one token, one budget.
     ///
     /// # Errors
-    /// As [`from_env_with`](Self::from_env_with); [`ImportUpdateError::Import`] for a bad source
-    /// configuration.
-    pub async fn from_env_with_source(
-        options: ManagerOptions,
-    ) -> Result<(ContextManager, ConversationSource), ImportUpdateError> {
-        let settings = EnvSettings::from_env()?;
-        Self::from_settings_with_source(settings, options, None, |name| std::env::var(name).ok())
-            .await
-    }
-
-    /// [`from_settings_with_masker`](Self::from_settings_with_masker), plus a
-    /// [`ConversationSource`] sharing the manager's token provider and retry budget; `lookup`
-    /// may override the platform host ([`genesys_conversations::ENV_PLATFORM_API_BASE`]).
-    ///
-    /// # Errors
-    /// As [`from_env_with_source`](Self::from_env_with_source).
-    pub async fn from_settings_with_source(
-        settings: EnvSettings,
-        options: ManagerOptions,
-        masker: Option<pii_mask::Masker>,
-        lookup: impl FnMut(&str) -> Option<String>,
-    ) -> Result<(ContextManager, ConversationSource), ImportUpdateError> {
-        let config = SourceConfig::from_auth_and_lookup(&settings.auth, lookup);
-        let shared = ContextManager::from_settings_sharing(settings, options, masker).await?;
-        let source =
-            ConversationSource::new(config, shared.tokens)?.with_retry_budget(shared.budget);
-        Ok((shared.manager, source))
+    /// [`Error::Config`] when the manager was made by [`builder`](Self::builder) (it has no
+    /// platform credentials: build a `ConversationSource` yourself);
+    /// [`ImportUpdateError::Import`] for a bad source configuration.
+    pub fn conversation_source(&self) -> Result<ConversationSource, ImportUpdateError> {
+        let platform = self.platform.as_ref().ok_or_else(|| Error::Config {
+            variable: "conversation source".to_owned(),
+            reason: "this manager was built by ContextManager::builder, without platform \
+                     credentials; build it with from_env or from_settings, or create a \
+                     ConversationSource yourself"
+                .to_owned(),
+        })?;
+        let source = ConversationSource::new(platform.source.clone(), platform.tokens.clone())?
+            .with_retry_budget(platform.budget.clone());
+        Ok(source)
     }
 
     /// Imports `conversation_id` from the platform with `source` and updates its context with

@@ -42,6 +42,26 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## From a configuration file, the environment and code
+//!
+//! [`Settings`] holds every key of the configuration (credentials, gateway prefix, timeouts,
+//! retry policy and budget, webhook, masking, audit log, encoding, cache size) with where its
+//! value came from. `Settings::load` (feature `config-file`, on by default) reads
+//! `genesys-ctx.toml` and the environment over it; code wins over both:
+//!
+//! ```no_run
+//! use genesys_context::{ContextManager, Settings};
+//!
+//! # async fn run() -> Result<(), genesys_context::Error> {
+//! let settings = Settings::load(None)?.set("retry.attempts", "5")?;
+//! for entry in settings.entries() {
+//!     println!("{} = {} ({})", entry.key, entry.value, entry.source); // secrets: <redacted>
+//! }
+//! let manager = ContextManager::from_settings(settings).await?;
+//! # let _ = manager;
+//! # Ok(()) }
+//! ```
+//!
 //! ## Metrics for any exporter
 //!
 //! With the `metrics` feature (off by default), every update and gateway call is also reported
@@ -101,9 +121,12 @@ mod workflow;
 pub use error::Error;
 pub use manager::{ContextManager, ContextManagerBuilder};
 pub use report::{Prepared, UpdateReport, UpdateSummary, WebhookSummary};
+#[cfg(feature = "config-file")]
+pub use settings::DEFAULT_CONFIG_FILE;
 pub use settings::{
-    parse_deadline, EnvSettings, ManagerOptions, DEFAULT_CACHED_CONVERSATIONS, ENV_AUDIT_LOG,
-    ENV_DEADLINE, ENV_GATEWAY_PREFIX, ENV_WEBHOOK_SECRET, ENV_WEBHOOK_URL,
+    parse_deadline, Entry, ManagerOptions, Settings, Source, DEFAULT_CACHED_CONVERSATIONS,
+    DENY_ENTITY, ENV_AUDIT_LOG, ENV_CONFIG, ENV_DEADLINE, ENV_GATEWAY_PREFIX, ENV_WEBHOOK_SECRET,
+    ENV_WEBHOOK_URL,
 };
 
 #[cfg(feature = "conversations")]

@@ -5,23 +5,23 @@ use std::sync::Arc;
 
 use audit::{AuditLog, Durability};
 use context_model::{ModelCapacity, TokenCounter};
-use gateway_client::{
-    GatewayClient, GatewayConfig, MetricsRecorder, MetricsSnapshot, WebhookConfig,
-};
+use gateway_client::{GatewayClient, MetricsRecorder, MetricsSnapshot, WebhookConfig};
 use genesys_auth::{ClientCredentialsProvider, TokenProvider};
 use pii_mask::Masker;
 use tokio::sync::OnceCell;
 
 use crate::cache::ConversationCache;
 use crate::metrics::{Tally, Tee};
-use crate::{EnvSettings, Error, ManagerOptions};
+use crate::{Error, ManagerOptions, Settings};
 
-/// A manager with the token provider and retry budget it was built with.
+/// What a manager built from settings shares with other clients of the platform (the
+/// conversation import): one token provider, one retry budget.
 #[cfg_attr(not(feature = "conversations"), allow(dead_code))]
-pub(crate) struct Shared {
-    pub(crate) manager: ContextManager,
+pub(crate) struct Platform {
     pub(crate) tokens: Arc<dyn TokenProvider>,
     pub(crate) budget: Arc<gateway_client::RetryBudget>,
+    #[cfg(feature = "conversations")]
+    pub(crate) source: genesys_conversations::SourceConfig,
 }
 
 /// The workflow: initialize (fetch capacity) → mask → count and fit → validate → atomic update
@@ -40,6 +40,7 @@ pub struct ContextManager {
     pub(crate) options: ManagerOptions,
     pub(crate) capacity: Arc<OnceCell<ModelCapacity>>,
     pub(crate) cache: Arc<ConversationCache>,
+    pub(crate) platform: Option<Arc<Platform>>,
 }
 
 impl fmt::Debug for ContextManager {
@@ -127,6 +128,7 @@ impl ContextManagerBuilder {
             cache: Arc::new(ConversationCache::new(self.options.cached_conversations)),
             options: self.options,
             capacity: Arc::new(OnceCell::new()),
+            platform: None,
         })
     }
 }
@@ -153,77 +155,78 @@ impl ContextManager {
     /// # Ok(()) }
     /// ```
     ///
-    /// Reads (after loading `.env` when present) `GENESYS_REGION` or `GENESYS_LOGIN_BASE`,
-    /// `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET`, optional `GENESYS_API_BASE`,
-    /// `GENESYS_SCOPES`, `GENESYS_CA_BUNDLE` (extra CA certificates for the token route, the
-    /// gateway and the webhook), `GENESYS_GATEWAY_PREFIX`, `WEBHOOK_URL` with `WEBHOOK_SECRET`, and
-    /// `AUDIT_LOG`, and builds the token provider, the gateway client, the default masker, the
-    /// webhook and the audit log (opened with fsync). Errors name the variable, never a secret.
-    /// To read the variables from somewhere else, use [`EnvSettings::from_lookup`] with
-    /// [`from_settings`](Self::from_settings); for full control, [`builder`](Self::builder).
+    /// Reads (after loading `.env` when present) every variable of [`Settings`] —
+    /// `GENESYS_REGION` or `GENESYS_LOGIN_BASE`, `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET`,
+    /// and the optional ones (bases, scopes, `GENESYS_CA_BUNDLE`, the gateway prefix, timeouts,
+    /// retry policy, `WEBHOOK_URL` with `WEBHOOK_SECRET`, masking, `AUDIT_LOG`, encoding) — and
+    /// builds the token provider, the gateway client, the masker, the webhook and the audit log
+    /// (opened with fsync). No configuration file is read: for that, [`Settings::load`] with
+    /// [`from_settings`](Self::from_settings). Errors name the variable, never a secret; for
+    /// full control, [`builder`](Self::builder).
     pub async fn from_env() -> Result<ContextManager, Error> {
         Self::from_env_with(ManagerOptions::default()).await
     }
 
     /// Like [`from_env`](Self::from_env), with payload options.
     pub async fn from_env_with(options: ManagerOptions) -> Result<ContextManager, Error> {
-        Self::from_settings(EnvSettings::from_env()?, options).await
+        Self::from_settings(Settings::from_env()?.options(options)).await
     }
 
-    /// A manager from explicit settings.
-    pub async fn from_settings(
-        settings: EnvSettings,
-        options: ManagerOptions,
-    ) -> Result<ContextManager, Error> {
-        Self::from_settings_with_masker(settings, options, None).await
-    }
-
-    /// [`ContextManager::from_settings`] with this masker (user-defined rules, operators)
-    /// instead of the default one.
-    pub async fn from_settings_with_masker(
-        settings: EnvSettings,
-        options: ManagerOptions,
-        masker: Option<Masker>,
-    ) -> Result<ContextManager, Error> {
-        Ok(Self::from_settings_sharing(settings, options, masker)
-            .await?
-            .manager)
-    }
-
-    /// [`from_settings_with_masker`](Self::from_settings_with_masker), also handing back the
-    /// token provider and the retry budget it built, so another client of the platform (the
-    /// conversation import) shares one token and one budget.
-    pub(crate) async fn from_settings_sharing(
-        settings: EnvSettings,
-        options: ManagerOptions,
-        masker: Option<Masker>,
-    ) -> Result<Shared, Error> {
-        let mut gateway = GatewayConfig::new(settings.auth.api_base());
-        gateway.route_prefix = settings.prefix;
-        gateway.tls = settings.auth.tls().clone();
-        gateway.deadline = Some(settings.deadline);
-        // One retry budget for every retry loop: token requests, gateway calls, webhook.
+    /// A manager from [`Settings`] (the configuration file, the environment, flags and code,
+    /// with their precedence): the one way in besides the [`builder`](Self::builder).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), genesys_context::Error> {
+    /// use genesys_context::{ContextManager, Settings};
+    ///
+    /// // genesys-ctx.toml (when present), then the environment over it, then code.
+    /// let settings = Settings::load(None)?.set("retry.attempts", "5")?;
+    /// let manager = ContextManager::from_settings(settings).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// With the `conversations` feature, `conversation_source` then reads Genesys Cloud conversations with the manager's token provider and retry
+    /// budget.
+    pub async fn from_settings(mut settings: Settings) -> Result<ContextManager, Error> {
+        // Local inputs first (a bad rules file is named even without credentials).
+        let masker = settings.take_masker()?;
+        let webhook = settings.webhook_config()?;
+        let auth = settings.auth_config()?;
+        let gateway = settings.gateway_config(&auth)?;
+        let options = settings.manager_options();
+        // One retry budget for every retry loop: token requests, gateway calls, webhook and
+        // conversation imports.
         let budget = Arc::new(gateway_client::RetryBudget::new(gateway.retry.retry_budget));
-        let provider = ClientCredentialsProvider::new(settings.auth)?;
+        #[cfg(feature = "conversations")]
+        let source = {
+            let mut source = genesys_conversations::SourceConfig::from_auth(&auth);
+            if let Some(base) = settings.platform_api_base() {
+                base.trim_end_matches('/').clone_into(&mut source.api_base);
+            }
+            source
+        };
+        let provider = ClientCredentialsProvider::new(auth)?;
         let tokens: Arc<dyn TokenProvider> =
             Arc::new(provider.with_retry_budget(Arc::clone(&budget)));
         let client = GatewayClient::new(gateway, Arc::clone(&tokens))?
             .with_retry_budget(Arc::clone(&budget));
-        let mut builder = ContextManager::builder(client).options(options);
-        if let Some(masker) = masker {
-            builder = builder.masker(masker);
-        }
-        if let Some(webhook) = settings.webhook {
+        let mut builder = ContextManager::builder(client)
+            .options(options)
+            .masker(masker);
+        if let Some(webhook) = webhook {
             builder = builder.webhook(webhook);
         }
-        if let Some(path) = settings.audit_log {
+        if let Some(path) = settings.audit_log_path() {
             builder = builder.audit_log(AuditLog::open(path, Durability::Fsync).await?);
         }
-        Ok(Shared {
-            manager: builder.build()?,
+        let mut manager = builder.build()?;
+        manager.platform = Some(Arc::new(Platform {
             tokens,
             budget,
-        })
+            #[cfg(feature = "conversations")]
+            source,
+        }));
+        Ok(manager)
     }
 
     /// The gateway client.

@@ -23,11 +23,15 @@ const EXIT_CODES: &str = "Exit codes:
 
 /// Manage LLM conversation context windows for Genesys Cloud.
 ///
-/// Configuration comes from the environment (a `.env` file in the working directory is loaded
-/// when present): GENESYS_REGION, GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_LOGIN_BASE,
-/// GENESYS_API_BASE, GENESYS_SCOPES, GENESYS_CA_BUNDLE (PEM of extra CA certificates),
-/// GENESYS_GATEWAY_PREFIX, GENESYS_PLATFORM_API_BASE, WEBHOOK_URL, WEBHOOK_SECRET, AUDIT_LOG,
-/// GENESYS_DEADLINE_SECS (overall deadline of one update, default 60), GENESYS_LOG_FORMAT.
+/// Configuration: flags win over the environment (a `.env` file in the working directory is
+/// loaded when present), which wins over the configuration file (`--config FILE`,
+/// GENESYS_CONFIG, else genesys-ctx.toml in the working directory when present), which wins
+/// over the defaults. Main variables: GENESYS_REGION, GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET,
+/// GENESYS_LOGIN_BASE, GENESYS_API_BASE, GENESYS_SCOPES, GENESYS_CA_BUNDLE (PEM of extra CA
+/// certificates), GENESYS_GATEWAY_PREFIX, GENESYS_PLATFORM_API_BASE, WEBHOOK_URL,
+/// WEBHOOK_SECRET, AUDIT_LOG, GENESYS_DEADLINE_SECS, GENESYS_LOG_FORMAT; every key with its
+/// variable and default is in docs/operations.md, and `genesys-ctx config show` prints the
+/// effective values.
 #[derive(Debug, Parser)]
 #[command(name = "genesys-ctx", version, about, long_about, after_help = EXIT_CODES)]
 struct Cli {
@@ -41,6 +45,11 @@ struct Cli {
         env = "GENESYS_LOG_FORMAT"
     )]
     log_format: logging::LogFormat,
+    /// Configuration file (TOML) [default: genesys-ctx.toml in the working directory, when
+    /// present]; the environment wins over it and flags over both (`config show` prints each
+    /// value's source). A file named here that cannot be read exits 2.
+    #[arg(long, global = true, value_name = "FILE", env = "GENESYS_CONFIG")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -72,6 +81,10 @@ enum Command {
     /// Audit log tools.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCommand),
+    /// Configuration: `config show` prints the effective configuration and where each value
+    /// came from.
+    #[command(subcommand)]
+    Config(cmd::config::ConfigCommand),
     /// Print a shell completion script (e.g. `genesys-ctx completions bash >
     /// ~/.local/share/bash-completion/completions/genesys-ctx`).
     Completions {
@@ -84,6 +97,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.log_format);
+    cmd::config::init(cli.config.clone());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -107,6 +121,7 @@ fn main() -> ExitCode {
             Command::Import(args) => cmd::import::run(args).await,
             Command::Update(args) => cmd::update::run(args).await,
             Command::Audit(args) => cmd::audit::run(args).await,
+            Command::Config(args) => cmd::config::run(args).await,
             Command::Completions { shell } => cmd::completions::run(shell, &mut Cli::command()),
         }
     });

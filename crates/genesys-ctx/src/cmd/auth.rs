@@ -17,7 +17,10 @@ pub enum AuthCommand {
 pub async fn run(cmd: AuthCommand) -> Result<(), CliError> {
     match cmd {
         AuthCommand::Check => {
-            let config = AuthConfig::from_env().map_err(|e| CliError::input(e.to_string()))?;
+            let settings = super::config::load(&super::config::SettingsFlags::default())?;
+            let config = settings
+                .auth_config()
+                .map_err(|e| CliError::input(e.to_string()))?;
             let line = check(config).await?;
             outln!("{line}")?;
             Ok(())

@@ -8,9 +8,12 @@ use super::CliError;
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
+// The effective configuration (file, environment) is read by `run`.
+
 /// Prints the capacity as JSON.
 pub async fn run(_args: Args) -> Result<(), CliError> {
-    let manager = ContextManager::from_env()
+    let settings = super::config::load(&super::config::SettingsFlags::default())?;
+    let manager = ContextManager::from_settings(settings)
         .await
         .map_err(super::update::manager_error)?;
     let capacity = manager

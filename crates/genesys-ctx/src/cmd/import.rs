@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use genesys_auth::{AuthConfig, ClientCredentialsProvider, TokenProvider};
+use genesys_auth::ClientCredentialsProvider;
 use genesys_context::genesys_conversations::{
     validate_conversation_id, ConversationSource, ImportError, ImportOptions, ImportSummary,
     SourceConfig,
@@ -62,21 +62,19 @@ pub(crate) fn check_id(conversation_id: &str) -> Result<(), CliError> {
     validate_conversation_id(conversation_id).map_err(|e| CliError::input(e.to_string()))
 }
 
-/// A source reading the platform API host of the configured region, with `tokens`.
-pub(crate) fn source(
-    auth: &AuthConfig,
-    tokens: Arc<dyn TokenProvider>,
-) -> Result<ConversationSource, CliError> {
-    let config = SourceConfig::from_auth_and_lookup(auth, |name| std::env::var(name).ok());
-    ConversationSource::new(config, tokens).map_err(|e| import_error("configuration", e))
-}
-
-/// A source configured from the environment, with its own token provider.
-pub(crate) fn source_from_env() -> Result<ConversationSource, CliError> {
-    let auth = AuthConfig::from_env().map_err(|e| CliError::input(e.to_string()))?;
+/// A source from the effective configuration (file, environment), with its own token provider.
+pub(crate) fn source_from_settings() -> Result<ConversationSource, CliError> {
+    let settings = super::config::load(&super::config::SettingsFlags::default())?;
+    let auth = settings
+        .auth_config()
+        .map_err(|e| CliError::input(e.to_string()))?;
     let tokens =
         ClientCredentialsProvider::new(auth.clone()).map_err(|e| CliError::input(e.to_string()))?;
-    source(&auth, Arc::new(tokens))
+    let mut config = SourceConfig::from_auth(&auth);
+    if let Some(base) = settings.platform_api_base() {
+        base.trim_end_matches('/').clone_into(&mut config.api_base);
+    }
+    ConversationSource::new(config, Arc::new(tokens)).map_err(|e| import_error("configuration", e))
 }
 
 /// `id: 317 messages imported of 320 listed (…); skipped: 3 failed`.
@@ -112,7 +110,7 @@ pub(crate) fn describe(summary: &ImportSummary) -> String {
 pub async fn run(args: Args) -> Result<(), CliError> {
     check_id(&args.conversation_id)?;
     let options = args.labels.options()?;
-    let source = source_from_env()?;
+    let source = source_from_settings()?;
     let id = args.conversation_id.as_str();
     let since = args.since_message.as_deref();
     if args.raw {

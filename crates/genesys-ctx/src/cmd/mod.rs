@@ -25,6 +25,7 @@ pub mod auth;
 pub mod batch;
 pub mod capacity;
 pub mod completions;
+pub mod config;
 pub mod demo;
 pub mod emulator;
 pub mod fit;

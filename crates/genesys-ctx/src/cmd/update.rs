@@ -5,11 +5,10 @@ use std::sync::Arc;
 
 use context_model::{validate_id, validate_ratio, Encoding, EvictionPolicy, RetentionDirectives};
 use genesys_context::genesys_conversations::ConversationSource;
-use genesys_context::{
-    ContextManager, EnvSettings, Error, ImportUpdateError, ManagerOptions, Since,
-};
+use genesys_context::{ContextManager, Error, ImportUpdateError, ManagerOptions, Since};
 
 use super::batch::{self, Import, Job, Signals, Source};
+use super::config::SettingsFlags;
 use super::import::{check_id, Labels};
 use super::CliError;
 
@@ -45,6 +44,8 @@ pub struct Args {
     pub full_import: bool,
     #[command(flatten)]
     pub labels: Labels,
+    #[command(flatten)]
+    pub settings: SettingsFlags,
     /// Also write the run's gateway metrics (count, success rate, attempts, latency
     /// percentiles per operation) to FILE as JSON.
     #[arg(long, value_name = "FILE")]
@@ -52,9 +53,6 @@ pub struct Args {
     /// Conversations updated at once with --dir or --ids.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
-    /// Tokenizer used to count and fit.
-    #[arg(long, default_value = "o200k_base")]
-    pub encoding: Encoding,
     /// Eviction policy when the conversation must shrink.
     #[arg(long, default_value = "lru", value_parser = parse_policy)]
     pub policy: EvictionPolicy,
@@ -64,10 +62,6 @@ pub struct Args {
     /// Tokens reserved for the completion (default: context-model's default).
     #[arg(long)]
     pub reserve: Option<u64>,
-    /// Overall deadline of each update in seconds: every token request, GET, PATCH, retry and
-    /// wait fits in it [default: GENESYS_DEADLINE_SECS, else 60].
-    #[arg(long, value_name = "SECS", value_parser = deadline_arg)]
-    pub deadline: Option<std::time::Duration>,
     /// Usage ratio at which the gateway compacts.
     #[arg(long, default_value_t = 0.85)]
     pub compact_threshold: f64,
@@ -80,10 +74,6 @@ pub struct Args {
     /// Allow evicting system prompts when fitting.
     #[arg(long)]
     pub evict_system_prompts: bool,
-    /// User-defined recognizers, allow- and deny-lists for masking (a JSON rules file, see the
-    /// README).
-    #[arg(long, value_name = "FILE", conflicts_with = "retain_pii")]
-    pub rules: Option<PathBuf>,
 }
 
 fn parse_policy(s: &str) -> Result<EvictionPolicy, String> {
@@ -99,7 +89,8 @@ fn parse_policy(s: &str) -> Result<EvictionPolicy, String> {
 impl Args {
     fn options(&self) -> ManagerOptions {
         ManagerOptions {
-            encoding: self.encoding,
+            // The encoding comes from the settings (--encoding, GENESYS_ENCODING, the file).
+            encoding: Encoding::O200kBase,
             directives: RetentionDirectives {
                 persist_system_prompts: !self.evict_system_prompts,
                 retain_user_pii: self.retain_pii,
@@ -123,7 +114,10 @@ pub(crate) fn manager_error(e: Error) -> CliError {
         Error::Auth(ref a) if matches!(a, genesys_auth::AuthError::Config { .. }) => {
             CliError::input(e.to_string())
         }
-        Error::Audit(e) => CliError::input(format!("{}: {e}", genesys_context::ENV_AUDIT_LOG)),
+        Error::Audit(e) => CliError::input(format!(
+            "audit.log ({}): {e}",
+            genesys_context::ENV_AUDIT_LOG
+        )),
         other => CliError::runtime(other.to_string()),
     }
 }
@@ -141,6 +135,11 @@ impl Args {
         if self.full_import && !(self.from_genesys || self.ids.is_some()) {
             return Err(CliError::input(
                 "--full-import needs --from-genesys or --ids",
+            ));
+        }
+        if self.retain_pii && self.settings.rules.is_some() {
+            return Err(CliError::input(
+                "--rules cannot be used with --retain-pii (nothing is masked)",
             ));
         }
         self.labels.options()?;
@@ -209,27 +208,16 @@ async fn prepare(args: &Args) -> Result<(ContextManager, Vec<Job>, bool), CliErr
         Some(file) => Some(read_ids(file).await?),
         None => None,
     };
-    let masker = match &args.rules {
-        Some(path) => Some(super::mask::masker_with_rules(Some(path))?),
-        None => None,
-    };
-    let mut settings = EnvSettings::from_env().map_err(manager_error)?;
-    if let Some(deadline) = args.deadline {
-        settings.deadline = deadline;
-    }
-    let (manager, import) = if args.from_genesys || ids.is_some() {
+    let settings = super::config::load(&args.settings)?.options(args.options());
+    let manager = ContextManager::from_settings(settings)
+        .await
+        .map_err(manager_error)?;
+    let import = if args.from_genesys || ids.is_some() {
         // The platform reads share the manager's token provider and retry budget.
-        let lookup = |name: &str| std::env::var(name).ok();
-        let (manager, source) =
-            ContextManager::from_settings_with_source(settings, args.options(), masker, lookup)
-                .await
-                .map_err(setup_error)?;
-        (manager, Some(genesys_import(args, source)?))
+        let source = manager.conversation_source().map_err(setup_error)?;
+        Some(genesys_import(args, source)?)
     } else {
-        let manager = ContextManager::from_settings_with_masker(settings, args.options(), masker)
-            .await
-            .map_err(manager_error)?;
-        (manager, None)
+        None
     };
     let (jobs, single) = match (&args.dir, &args.conversation_id, import) {
         (Some(dir), _, _) => (list_inputs(dir).await?, false),
@@ -280,11 +268,6 @@ fn setup_error(e: ImportUpdateError) -> CliError {
         ImportUpdateError::Update(u) => manager_error(u),
         other => CliError::runtime(other.to_string()),
     }
-}
-
-/// `--deadline SECS`: positive seconds, at most a day (clap names the flag on error, exit 2).
-fn deadline_arg(value: &str) -> Result<std::time::Duration, String> {
-    genesys_context::parse_deadline(value)
 }
 
 /// The import settings of `--from-genesys` and `--ids`.

@@ -5,6 +5,7 @@ use std::process::{Command, Output, Stdio};
 
 use gateway_emulator::{Emulator, EmulatorConfig};
 
+mod config;
 mod logs;
 mod trust;
 
