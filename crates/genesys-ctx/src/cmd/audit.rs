@@ -31,6 +31,27 @@ pub enum AuditCommand {
         /// The JSON-lines audit log.
         file: PathBuf,
     },
+    /// Close an open intent after reconciling it with the gateway.
+    ///
+    /// Appends a `CONTEXT_UPDATE_RECONCILED` record carrying the intent's update id, decided by
+    /// `operator`: a success with `--landed`, a failure (`not_landed`) with `--not-landed`.
+    /// The intent is then no longer open. Exit 2 if no open intent has that update id.
+    Resolve {
+        /// The JSON-lines audit log.
+        file: PathBuf,
+        /// The open intent's `update_id` (from `audit pending`).
+        update_id: String,
+        /// The stored context shows the intent's `context_id`: the update landed.
+        #[arg(
+            long,
+            conflicts_with = "not_landed",
+            required_unless_present = "not_landed"
+        )]
+        landed: bool,
+        /// The update did not land (or a later recorded update replaced it).
+        #[arg(long)]
+        not_landed: bool,
+    },
 }
 
 /// Runs the command. A broken log exits 1 naming the line.
@@ -64,6 +85,12 @@ pub async fn run(command: AuditCommand) -> Result<(), CliError> {
             }
             Ok(())
         }
+        AuditCommand::Resolve {
+            file,
+            update_id,
+            landed,
+            ..
+        } => resolve(&file, &update_id, landed).await,
         AuditCommand::Pending { file } => {
             let inspection = inspect(&file).await?;
             for intent in &inspection.open_intents {
@@ -73,6 +100,49 @@ pub async fn run(command: AuditCommand) -> Result<(), CliError> {
             broken(&file, &inspection)
         }
     }
+}
+
+/// Appends the operator's record that completes the open intent `update_id`.
+async fn resolve(file: &Path, update_id: &str, landed: bool) -> Result<(), CliError> {
+    let inspection = inspect(file).await?;
+    broken(file, &inspection)?;
+    let Some(intent) = inspection
+        .open_intents
+        .iter()
+        .find(|i| i.update_id == update_id)
+    else {
+        return Err(CliError::input(format!(
+            "{}: no open intent with update id {update_id:?} (see `genesys-ctx audit pending`)",
+            file.display()
+        )));
+    };
+    let id = update_id
+        .parse()
+        .map_err(|e| CliError::input(format!("update id {update_id:?}: {e}")))?;
+    let facts = audit::AuditFacts {
+        action: "CONTEXT_UPDATE_RECONCILED".to_owned(),
+        conversation_id: intent.conversation_id.clone(),
+        context_id: intent.context_id.clone(),
+        decided_by: Some("operator".to_owned()),
+        error_kind: (!landed).then(|| "not_landed".to_owned()),
+        update_id: Some(id),
+        ..Default::default()
+    };
+    let log = audit::AuditLog::open(file, audit::Durability::Fsync)
+        .await
+        .map_err(|e| CliError::input(e.to_string()))?;
+    let appended = log
+        .append(&audit::AuditRecord::from_facts(&facts))
+        .await
+        .map_err(|e| CliError::runtime(e.to_string()))?;
+    outln!(
+        "{}: line {}: intent of line {} (conversation {}) resolved as {}",
+        file.display(),
+        appended.line,
+        intent.line,
+        intent.conversation_id,
+        if landed { "landed" } else { "not landed" }
+    )
 }
 
 async fn inspect(file: &Path) -> Result<Inspection, CliError> {

@@ -264,6 +264,31 @@ fn kill_9_during_a_patch_leaves_an_open_intent_naming_the_conversation() {
     );
     assert!(open[0]["update_id"].as_str().unwrap().len() == 36);
     assert!(open[0]["time"].as_str().unwrap().ends_with('Z'));
+
+    // Reconciled (the PATCH never answered and nothing is stored): the operator closes it.
+    let update_id = open[0]["update_id"].as_str().unwrap();
+    let resolve = |flag: &str| {
+        let args = ["audit", "resolve", log.to_str().unwrap(), update_id, flag];
+        setup.run(&args, None)
+    };
+    let out = resolve("--not-landed");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("line 2: intent of line 1"));
+    assert!(pending(&setup).is_empty());
+    let strict = setup.run(
+        &["audit", "verify", "--strict", log.to_str().unwrap()],
+        None,
+    );
+    assert!(strict.status.success(), "{}", text(&strict.stderr));
+    let record = &audit_lines(&log)[1];
+    assert_eq!(record["action"], "CONTEXT_UPDATE_RECONCILED");
+    assert_eq!(record["update_id"], update_id);
+    assert_eq!(record["outcome"]["error_kind"], "not_landed");
+    assert_eq!(record["decided_by"], "operator");
+    // Once closed it cannot be resolved again; an unknown id is named.
+    let again = resolve("--landed");
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+    assert!(text(&again.stderr).contains(update_id));
 }
 
 /// A gateway (configured as the setup's `GENESYS_API_BASE`) that serves the capacity, has no
