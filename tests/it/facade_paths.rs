@@ -13,7 +13,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::{manager_builder, seed_messages, CLIENT_SECRET};
 
-const CTX: &str = "/api/v2/ai/llm/conversations/conv-1/context";
+pub(crate) const CTX: &str = "/api/v2/ai/llm/conversations/conv-1/context";
 
 fn token_response(token: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({
@@ -33,7 +33,7 @@ async fn mount_capacity(server: &MockServer) {
         .await;
 }
 
-fn stored(version: u64, context_id: &str) -> ResponseTemplate {
+pub(crate) fn stored(version: u64, context_id: &str) -> ResponseTemplate {
     ResponseTemplate::new(200)
         .insert_header("etag", format!("\"{version}\"").as_str())
         .set_body_json(json!({
@@ -79,7 +79,7 @@ async fn mount_token(server: &MockServer, token: &str) {
 }
 
 /// A gateway on 127.0.0.1 with the token route (issuing `token`) and capacity.
-async fn gateway(token: &str) -> MockServer {
+pub(crate) async fn gateway(token: &str) -> MockServer {
     let server = MockServer::start().await;
     mount_token(&server, token).await;
     mount_capacity(&server).await;
@@ -87,7 +87,11 @@ async fn gateway(token: &str) -> MockServer {
 }
 
 /// `verb` on the conversation's context always answers with `answer`.
-async fn on_context(server: &MockServer, verb: &str, answer: impl wiremock::Respond + 'static) {
+pub(crate) async fn on_context(
+    server: &MockServer,
+    verb: &str,
+    answer: impl wiremock::Respond + 'static,
+) {
     Mock::given(method(verb))
         .and(path(CTX))
         .respond_with(answer)
@@ -135,14 +139,18 @@ async fn failed_update(answer: ResponseTemplate) -> (Error, PathBuf, tempfile::T
     (err, log_path, dir)
 }
 
-/// The audit log's text and its first record.
+/// The audit log's text and its first record (write-ahead intents skipped).
 fn first_record(log_path: &Path) -> (String, Value) {
     let text = std::fs::read_to_string(log_path).unwrap();
-    let record = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let record = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|r| r["kind"] != "intent")
+        .expect("a record");
     (text, record)
 }
 
-fn genesys_error(status: u16, code: &str) -> ResponseTemplate {
+pub(crate) fn genesys_error(status: u16, code: &str) -> ResponseTemplate {
     ResponseTemplate::new(status)
         .insert_header("inin-correlation-id", "corr-123")
         .set_body_json(json!({

@@ -62,8 +62,8 @@ async fn settings_from_the_documented_variables_build_auth_client_masker_webhook
     let received = emulator.webhooks();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].signature_valid, Some(true));
-    // Audit: one record on disk, chain intact.
-    assert_eq!(report.audit_line, Some(1));
+    // Audit: the intent, then the record on disk, chain intact.
+    assert_eq!(report.audit_line, Some(2));
     let verification = verify(&audit_path).await.unwrap();
     assert!(verification.is_intact(), "{verification}");
     emulator.shutdown().await;

@@ -5,6 +5,7 @@ mod support;
 
 mod facade_paths;
 mod from_env;
+mod intents;
 mod metrics;
 mod metrics_export;
 mod outcomes;

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use genesys_context::audit::{verify, AuditLog, Durability, Verification};
+use genesys_context::audit::{inspect, AuditLog, Durability, Verification};
 
 use genesys_context::context_model::{Message, Role};
 use genesys_context::gateway_client::GatewayError;
@@ -223,18 +223,34 @@ async fn run_soak(scale: Scale, idempotency_keys: bool) {
 }
 
 /// The shared audit log verifies and holds one record per update: a success record for each
-/// stored update (by its context id), a failure record for each failed one.
+/// stored update (by its context id), a failure record for each failed one; every write-ahead
+/// intent is completed by its record.
 async fn check_audit_log(path: &Path, results: &[Attempt]) {
-    let verdict = verify(path).await.unwrap();
-    let Verification::Intact { records, .. } = verdict else {
-        panic!("the shared audit log does not verify: {verdict}");
+    let inspection = inspect(path).await.unwrap();
+    let Verification::Intact { records, .. } = inspection.verification else {
+        panic!(
+            "the shared audit log does not verify: {}",
+            inspection.verification
+        );
     };
-    assert_eq!(records as usize, results.len(), "one record per update");
+    assert_eq!(
+        (records - inspection.intents) as usize,
+        results.len(),
+        "one record per update"
+    );
+    assert!(
+        inspection.open_intents.is_empty(),
+        "every intent completed: {:?}",
+        inspection.open_intents
+    );
     let text = std::fs::read_to_string(path).unwrap();
     let mut successes: HashMap<String, usize> = HashMap::new();
     let mut failures = 0;
     for line in text.lines() {
         let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        if record["kind"] == "intent" {
+            continue;
+        }
         if record["outcome"]["status"] == "success" {
             let id = record["context_id"].as_str().unwrap().to_owned();
             *successes.entry(id).or_default() += 1;

@@ -1,6 +1,6 @@
 //! The full workflow against the emulator.
 
-use genesys_context::audit::{verify, AuditLog, Durability};
+use genesys_context::audit::{inspect, verify, AuditLog, Durability};
 use genesys_context::context_model::{EvictionPolicy, Message, RetentionDirectives, Role};
 use genesys_context::gateway_client::WebhookConfig;
 use genesys_context::gateway_emulator::{Emulator, EmulatorConfig};
@@ -67,11 +67,14 @@ async fn seed_workflow_end_to_end_with_webhook_and_audit() {
         latest.context_id.as_str()
     );
 
-    // The audit log holds two chained records and no PII.
+    // The audit log holds two chained records, each after its intent, and no PII.
     let verification = verify(&log_path).await.unwrap();
     assert!(verification.is_intact(), "{verification}");
+    let inspection = inspect(&log_path).await.unwrap();
+    assert_eq!(inspection.intents, 2);
+    assert!(inspection.open_intents.is_empty(), "{inspection:?}");
     let log = std::fs::read_to_string(&log_path).unwrap();
-    assert_eq!(log.lines().count(), 2);
+    assert_eq!(log.lines().count(), 4);
     assert!(!log.contains("test@example.com") && !log.contains("4111"));
 
     let metrics = manager.metrics();

@@ -1,10 +1,14 @@
 //! Throughput of the audit hot paths: building and sealing a record, appending it (no fsync),
-//! and verifying a log.
+//! an update's two appends (write-ahead intent and record) with and without fsync, and
+//! verifying a log.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use audit::{verify_bytes, AuditFacts, AuditLog, AuditRecord, Durability, PatchPrecondition};
+use audit::{
+    inspect_reader, payload_digest, verify_bytes, AuditFacts, AuditIntent, AuditLog, AuditRecord,
+    Durability, IntentFacts, PatchPrecondition,
+};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn facts(n: u64) -> AuditFacts {
@@ -21,6 +25,26 @@ fn facts(n: u64) -> AuditFacts {
         latency: Duration::from_millis(n % 500),
         ..Default::default()
     }
+}
+
+fn intent_facts(n: u64) -> IntentFacts {
+    IntentFacts {
+        action: "CONTEXT_UPDATE".into(),
+        conversation_id: "conv_8a7b3c2d-1e4f".into(),
+        context_id: Some(format!("ctx_{n}")),
+        idempotency_key: Some(format!("ctx_{n}-0123456789abcdef")),
+        payload_digest: Some(payload_digest(b"payload")),
+        message_count: 12,
+    }
+}
+
+/// An update's audit lines as the facade writes them: the intent, then the completing record.
+async fn update_pair(log: &AuditLog, n: u64) {
+    let intent = AuditIntent::from_facts(&intent_facts(n));
+    log.append_intent(&intent).await.expect("intent");
+    let mut record = AuditRecord::from_facts(&facts(n));
+    record.update_id = Some(intent.update_id);
+    log.append(&record).await.expect("record");
 }
 
 fn benches(c: &mut Criterion) {
@@ -55,11 +79,55 @@ fn benches(c: &mut Criterion) {
     group.bench_function("append_no_fsync", |b| {
         b.iter(|| rt.block_on(log.append(&record)).expect("append"))
     });
+    // One update = one intent + one record (format 2), without and with fsync.
+    let pair_log = rt
+        .block_on(AuditLog::open(
+            dir.path().join("pair.jsonl"),
+            Durability::None,
+        ))
+        .expect("open");
+    group.bench_function("update_pair_no_fsync", |b| {
+        b.iter(|| rt.block_on(update_pair(&pair_log, 1)))
+    });
+    let fsync_log = rt
+        .block_on(AuditLog::open(
+            dir.path().join("fsync.jsonl"),
+            Durability::Fsync,
+        ))
+        .expect("open");
+    group.bench_function("append_fsync", |b| {
+        b.iter(|| rt.block_on(fsync_log.append(&record)).expect("append"))
+    });
+    group.bench_function("update_pair_fsync", |b| {
+        b.iter(|| rt.block_on(update_pair(&fsync_log, 1)))
+    });
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     group.bench_function("verify_1000_records", |b| {
         b.iter(|| {
             let verdict = verify_bytes(std::hint::black_box(&bytes));
             assert!(verdict.is_intact());
+        })
+    });
+    // The same log with intents: 500 updates, every tenth left open.
+    let with_intents = rt.block_on(async {
+        let path = dir.path().join("inspect.jsonl");
+        let log = AuditLog::open(&path, Durability::None).await.expect("open");
+        for n in 0..500 {
+            let intent = AuditIntent::from_facts(&intent_facts(n));
+            log.append_intent(&intent).await.expect("intent");
+            if n % 10 != 9 {
+                let mut record = AuditRecord::from_facts(&facts(n));
+                record.update_id = Some(intent.update_id);
+                log.append(&record).await.expect("record");
+            }
+        }
+        std::fs::read(&path).expect("read")
+    });
+    group.throughput(Throughput::Bytes(with_intents.len() as u64));
+    group.bench_function("inspect_500_updates", |b| {
+        b.iter(|| {
+            let inspection = inspect_reader(std::hint::black_box(&with_intents[..])).unwrap();
+            assert_eq!(inspection.open_intents.len(), 50);
         })
     });
     group.finish();

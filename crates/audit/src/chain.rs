@@ -187,11 +187,13 @@ impl ChainState {
 }
 
 /// Reads whole lines from `reader` and checks each against `state`, which advances past every
-/// good line. Returns the first bad line's reason (its number is `state.records + 1`). Memory
-/// is bounded by [`MAX_LINE_BYTES`].
+/// good line; `visit` sees each good line's number and object (without `hash`). Returns the
+/// first bad line's reason (its number is `state.records + 1`). Memory is bounded by
+/// [`MAX_LINE_BYTES`].
 pub(crate) fn continue_chain(
     reader: &mut impl BufRead,
     state: &mut ChainState,
+    visit: &mut dyn FnMut(u64, &Map<String, Value>),
 ) -> io::Result<Result<(), BreakReason>> {
     let mut line = Vec::with_capacity(1024);
     loop {
@@ -211,10 +213,11 @@ pub(crate) fn continue_chain(
             }));
         }
         match check_line(&line[..n - 1], &state.last_hash) {
-            Ok(hash) => {
+            Ok((hash, object)) => {
                 state.last_hash = hash;
                 state.records += 1;
                 state.bytes += n as u64;
+                visit(state.records, &object);
             }
             Err(reason) => return Ok(Err(reason)),
         }
@@ -223,9 +226,17 @@ pub(crate) fn continue_chain(
 
 /// Verifies a JSON-lines audit log read from `reader`, streaming: memory is bounded by
 /// [`MAX_LINE_BYTES`] whatever the size of the input.
-pub fn verify_reader(mut reader: impl BufRead) -> io::Result<Verification> {
+pub fn verify_reader(reader: impl BufRead) -> io::Result<Verification> {
+    verify_visiting(reader, &mut |_, _| {})
+}
+
+/// [`verify_reader`], showing every good line to `visit`.
+pub(crate) fn verify_visiting(
+    mut reader: impl BufRead,
+    visit: &mut dyn FnMut(u64, &Map<String, Value>),
+) -> io::Result<Verification> {
     let mut state = ChainState::genesis();
-    Ok(match continue_chain(&mut reader, &mut state)? {
+    Ok(match continue_chain(&mut reader, &mut state, visit)? {
         Ok(()) => Verification::Intact {
             records: state.records,
             last_hash: state.last_hash,
@@ -249,8 +260,8 @@ pub fn verify_bytes(bytes: &[u8]) -> Verification {
     }
 }
 
-/// Checks one line against the previous hash; returns its hash.
-fn check_line(line: &[u8], prev: &str) -> Result<String, BreakReason> {
+/// Checks one line against the previous hash; returns its hash and its object without `hash`.
+fn check_line(line: &[u8], prev: &str) -> Result<(String, Map<String, Value>), BreakReason> {
     if line.is_empty() {
         return Err(BreakReason::Malformed("empty line".to_owned()));
     }
@@ -277,7 +288,7 @@ fn check_line(line: &[u8], prev: &str) -> Result<String, BreakReason> {
             found: found_prev,
         });
     }
-    Ok(stored)
+    Ok((stored, object))
 }
 
 #[cfg(test)]

@@ -139,7 +139,7 @@ pub(crate) fn catch_up(file: &File, path: &Path, chain: &mut ChainState) -> Resu
     }
     let mut reader = BufReader::with_capacity(64 * 1024, file);
     reader.seek(SeekFrom::Start(chain.bytes)).map_err(io_err)?;
-    match continue_chain(&mut reader, chain).map_err(io_err)? {
+    match continue_chain(&mut reader, chain, &mut |_, _| {}).map_err(io_err)? {
         Ok(()) => Ok(()),
         Err(reason) => Err(AuditError::Corrupt {
             path: path.to_path_buf(),

@@ -13,6 +13,12 @@
 //!   becomes `invalid_label`, so no free text (and no PII) can reach the log.
 //! - [`AuditLog`] ([`AuditLog::open`], [`AuditLog::append`]) and [`verify`] /
 //!   [`verify_bytes`] returning a [`Verification`].
+//! - [`AuditIntent`] ([`AuditIntent::from_facts`], [`AuditLog::append_intent`]): the write-ahead
+//!   line an update appends (and syncs) before its first request, with a fresh `update_id`;
+//!   the update's final record carries it ([`AuditFacts::update_id`]) and so *completes* it.
+//!   [`inspect`] / [`inspect_reader`] verify and return the [`OpenIntent`]s (no completing
+//!   record: the update may have landed with no record, e.g. after `kill -9`). Lines carry
+//!   `"format":2` ([`FORMAT_VERSION`]); lines without it are format 1 and verify as before.
 //!
 //! Key design decision: **a hash chain over a canonical serialization**. Each line is a JSON
 //! object with `prev_hash` and `hash` = SHA-256 of the object without `hash`, keys sorted at
@@ -57,6 +63,7 @@
 
 mod chain;
 mod file;
+mod intent;
 mod log;
 mod record;
 
@@ -65,5 +72,10 @@ pub use chain::{
     GENESIS_HASH, MAX_LINE_BYTES,
 };
 pub use file::{DirectWriter, LogWriter};
-pub use log::{verify, Appended, AuditError, AuditLog, Durability};
-pub use record::{AuditFacts, AuditOutcome, AuditRecord, ComplianceFlags, PatchPrecondition};
+pub use intent::{
+    payload_digest, AuditIntent, Inspection, IntentFacts, OpenIntent, INTENT_KIND, MAX_OPEN_INTENTS,
+};
+pub use log::{inspect, inspect_reader, verify, Appended, AuditError, AuditLog, Durability};
+pub use record::{
+    AuditFacts, AuditOutcome, AuditRecord, ComplianceFlags, PatchPrecondition, FORMAT_VERSION,
+};

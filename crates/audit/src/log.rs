@@ -5,10 +5,12 @@ use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::chain::{seal, verify_reader, BreakReason, ChainState, Verification};
+use crate::chain::{seal, verify_reader, verify_visiting, BreakReason, ChainState, Verification};
 use crate::file::{catch_up, check_regular, open_log, DirectWriter, Locked, LogWriter};
+use crate::intent::{AuditIntent, Inspection, IntentTracker};
 use crate::record::AuditRecord;
 
 /// Whether each append is flushed to stable storage before it returns.
@@ -156,7 +158,19 @@ impl AuditLog {
     /// Appends `record`, chained to the last record in the file (whoever wrote it), and (with
     /// [`Durability::Fsync`]) syncs it. On error nothing of the record is in the file.
     pub async fn append(&self, record: &AuditRecord) -> Result<Appended, AuditError> {
-        let Value::Object(object) = serde_json::to_value(record).map_err(AuditError::Serialize)?
+        self.append_serialized(record).await
+    }
+
+    /// Appends the write-ahead `intent` of an update, exactly as [`append`](Self::append) does a
+    /// record: chained, synced (with [`Durability::Fsync`]) and rolled back on error. Append it
+    /// before the update's first write is sent, and send nothing if it fails; the update's final
+    /// record carries `intent.update_id`.
+    pub async fn append_intent(&self, intent: &AuditIntent) -> Result<Appended, AuditError> {
+        self.append_serialized(intent).await
+    }
+
+    async fn append_serialized(&self, value: &impl Serialize) -> Result<Appended, AuditError> {
+        let Value::Object(object) = serde_json::to_value(value).map_err(AuditError::Serialize)?
         else {
             return Err(AuditError::Task(
                 "a record must serialize to an object".into(),
@@ -254,7 +268,34 @@ fn append_locked(
 /// never mistaken for a torn line: the first broken, modified or torn line by number with the
 /// reason, or the record count and last hash.
 pub async fn verify(path: impl AsRef<Path>) -> Result<Verification, AuditError> {
-    let path = path.as_ref().to_path_buf();
+    read_locked(path.as_ref().to_path_buf(), |file| {
+        verify_reader(BufReader::with_capacity(64 * 1024, file))
+    })
+    .await
+}
+
+/// [`verify`], and the write-ahead intents no record completes ([`Inspection::open_intents`]):
+/// updates that may have landed without a final record (a process killed between sending and
+/// recording). Intents are read up to the first bad line.
+pub async fn inspect(path: impl AsRef<Path>) -> Result<Inspection, AuditError> {
+    read_locked(path.as_ref().to_path_buf(), |file| {
+        inspect_reader(BufReader::with_capacity(64 * 1024, file))
+    })
+    .await
+}
+
+/// [`inspect`] of a log read from `reader`, streamed.
+pub fn inspect_reader(reader: impl io::BufRead) -> io::Result<Inspection> {
+    let mut tracker = IntentTracker::default();
+    let verification = verify_visiting(reader, &mut |line, object| tracker.observe(line, object))?;
+    Ok(tracker.finish(verification))
+}
+
+/// Reads the regular file at `path` under a shared lock.
+async fn read_locked<T: Send + 'static>(
+    path: PathBuf,
+    read: impl FnOnce(&File) -> io::Result<T> + Send + 'static,
+) -> Result<T, AuditError> {
     blocking(move || {
         let io_err = |source| AuditError::Io {
             path: path.clone(),
@@ -265,7 +306,7 @@ pub async fn verify(path: impl AsRef<Path>) -> Result<Verification, AuditError> 
         }
         let file = File::open(&path).map_err(io_err)?;
         let _lock = Locked::shared(&file).map_err(io_err)?;
-        verify_reader(BufReader::with_capacity(64 * 1024, &file)).map_err(io_err)
+        read(&file).map_err(io_err)
     })
     .await?
 }

@@ -9,6 +9,11 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// The record format this crate writes: 2 adds `format`, `update_id` on final records and
+/// write-ahead intents ([`AuditIntent`](crate::AuditIntent)). A record without `format` is
+/// format 1 and still verifies.
+pub const FORMAT_VERSION: u32 = 2;
+
 /// The precondition a PATCH carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -56,6 +61,9 @@ pub struct AuditFacts {
     /// `None` on success; on failure a short error label (e.g. `version_conflict`), never a
     /// message (anything but a label is recorded as `invalid_label`).
     pub error_kind: Option<String>,
+    /// The `update_id` of the update's write-ahead intent, when one was written: the record
+    /// completes it.
+    pub update_id: Option<Uuid>,
 }
 
 /// Success or failure of the audited action.
@@ -83,8 +91,14 @@ pub struct ComplianceFlags {
 /// secrets: ids that are not plain identifiers are replaced by a SHA-256 pseudonym.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
+    /// Record format ([`FORMAT_VERSION`]; 1 when absent).
+    #[serde(default = "format_1")]
+    pub format: u32,
     /// Random (v4) record id.
     pub id: Uuid,
+    /// The update id of the intent this record completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_id: Option<Uuid>,
     /// What was done.
     pub action: String,
     /// The conversation id (or its pseudonym).
@@ -130,10 +144,7 @@ impl AuditRecord {
 
     /// A record of `facts`, stamped `at` (converted to UTC).
     pub fn from_facts_at(facts: &AuditFacts, at: OffsetDateTime) -> AuditRecord {
-        let time = at
-            .to_offset(time::UtcOffset::UTC)
-            .format(&Rfc3339)
-            .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned());
+        let time = stamp(at);
         let pii_findings: BTreeMap<String, u64> =
             facts
                 .pii_findings
@@ -143,7 +154,9 @@ impl AuditRecord {
                     acc
                 });
         AuditRecord {
+            format: FORMAT_VERSION,
             id: Uuid::new_v4(),
+            update_id: facts.update_id,
             action: label(&facts.action),
             conversation_id: identifier(&facts.conversation_id),
             context_id: facts.context_id.as_deref().map(identifier),
@@ -175,6 +188,17 @@ impl AuditRecord {
             latency_ms: u64::try_from(facts.latency.as_millis()).unwrap_or(u64::MAX),
         }
     }
+}
+
+fn format_1() -> u32 {
+    1
+}
+
+/// `at` in RFC 3339, UTC.
+pub(crate) fn stamp(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
 }
 
 fn is_plain(s: &str, max: usize) -> bool {

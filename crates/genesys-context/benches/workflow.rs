@@ -40,6 +40,23 @@ fn messages(i: usize) -> Vec<Message> {
     ]
 }
 
+/// Updates `CONVERSATIONS` conversations at once.
+async fn update_all(manager: &ContextManager) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..CONVERSATIONS {
+        let manager = manager.clone();
+        tasks.spawn(async move {
+            manager
+                .update(&format!("bench-{i}"), &messages(i))
+                .await
+                .map(|r| r.outcome.version())
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("task").expect("update");
+    }
+}
+
 fn workflow(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -54,27 +71,30 @@ fn workflow(c: &mut Criterion) {
     let manager = ContextManager::builder(client).build().expect("manager");
     rt.block_on(manager.initialize()).expect("capacity");
 
+    // The same updates, audited: each appends and fsyncs its write-ahead intent and its record.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = rt
+        .block_on(audit::AuditLog::open(
+            dir.path().join("audit.jsonl"),
+            audit::Durability::Fsync,
+        ))
+        .expect("audit log");
+    let client = GatewayClient::new(GatewayConfig::new(emulator.base_url()), provider(&emulator))
+        .expect("client");
+    let audited = ContextManager::builder(client)
+        .audit_log(log)
+        .build()
+        .expect("manager");
+    rt.block_on(audited.initialize()).expect("capacity");
+
     let mut group = c.benchmark_group("gateway");
     group.throughput(Throughput::Elements(CONVERSATIONS as u64));
-    group.bench_function("updates_64_concurrent", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let mut tasks = tokio::task::JoinSet::new();
-                for i in 0..CONVERSATIONS {
-                    let manager = manager.clone();
-                    tasks.spawn(async move {
-                        manager
-                            .update(&format!("bench-{i}"), &messages(i))
-                            .await
-                            .map(|r| r.outcome.version())
-                    });
-                }
-                while let Some(done) = tasks.join_next().await {
-                    done.expect("task").expect("update");
-                }
-            })
-        })
-    });
+    for (name, manager) in [
+        ("updates_64_concurrent", &manager),
+        ("updates_64_concurrent_audited_fsync", &audited),
+    ] {
+        group.bench_function(name, |b| b.iter(|| rt.block_on(update_all(manager))));
+    }
     group.finish();
 
     // A long conversation grows by one message per update: with the per-conversation cache only

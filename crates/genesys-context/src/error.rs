@@ -34,6 +34,12 @@ pub enum Error {
     /// The audit log could not be opened or written.
     #[error(transparent)]
     Audit(#[from] audit::AuditError),
+    /// The write-ahead intent of an update could not be appended to the audit log, so nothing
+    /// was sent: the update did not land.
+    #[error(
+        "update not sent (nothing sent to the gateway): the audit intent could not be written: {0}"
+    )]
+    AuditIntent(#[source] audit::AuditError),
 }
 
 impl Error {
@@ -66,6 +72,7 @@ impl Error {
             Error::Update(e) => e.kind().to_owned(),
             Error::Mask(_) => "mask".to_owned(),
             Error::Audit(_) => "audit".to_owned(),
+            Error::AuditIntent(_) => "audit_intent".to_owned(),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use tracing::Instrument;
 
-use audit::{AuditFacts, AuditRecord, PatchPrecondition};
+use audit::{AuditFacts, AuditIntent, AuditRecord, IntentFacts, PatchPrecondition};
 use context_model::{BuiltPayload, ContextPayload, Message, ModelCapacity, PayloadBuilder};
 use gateway_client::{Precondition, UpdateOutcome, WebhookEvent, WebhookReport};
 
@@ -154,6 +154,11 @@ impl ContextManager {
             }
         };
         record_prepared(&mut facts, &prepared);
+        // Write-ahead: the intent is on disk before the first request of the write is sent.
+        facts.update_id = self
+            .append_intent(conversation_id, &prepared.payload)
+            .await?
+            .map(|intent| intent.update_id);
         let outcome = match self.write(conversation_id, &prepared.payload).await {
             Ok(outcome) => outcome,
             Err(e) => {
@@ -205,6 +210,39 @@ impl ContextManager {
         let config = self.webhook.as_ref()?;
         let event = WebhookEvent::from_update(conversation_id, outcome);
         Some(self.client.sync_webhook(config, &event).await)
+    }
+
+    /// Appends (and syncs) the write-ahead intent of the write of `payload`, when there is an
+    /// audit log. If it cannot be written the update must not be sent:
+    /// [`Error::AuditIntent`].
+    async fn append_intent(
+        &self,
+        conversation_id: &str,
+        payload: &ContextPayload,
+    ) -> Result<Option<AuditIntent>, Error> {
+        let Some(log) = &self.audit else {
+            return Ok(None);
+        };
+        // The body the client will send (the same serialization), for its digest and key.
+        let body = serde_json::to_vec(payload).unwrap_or_default();
+        let intent = AuditIntent::from_facts(&IntentFacts {
+            action: "CONTEXT_UPDATE".to_owned(),
+            conversation_id: conversation_id.to_owned(),
+            context_id: Some(payload.context_id.clone()),
+            idempotency_key: self
+                .client
+                .idempotency_keys()
+                .then(|| gateway_client::idempotency_key(&payload.context_id, &body)),
+            payload_digest: Some(audit::payload_digest(&body)),
+            message_count: payload.messages.len() as u64,
+        });
+        match log.append_intent(&intent).await {
+            Ok(_) => Ok(Some(intent)),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot append the audit intent of an update: nothing sent");
+                Err(Error::AuditIntent(e))
+            }
+        }
     }
 
     /// Appends the record of a landed update: the line, or why the append failed.

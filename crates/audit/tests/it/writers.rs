@@ -6,7 +6,7 @@ use std::process::Command;
 use audit::{verify, AuditLog, Durability, Verification};
 use serde_json::Value;
 
-use crate::record;
+use crate::{intent_for, record};
 
 /// Set in a child process: the log to append to.
 const CHILD_LOG: &str = "AUDIT_IT_CHILD_LOG";
@@ -37,6 +37,9 @@ async fn separately_opened_handles_append_one_chain() {
     );
 }
 
+/// Appends per child: an intent, then (except every tenth) the record completing it.
+const PER_CHILD: u32 = 30;
+
 /// Runs only as a child of `four_processes_append_one_chain`.
 #[tokio::test]
 #[ignore = "run by four_processes_append_one_chain in child processes"]
@@ -45,10 +48,17 @@ async fn child_appender() {
         return;
     };
     let no: u32 = no.parse().unwrap();
-    for i in 0..50u32 {
-        // A fresh handle per append, as a loop of single `genesys-ctx update` runs would.
+    for i in 0..PER_CHILD {
+        // A fresh handle per update, as a loop of single `genesys-ctx update` runs would.
         let log = AuditLog::open(&path, Durability::Fsync).await.unwrap();
-        log.append(&record(no * 1000 + i)).await.unwrap();
+        let n = no * 1000 + i;
+        let intent = intent_for(n);
+        log.append_intent(&intent).await.unwrap();
+        if i % 10 != 9 {
+            let mut record = record(n);
+            record.update_id = Some(intent.update_id);
+            log.append(&record).await.unwrap();
+        }
     }
 }
 
@@ -71,15 +81,38 @@ fn four_processes_append_one_chain() {
         assert!(child.wait().unwrap().success(), "a child failed");
     }
     let text = std::fs::read_to_string(&path).unwrap();
-    let ids: HashSet<String> = text
+    let lines: Vec<Value> = text
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["context_id"].to_string())
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .collect();
-    assert_eq!(text.lines().count(), 200);
-    assert_eq!(ids.len(), 200, "every record once");
-    let verdict = audit::verify_bytes(text.as_bytes());
+    let ids: HashSet<String> = lines
+        .iter()
+        .map(|l| format!("{}/{}", l["kind"], l["context_id"]))
+        .collect();
+    let per_child = (PER_CHILD + PER_CHILD - PER_CHILD / 10) as usize;
+    assert_eq!(lines.len(), 4 * per_child);
+    assert_eq!(ids.len(), 4 * per_child, "every intent and record once");
+    let inspection = audit::inspect_reader(text.as_bytes()).unwrap();
     assert!(
-        matches!(verdict, Verification::Intact { records: 200, .. }),
-        "{verdict}"
+        matches!(inspection.verification, Verification::Intact { records, .. } if records == lines.len() as u64),
+        "{}",
+        inspection.verification
     );
+    assert_eq!(inspection.intents, u64::from(4 * PER_CHILD));
+    // Exactly the intents left without a record are open, whatever the interleaving.
+    let mut open: Vec<String> = inspection
+        .open_intents
+        .iter()
+        .map(|o| o.context_id.clone().unwrap())
+        .collect();
+    open.sort();
+    let mut expected: Vec<String> = (0..4)
+        .flat_map(|no| {
+            (0..PER_CHILD)
+                .filter(|i| i % 10 == 9)
+                .map(move |i| format!("ctx_{}", no * 1000 + i))
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(open, expected);
 }

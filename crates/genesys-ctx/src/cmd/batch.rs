@@ -5,7 +5,8 @@
 //! On the first signal no new update starts; the ones in flight get [`DRAIN`] to finish, and
 //! each is printed and audited as usual; then a one-line summary goes to stderr and the program
 //! exits 130 (SIGINT) or 143 (SIGTERM). A second signal exits at once. An update that landed
-//! but whose audit record could not be written stops the run the same way (exit 3).
+//! but whose audit record could not be written stops the run the same way (exit 3); so does an
+//! update whose write-ahead audit intent could not be written (nothing of it was sent: exit 1).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -123,6 +124,8 @@ struct Tally {
     unknown: usize,
     unaudited: usize,
     input_errors: usize,
+    /// Updates not sent because their audit intent could not be written (counted as failed).
+    intent_refused: usize,
 }
 
 type JobResult = (String, Result<Done, JobError>);
@@ -222,7 +225,7 @@ pub async fn run(
         }
         let (line, error) = classify(&id, result, &mut tally, single);
         if let Some(error) = error {
-            if tally.unaudited > 0 && stop.is_none() {
+            if (tally.unaudited > 0 || tally.intent_refused > 0) && stop.is_none() {
                 stop = Some(Stop::AuditFailed);
             }
             last_error = Some(error);
@@ -320,6 +323,9 @@ fn classify(
                 }
                 _ => {
                     tally.failed += 1;
+                    if matches!(e, Error::AuditIntent(_)) {
+                        tally.intent_refused += 1;
+                    }
                     EXIT_FAILURE
                 }
             };
@@ -368,6 +374,9 @@ fn finish(
     let message = match (stop, last_error) {
         (Some(Stop::Signal(_)), _) => "interrupted".to_owned(),
         (_, Some(error)) if single => error.message,
+        (Some(Stop::AuditFailed), _) if tally.unaudited == 0 => {
+            "stopped: the audit log refused an update's intent, so nothing of it was sent; fix the log before running again".to_owned()
+        }
         (Some(Stop::AuditFailed), _) => {
             "stopped: the audit log refused a record; fix it before running again".to_owned()
         }

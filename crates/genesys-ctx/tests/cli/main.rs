@@ -97,13 +97,14 @@ fn audit_verify_names_the_tampered_line() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let original = std::fs::read_to_string(&log).unwrap();
+    // Line 1 is the first update's intent; its record (with `attempts`) is line 2.
     let tampered = original.replacen("\"attempts\":", "\"attempts\":1", 1);
     assert_ne!(original, tampered);
     std::fs::write(&log, tampered).unwrap();
     let verified = genesys_ctx(&["audit", "verify", log.to_str().unwrap()], &[], None);
     assert_eq!(verified.status.code(), Some(1));
     assert!(
-        text(&verified.stderr).contains("line 1"),
+        text(&verified.stderr).contains("line 2"),
         "{}",
         text(&verified.stderr)
     );
@@ -254,7 +255,11 @@ async fn update_and_capacity_against_a_configured_gateway() {
         .contains("[EMAIL_REDACTED]"));
     assert!(stored[0].payload.messages[1].content.contains("#30012"));
     let audit = std::fs::read_to_string(&audit_path).unwrap();
-    assert_eq!(audit.lines().count(), 6);
+    assert_eq!(
+        audit.lines().count(),
+        12,
+        "an intent and a record per update"
+    );
     assert!(!audit.contains("example.org"));
 
     let r = run.clone();

@@ -179,6 +179,19 @@ pub(super) fn verify_ok(setup: &Setup) -> String {
     text(&out.stdout)
 }
 
+/// The conversations `audit pending` names (exit 0 required).
+pub(super) fn pending(setup: &Setup) -> Vec<String> {
+    let out = setup.run(
+        &["audit", "pending", setup.audit_log().to_str().unwrap()],
+        None,
+    );
+    assert!(out.status.success(), "audit pending: {}", text(&out.stderr));
+    json_lines(&out)
+        .iter()
+        .map(|l| l["conversation_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 pub(super) fn json_lines(out: &Output) -> Vec<Value> {
     text(&out.stdout)
         .lines()

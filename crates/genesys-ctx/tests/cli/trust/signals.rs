@@ -56,6 +56,7 @@ fn interrupt_a_run(signal: &str, code: i32) {
     );
     let audited: Vec<String> = audit_lines(&setup.audit_log())
         .iter()
+        .filter(|r| r["kind"] != "intent")
         .map(|r| r["conversation_id"].as_str().unwrap().to_owned())
         .collect();
     let mut audited_sorted = audited.clone();
@@ -64,6 +65,7 @@ fn interrupt_a_run(signal: &str, code: i32) {
         audited_sorted, stored,
         "every stored update has an audit record"
     );
+    assert!(pending(&setup).is_empty(), "every intent completed");
     verify_ok(&setup);
 }
 
@@ -202,6 +204,122 @@ fn update_deadline_ends_a_hung_gateway_and_says_how_long_and_how_many_attempts()
         assert_eq!(out.status.code(), Some(2), "--deadline {bad}");
         assert!(text(&out.stderr).contains("--deadline"), "{bad}");
     }
+}
+
+#[test]
+fn kill_9_during_a_patch_leaves_an_open_intent_naming_the_conversation() {
+    let mut setup = Setup::new(Duration::ZERO);
+    let gateway = patch_hung_gateway(&mut setup);
+    let args = ["update", "--conversation-id", "conv-killed"];
+    let mut child = setup.spawn_fed(&args, None, r#"[{"role":"user","content":"hello"}]"#);
+    // Wait (polling) until the PATCH has reached the gateway, then kill -9.
+    let patched = || {
+        setup.runtime.block_on(async {
+            gateway
+                .received_requests()
+                .await
+                .unwrap_or_default()
+                .iter()
+                .any(|r| r.method.as_str() == "PATCH")
+        })
+    };
+    for _ in 0..600 {
+        if patched() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(patched(), "the PATCH never reached the gateway");
+    kill(&child, "KILL");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), None, "killed by a signal");
+
+    // The chain verifies (exit 0) and names the open intent; --strict makes it an error.
+    let log = setup.audit_log();
+    let verified = verify_ok(&setup);
+    assert!(verified.contains("1 open intent(s)"), "{verified}");
+    assert!(verified.contains("conversation conv-killed"), "{verified}");
+    let strict = setup.run(
+        &["audit", "verify", "--strict", log.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(strict.status.code(), Some(1), "{}", text(&strict.stderr));
+    assert!(text(&strict.stderr).contains("1 open intent(s)"));
+
+    // `audit pending` lists it as a JSON line with what reconciling needs.
+    let out = setup.run(&["audit", "pending", log.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let open = json_lines(&out);
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0]["conversation_id"], "conv-killed");
+    assert_eq!(open[0]["line"], 1);
+    let sent: serde_json::Value = setup.runtime.block_on(async {
+        let requests = gateway.received_requests().await.unwrap();
+        let patch = requests.iter().find(|r| r.method.as_str() == "PATCH");
+        serde_json::from_slice(&patch.unwrap().body).unwrap()
+    });
+    assert_eq!(
+        open[0]["context_id"], sent["context_id"],
+        "the payload's context_id"
+    );
+    assert!(open[0]["update_id"].as_str().unwrap().len() == 36);
+    assert!(open[0]["time"].as_str().unwrap().ends_with('Z'));
+
+    // Reconciled (the PATCH never answered and nothing is stored): the operator closes it.
+    let update_id = open[0]["update_id"].as_str().unwrap();
+    let resolve = |flag: &str| {
+        let args = ["audit", "resolve", log.to_str().unwrap(), update_id, flag];
+        setup.run(&args, None)
+    };
+    let out = resolve("--not-landed");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("line 2: intent of line 1"));
+    assert!(pending(&setup).is_empty());
+    let strict = setup.run(
+        &["audit", "verify", "--strict", log.to_str().unwrap()],
+        None,
+    );
+    assert!(strict.status.success(), "{}", text(&strict.stderr));
+    let record = &audit_lines(&log)[1];
+    assert_eq!(record["action"], "CONTEXT_UPDATE_RECONCILED");
+    assert_eq!(record["update_id"], update_id);
+    assert_eq!(record["outcome"]["error_kind"], "not_landed");
+    assert_eq!(record["decided_by"], "operator");
+    // Once closed it cannot be resolved again; an unknown id is named.
+    let again = resolve("--landed");
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+    assert!(text(&again.stderr).contains(update_id));
+}
+
+/// A gateway (configured as the setup's `GENESYS_API_BASE`) that serves the capacity, has no
+/// stored context, and never answers a PATCH; tokens still come from the emulator.
+fn patch_hung_gateway(setup: &mut Setup) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let capacity = serde_json::to_value(&setup.emulator.config().capacity).unwrap();
+    let gateway = setup.runtime.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/v2/ai/llm/models/capacity"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(capacity))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path_regex("/context$"))
+            .respond_with(ResponseTemplate::new(404).set_body_json(serde_json::json!({
+                "message": "not found", "code": "not.found", "status": 404
+            })))
+            .mount(&server)
+            .await;
+        Mock::given(method("PATCH"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3600)))
+            .mount(&server)
+            .await;
+        server
+    });
+    setup.set_env("GENESYS_API_BASE", &gateway.uri());
+    gateway
 }
 
 /// A gateway (configured as the setup's `GENESYS_API_BASE`) that serves the capacity, then never

@@ -26,8 +26,10 @@ fn four_processes_sharing_one_audit_log_make_one_chain() {
         assert_eq!(json_lines(&out).len(), 50);
     }
     let records = audit_lines(&setup.audit_log());
-    assert_eq!(records.len(), 200);
-    assert!(verify_ok(&setup).contains("200 record(s)"));
+    assert_eq!(records.len(), 400, "200 intents and 200 records");
+    let verified = verify_ok(&setup);
+    assert!(verified.contains("400 record(s)"), "{verified}");
+    assert!(!verified.contains("open intent"), "{verified}");
     assert_eq!(setup.stored().len(), 200);
 }
 
@@ -65,7 +67,84 @@ fn loops_of_single_updates_sharing_one_audit_log_make_one_chain() {
     for l in loops {
         l.join().unwrap();
     }
-    assert_eq!(audit_lines(&setup.audit_log()).len(), 16);
+    assert_eq!(audit_lines(&setup.audit_log()).len(), 32);
+    assert!(pending(&setup).is_empty());
+    verify_ok(&setup);
+}
+
+/// A script for `Setup::command` limiting files to `bytes` (rounded up to ulimit's 512-byte
+/// blocks), as a full disk would. SIGXFSZ is ignored so a write past it fails with EFBIG
+/// instead of killing the process; exit 99 when `ulimit -f` is not available.
+fn file_limit(bytes: usize) -> String {
+    let blocks = bytes.div_ceil(512);
+    format!("trap '' XFSZ; ulimit -f {blocks} || exit 99")
+}
+
+/// Length of the first intent line of the log, newline included.
+fn intent_len(setup: &Setup) -> usize {
+    std::fs::read_to_string(setup.audit_log())
+        .unwrap()
+        .lines()
+        .find(|l| l.contains(r#""kind":"intent""#))
+        .unwrap()
+        .len()
+        + 1
+}
+
+#[test]
+fn a_full_disk_before_the_intent_sends_nothing() {
+    let setup = Setup::new(Duration::ZERO);
+    let first = setup.run(
+        &["update", "--conversation-id", "before"],
+        Some(r#"[{"role":"user","content":"hi"}]"#),
+    );
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let before = std::fs::read(setup.audit_log()).unwrap();
+    // The limit below the log's size: not even the intent fits.
+    let script = file_limit(before.len() / 512 * 512);
+    let inputs = setup.inputs("full", 3);
+    let dir = inputs.to_str().unwrap();
+    let out = setup
+        .command(
+            &["update", "--dir", dir, "--concurrency", "1"],
+            Some(&script),
+        )
+        .spawn()
+        .unwrap()
+        .wait_with_output()
+        .unwrap();
+    if out.status.code() == Some(99) {
+        eprintln!("skipped: `ulimit -f` is not available here");
+        return;
+    }
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("1 failed") && stderr.contains("2 not started"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing of it was sent"), "{stderr}");
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1, "the run stops after the refused intent");
+    assert_eq!(lines[0]["conversation_id"], "full-0");
+    assert_eq!(lines[0]["error_kind"], "audit_intent");
+    assert!(lines[0]["error"].as_str().unwrap().contains("nothing sent"));
+    let unchanged = || std::fs::read(setup.audit_log()).unwrap() == before;
+    assert!(unchanged(), "rolled back");
+    assert!(setup.emulator.history("full-0").is_empty(), "nothing sent");
+
+    // A single update says so on stderr, naming the conversation.
+    let args = ["update", "--conversation-id", "full-single"];
+    let single = setup.spawn_fed(&args, Some(&script), r#"[{"role":"user","content":"hi"}]"#);
+    let out = single.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("full-single") && stderr.contains("nothing sent"),
+        "{stderr}"
+    );
+    assert!(setup.emulator.history("full-single").is_empty());
+    assert!(unchanged(), "rolled back");
     verify_ok(&setup);
 }
 
@@ -78,21 +157,15 @@ fn a_full_disk_rolls_the_record_back_and_says_the_update_landed() {
     );
     assert!(first.status.success(), "{}", text(&first.stderr));
     let before = std::fs::read(setup.audit_log()).unwrap();
-    // A file-size limit at the log's current size (rounded up to ulimit's 512-byte blocks):
-    // the next record (over 512 bytes) cannot fit, as on a full disk. SIGXFSZ is ignored so the
-    // write fails with EFBIG instead of killing the process.
-    let blocks = before.len().div_ceil(512);
-    let script = format!("trap '' XFSZ; ulimit -f {blocks} || exit 99");
+    // Room for the next intent (same id length; 16 bytes for the time's digits) but not for
+    // the record after it (over 600 bytes), as on a disk that fills up mid-update.
+    let intent = intent_len(&setup);
+    let script = file_limit(before.len() + intent + 16);
     let inputs = setup.inputs("full", 3);
+    let dir = inputs.to_str().unwrap();
     let out = setup
         .command(
-            &[
-                "update",
-                "--dir",
-                inputs.to_str().unwrap(),
-                "--concurrency",
-                "1",
-            ],
+            &["update", "--dir", dir, "--concurrency", "1"],
             Some(&script),
         )
         .spawn()
@@ -121,12 +194,13 @@ fn a_full_disk_rolls_the_record_back_and_says_the_update_landed() {
         "{stderr}"
     );
     assert!(stderr.contains("2 not started"), "{stderr}");
-    assert_eq!(
-        std::fs::read(setup.audit_log()).unwrap(),
-        before,
-        "rolled back"
-    );
-    verify_ok(&setup);
+    // The record was rolled back; the intent before it stays and names the update.
+    let after = std::fs::read(setup.audit_log()).unwrap();
+    assert_eq!(&after[..before.len()], &before[..], "rolled back");
+    let tail: serde_json::Value = serde_json::from_slice(&after[before.len()..]).unwrap();
+    assert_eq!(tail["kind"], "intent", "one line: the intent");
+    assert_eq!(tail["conversation_id"], "full-0");
+    assert_eq!(pending(&setup), ["full-0"]);
     assert_eq!(
         setup.emulator.history("full-0").len(),
         1,
@@ -134,7 +208,9 @@ fn a_full_disk_rolls_the_record_back_and_says_the_update_landed() {
     );
     assert!(setup.emulator.history("full-1").is_empty());
 
-    // A single update says the same.
+    // A single update says the same (its id is 5 bytes longer).
+    let before = after;
+    let script = file_limit(before.len() + intent + 5 + 16);
     let args = ["update", "--conversation-id", "full-single"];
     let single = setup.spawn_fed(&args, Some(&script), r#"[{"role":"user","content":"hi"}]"#);
     let out = single.wait_with_output().unwrap();
@@ -145,11 +221,7 @@ fn a_full_disk_rolls_the_record_back_and_says_the_update_landed() {
         "{stderr}"
     );
     assert_eq!(json_lines(&out)[0]["conversation_id"], "full-single");
-    assert_eq!(
-        std::fs::read(setup.audit_log()).unwrap(),
-        before,
-        "rolled back"
-    );
+    assert_eq!(pending(&setup), ["full-0", "full-single"]);
 
     // Space again: the log continues where it was.
     setup.set_env("RUST_LOG", "error");
@@ -158,7 +230,7 @@ fn a_full_disk_rolls_the_record_back_and_says_the_update_landed() {
         Some(r#"[{"role":"user","content":"hi"}]"#),
     );
     assert!(again.status.success(), "{}", text(&again.stderr));
-    assert!(verify_ok(&setup).contains("2 record(s)"));
+    assert!(verify_ok(&setup).contains("6 record(s)"));
 }
 
 #[test]
