@@ -76,8 +76,8 @@ pub(super) fn group_sep_at(b: &[u8], k: usize) -> Option<(u8, usize)> {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Fold {
     byte: u8,
-    start: usize,
-    end: usize,
+    pub(super) start: usize,
+    pub(super) end: usize,
 }
 
 /// The fold at the lead byte `k`: a digit of another script, a Unicode group separator, or a
@@ -168,14 +168,14 @@ pub(super) fn next_fold(b: &[u8], mut i: usize) -> Option<Fold> {
     (i..b.len()).find_map(|k| sep_lead(b[k]).then(|| fold_at(b, k)).flatten())
 }
 
-/// A copy of `b` with every fold from `first` on applied (see [`fold_at`]), and the shift
-/// points: `(p, d)` means offsets from `p` on in the copy are `d` bytes further in the original.
-/// The text between folds is copied whole.
-pub(super) fn fold_text(b: &[u8], first: Fold) -> (Vec<u8>, Vec<(usize, usize)>) {
-    let mut out = Vec::with_capacity(b.len());
+/// A copy of `b[from..]` with every fold from `first` on applied (see [`fold_at`]), and the
+/// shift points: `(p, d)` means offsets from `p` on in the copy are `d` bytes further in the
+/// original (relative to `from`). The text between folds is copied whole.
+pub(super) fn fold_text(b: &[u8], from: usize, first: Fold) -> (Vec<u8>, Vec<(usize, usize)>) {
+    let mut out = Vec::with_capacity(b.len() - from);
     let mut shifts = Vec::new();
     let mut shift = 0;
-    let mut copied = 0;
+    let mut copied = from;
     let mut next = Some(first);
     while let Some(f) = next {
         out.extend_from_slice(&b[copied..f.start]);
