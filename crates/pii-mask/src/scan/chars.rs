@@ -154,37 +154,43 @@ pub(super) fn next_fold(b: &[u8], mut i: usize) -> Option<Fold> {
         let Ok(bytes) = <[u8; 8]>::try_from(word) else {
             break;
         };
-        if u64::from_le_bytes(bytes) & HI != 0 {
-            for (k, &c) in bytes.iter().enumerate() {
-                if sep_lead(c) {
-                    if let Some(f) = fold_at(b, i + k) {
-                        return Some(f);
-                    }
+        let w = u64::from_le_bytes(bytes);
+        // The high bit of each byte that has its two top bits set: the lead bytes of multi-byte
+        // characters, the only places a fold starts (continuation bytes are skipped unread).
+        let mut leads = w & (w << 1) & HI;
+        while leads != 0 {
+            let k = (leads.trailing_zeros() / 8) as usize;
+            if sep_lead(bytes[k]) {
+                if let Some(f) = fold_at(b, i + k) {
+                    return Some(f);
                 }
             }
+            leads &= leads - 1;
         }
         i += 8;
     }
     (i..b.len()).find_map(|k| sep_lead(b[k]).then(|| fold_at(b, k)).flatten())
 }
 
-/// A copy of `b[from..]` with every fold from `first` on applied (see [`fold_at`]), and the
+/// A copy of `text[from..]` with every fold from `first` on applied (see [`fold_at`]), and the
 /// shift points: `(p, d)` means offsets from `p` on in the copy are `d` bytes further in the
-/// original (relative to `from`). The text between folds is copied whole.
-pub(super) fn fold_text(b: &[u8], from: usize, first: Fold) -> (Vec<u8>, Vec<(usize, usize)>) {
-    let mut out = Vec::with_capacity(b.len() - from);
+/// original (relative to `from`). The text between folds is copied whole (folds replace whole
+/// characters, so every cut falls on a character boundary and nothing needs validating again).
+pub(super) fn fold_text(text: &str, from: usize, first: Fold) -> (String, Vec<(usize, usize)>) {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(b.len() - from);
     let mut shifts = Vec::new();
     let mut shift = 0;
     let mut copied = from;
     let mut next = Some(first);
     while let Some(f) = next {
-        out.extend_from_slice(&b[copied..f.start]);
-        out.push(f.byte);
+        out.push_str(text.get(copied..f.start).unwrap_or_default());
+        out.push(char::from(f.byte));
         shift += f.end - f.start - 1;
         shifts.push((out.len(), shift));
         copied = f.end;
         next = next_fold(b, copied);
     }
-    out.extend_from_slice(&b[copied..]);
+    out.push_str(text.get(copied..).unwrap_or_default());
     (out, shifts)
 }

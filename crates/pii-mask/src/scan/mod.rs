@@ -164,13 +164,9 @@ fn scan_folded_line(
     enabled: u8,
     out: &mut Vec<Span>,
 ) {
-    let b = &text.as_bytes()[..to];
-    let (folded, shifts) = fold_text(b, from, first);
-    let Ok(folded) = String::from_utf8(folded) else {
-        // Cannot happen (whole characters are replaced by ASCII bytes); scan as it is.
-        scan_part(text, from, to, enabled, out);
-        return;
-    };
+    // `to` ends a line, so it is a character boundary.
+    let lines = text.get(..to).unwrap_or(text);
+    let (folded, shifts) = fold_text(lines, from, first);
     let old = out.len();
     scan_folded(&folded, enabled, out);
     // Spans come in order, so one walk over the shift points maps them all.
