@@ -99,6 +99,7 @@ mod validate;
 
 pub use entity::EntityType;
 pub use masker::{Masker, MaskerBuilder};
+
 pub use operator::{Operator, OperatorKind, PseudonymKey};
 #[cfg(feature = "rules")]
 pub use rules::{ListEntry, Rule, Rules, Validator, DEFAULT_BACKTRACK_LIMIT};
@@ -182,6 +183,45 @@ pub struct RuleWarning {
     pub pattern: usize,
     /// Why: `backtrack limit exceeded`, ….
     pub reason: String,
+}
+
+/// What a caller that sends masked text on (such as an update to an LLM gateway) does when a
+/// user-defined rule could not search a text in full ([`RuleWarning`]); see
+/// [`MaskerBuilder::on_rule_error`] and [`Masker::on_rule_error`]. The masker itself always
+/// masks what it found and reports the warnings; the policy is carried for its callers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OnRuleError {
+    /// Fail closed: send nothing, report the rule and where (the default).
+    #[default]
+    Fail,
+    /// Send the masked text anyway and report the rule and how often it happened.
+    Warn,
+}
+
+impl OnRuleError {
+    /// `fail` or `warn`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnRuleError::Fail => "fail",
+            OnRuleError::Warn => "warn",
+        }
+    }
+}
+
+impl std::str::FromStr for OnRuleError {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "fail" => Ok(OnRuleError::Fail),
+            "warn" => Ok(OnRuleError::Warn),
+            other => Err(format!(
+                "unknown rule error policy `{}`, expected fail or warn",
+                other.chars().take(32).collect::<String>()
+            )),
+        }
+    }
 }
 
 impl fmt::Display for RuleWarning {

@@ -84,6 +84,30 @@ pub struct Args {
     /// README).
     #[arg(long, value_name = "FILE", conflicts_with = "retain_pii")]
     pub rules: Option<PathBuf>,
+    /// When a --rules pattern cannot search a message in full (its backtrack limit): `fail`
+    /// sends nothing for that conversation and exits 2 naming the rule and the message index;
+    /// `warn` sends it and reports the rule and count in "rule_warnings" of the output line
+    /// and the audit record.
+    #[arg(long, value_enum, value_name = "POLICY", default_value_t = RuleErrors::Fail)]
+    pub rule_errors: RuleErrors,
+}
+
+/// The `--rule-errors` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RuleErrors {
+    /// Send nothing for the conversation (exit 2).
+    Fail,
+    /// Send it and report the rule in the output and the audit record.
+    Warn,
+}
+
+impl RuleErrors {
+    fn policy(self) -> pii_mask::OnRuleError {
+        match self {
+            RuleErrors::Fail => pii_mask::OnRuleError::Fail,
+            RuleErrors::Warn => pii_mask::OnRuleError::Warn,
+        }
+    }
 }
 
 fn parse_policy(s: &str) -> Result<EvictionPolicy, String> {
@@ -210,7 +234,10 @@ async fn prepare(args: &Args) -> Result<(ContextManager, Vec<Job>, bool), CliErr
         None => None,
     };
     let masker = match &args.rules {
-        Some(path) => Some(super::mask::masker_with_rules(Some(path))?),
+        Some(path) => Some(super::mask::masker_with_rules(
+            Some(path),
+            args.rule_errors.policy(),
+        )?),
         None => None,
     };
     let mut settings = EnvSettings::from_env().map_err(manager_error)?;
