@@ -8,6 +8,7 @@ mod from_env;
 mod metrics;
 mod metrics_export;
 mod outcomes;
+mod rule_errors;
 mod soak;
 mod tls;
 mod workflow;

@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 use gateway_emulator::{Emulator, EmulatorConfig};
 
 mod logs;
+mod rule_errors;
 mod trust;
 
 fn genesys_ctx(args: &[&str], envs: &[(&str, &str)], stdin: Option<&str>) -> Output {

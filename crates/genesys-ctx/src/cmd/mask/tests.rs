@@ -326,7 +326,12 @@ fn a_block_masked_in_parts_on_threads_gives_what_lines_give() {
     // Four parts whatever the cores here.
     let mut parts = vec![String::new(); 4];
     let mut warnings = Vec::new();
-    assert!(plain::mask_parts(&masker, &clean, &mut parts, &mut warnings));
+    assert!(plain::mask_parts(
+        &masker,
+        &clean,
+        &mut parts,
+        &mut warnings
+    ));
     assert!(parts.iter().all(|p| !p.is_empty()), "every part used");
     assert_eq!(parts.concat(), expected);
 
