@@ -21,22 +21,28 @@ pub(super) fn process(
     errors: &mut impl Write,
     summary: &mut Summary,
 ) -> Result<(), Failure> {
-    let mut pending: Vec<u8> = Vec::with_capacity(BLOCK);
+    // `pending[..filled]` is read and not yet masked: the start of a line at most.
+    let mut pending = vec![0u8; BLOCK];
+    let mut filled = 0;
     let mut parts = vec![String::new(); workers()];
     let mut warnings = Vec::new();
     let mut eof = false;
     while !eof {
-        // One read, whatever it brings: a pipe's lines are masked as they come.
-        let old = pending.len();
-        pending.resize(old + BLOCK, 0);
-        let n = read_some(&mut input, &mut pending[old..])?;
-        pending.truncate(old + n);
+        // One read, whatever it brings: a pipe's lines are masked as they come. The buffer
+        // grows only for a line longer than a block.
+        if pending.len() - filled < BLOCK {
+            pending.resize(filled + BLOCK, 0);
+        }
+        let old = filled;
+        let n = read_some(&mut input, &mut pending[old..old + BLOCK])?;
+        filled += n;
         eof = n == 0;
+        // What was pending before this read holds no line break.
         let cut = if eof {
-            pending.len()
+            filled
         } else {
-            match pending.iter().rposition(|&c| c == b'\n') {
-                Some(p) => p + 1,
+            match pending[old..filled].iter().rposition(|&c| c == b'\n') {
+                Some(p) => old + p + 1,
                 None => continue,
             }
         };
@@ -54,7 +60,8 @@ pub(super) fn process(
         } else {
             process_lines(masker, options, block, output, errors, summary)?;
         }
-        pending.drain(..cut);
+        pending.copy_within(cut..filled, 0);
+        filled -= cut;
     }
     Ok(())
 }

@@ -346,3 +346,16 @@ fn a_block_masked_in_parts_on_threads_gives_what_lines_give() {
     );
     assert!(out.starts_with(&expected) && out.ends_with("mail [EMAIL_REDACTED]\n"));
 }
+
+#[test]
+fn a_line_longer_than_a_block_is_gathered_over_reads() {
+    let long = format!("{} mail a@b.io", "word ".repeat(500_000));
+    let input = format!("{long}\ncall 555-123-4567\nlast a@b.io");
+    let (r, out, _) = run_with(&Options::default(), &Masker::default(), input.as_bytes());
+    assert_eq!(r.expect("ok").lines, 3);
+    let expected = format!(
+        "{} mail [EMAIL_REDACTED]\ncall [PHONE_REDACTED]\nlast [EMAIL_REDACTED]",
+        "word ".repeat(500_000)
+    );
+    assert!(out == expected, "{} bytes out", out.len());
+}
