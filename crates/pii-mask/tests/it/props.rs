@@ -233,3 +233,45 @@ proptest! {
         prop_assert_eq!(joined, format!("{}\n{}", m.mask(&a).text, m.mask(&b).text));
     }
 }
+
+/// The fastest of three runs of masking `text`.
+fn best_of_three(m: &Masker, text: &str) -> std::time::Duration {
+    (0..3)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            std::hint::black_box(m.mask(std::hint::black_box(text)));
+            t.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// No input makes the scan superlinear: sixteen times the input (any fragment repeated,
+    /// with or without line breaks) costs far less than the 256 times a quadratic scan would
+    /// take. The bound is loose so a loaded machine cannot fail it; the criterion bench holds
+    /// the speed figures.
+    #[test]
+    fn sixteen_times_the_input_costs_about_sixteen_times_the_time(
+        unit in texty().prop_filter("not empty", |u| !u.is_empty()),
+        newline in any::<bool>(),
+    ) {
+        let unit = if newline { unit } else { unit.replace('\n', " ") };
+        let m = Masker::default();
+        let small = unit.repeat((32 << 10) / unit.len() + 1);
+        let large = small.repeat(16);
+        let t1 = best_of_three(&m, &small).max(std::time::Duration::from_micros(200));
+        let t16 = best_of_three(&m, &large);
+        prop_assert!(
+            t16 < t1 * 80,
+            "{:?}: {} bytes in {:?}, {} bytes in {:?}",
+            unit.chars().take(40).collect::<String>(),
+            small.len(),
+            t1,
+            large.len(),
+            t16
+        );
+    }
+}
