@@ -74,6 +74,34 @@
 //! however adversarial, takes more than linear time, and the common case runs at memory-scan
 //! speed.
 //!
+//! ## User-defined rules (feature `rules`, on by default)
+//! Identifiers of your own come from a JSON rules file ([`Rules::from_json`]) or are built in
+//! code ([`Rule`]): `fancy-regex` patterns (lookaround allowed), context words, a validator, an
+//! operator and a score, plus allow- and deny-lists. They run after the built-in scan.
+#![cfg_attr(feature = "rules", doc = "```")]
+#![cfg_attr(not(feature = "rules"), doc = "```ignore")]
+//! use pii_mask::{Masker, OnRuleError, Rules};
+//!
+//! let rules = Rules::from_json(r#"{
+//!   "rules": [{
+//!     "entity": "MEMBER_ID",
+//!     "patterns": ["(?<![\\d-])\\d{8}(?![\\d-])"],
+//!     "context": ["member"],
+//!     "score": 0.3
+//!   }],
+//!   "allow": [{ "value": "1-800-555-0199" }]
+//! }"#)?;
+//! let masker = Masker::builder()
+//!     .rules(rules)
+//!     .on_rule_error(OnRuleError::Fail)
+//!     .build()?;
+//! let out = masker.mask("member 12345678, call 1-800-555-0199");
+//! assert_eq!(out.text, "member [MEMBER_ID_REDACTED], call 1-800-555-0199");
+//! // A pattern stopped by its backtrack limit would be listed here, never waited on.
+//! assert!(out.warnings.is_empty());
+//! # Ok::<(), pii_mask::MaskError>(())
+//! ```
+//!
 //! ## Example
 //! ```
 //! use pii_mask::{EntityType, Masker};
