@@ -60,16 +60,13 @@ fn group_start_at(b: &[u8], k: usize) -> bool {
     matches!(b.get(k), Some(b'0'..=b'9' | b'(')) || wide_digit(b, k).is_some()
 }
 
-/// A Unicode separator at `k` between two groups, the places where the recognizers accept an
-/// ASCII `-` or space: a digit or `)` before it and a digit or `(` after it, or (a no-break space
-/// only) between two IBAN groups, see [`iban_group_space`].
+/// Does the Unicode separator `c` (`len` bytes at `k`) sit between two groups, the places
+/// where the recognizers accept an ASCII `-` or space: a digit or `)` before it and a digit or
+/// `(` after it, or (a no-break space only) between two IBAN groups, see [`iban_group_space`]?
 #[inline]
-pub(super) fn group_sep_at(b: &[u8], k: usize) -> Option<(u8, usize)> {
-    let (c, len) = unicode_sep(b, k)?;
-    let digit_groups = group_end_before(b, k) && group_start_at(b, k + len);
-    let iban =
-        || c == b' ' && k > 0 && b[k - 1].is_ascii_alphanumeric() && iban_group_space(b, k, len);
-    (digit_groups || iban()).then_some((c, len))
+fn group_sep_around(b: &[u8], k: usize, c: u8, len: usize) -> bool {
+    (group_end_before(b, k) && group_start_at(b, k + len))
+        || (c == b' ' && k > 0 && b[k - 1].is_ascii_alphanumeric() && iban_group_space(b, k, len))
 }
 
 /// What [`fold_at`] replaces: the bytes `start..end` of the text by one ASCII `byte`.
@@ -92,15 +89,16 @@ pub(super) fn fold_at(b: &[u8], k: usize) -> Option<Fold> {
             end: k + len,
         });
     }
-    if let Some((byte, len)) = group_sep_at(b, k) {
+    // Most multi-byte characters (letters, CJK, emoji, quotes) are no separator: one look.
+    let (c, len) = unicode_sep(b, k)?;
+    if group_sep_around(b, k, c, len) {
         return Some(Fold {
-            byte,
+            byte: c,
             start: k,
             end: k + len,
         });
     }
     // A spaced dash: `digit ␠ — ␠ digit`.
-    let (c, len) = unicode_sep(b, k)?;
     let spaced = c == b'-'
         && k >= 1
         && b[k - 1] == b' '

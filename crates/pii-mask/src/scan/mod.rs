@@ -296,7 +296,7 @@ impl State {
         if i < self.quiet_until || !left_ok(b, i) {
             return Candidate::Nothing;
         }
-        let found = numeric(b, i).filter(|span| match label_kind(b, i) {
+        let found = numeric(b, i, self.last_end).filter(|span| match label_kind(b, i) {
             Label::None => true,
             Label::Reference => false,
             // `customer ID 8472619350` is an identifier; a formatted phone number or a
@@ -310,8 +310,9 @@ impl State {
     }
 }
 
-/// A number starting with a digit at `s` (left boundary already checked).
-fn numeric(b: &[u8], s: usize) -> Option<Span> {
+/// A number starting with a digit at `s` (left boundary already checked); `last_end` is the
+/// end of the previous finding.
+fn numeric(b: &[u8], s: usize, last_end: usize) -> Option<Span> {
     let span = |entity, end| Span {
         entity,
         start: s,
@@ -330,7 +331,10 @@ fn numeric(b: &[u8], s: usize) -> Option<Span> {
     if len < 5 && !continues {
         return None;
     }
-    let after_space_digit = s >= 2 && b[s - 1] == b' ' && b[s - 2].is_ascii_digit();
+    // Inside a space-grouped number, unless the digits before the space ended a finding
+    // (`555-123-4567 4111 1111 1111 1111`: a card after a phone).
+    let after_space_digit =
+        s >= 2 && b[s - 1] == b' ' && b[s - 2].is_ascii_digit() && last_end != s - 1;
     if next == Some(b'.') && len <= 3 {
         if let Some(e) = ipv4(b, s).filter(|_| !version_context(b, s)) {
             return Some(span(EntityType::IpAddress, e));

@@ -302,3 +302,21 @@ fn every_leak_family_of_the_generator_scores_at_least_99_5_percent() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn a_card_right_after_a_phone_is_masked_in_one_pass() {
+    let m = Masker::default();
+    for text in [
+        "call 555-123-4567 4111 1111 1111 1111 thanks",
+        "555\u{2011}123\u{2011}4567\u{a0}4111\u{a0}1111\u{a0}1111\u{a0}1111é",
+    ] {
+        let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
+        assert_eq!(
+            entities,
+            [EntityType::Phone, EntityType::CreditCard],
+            "{text:?}"
+        );
+        let once = m.mask(text).text;
+        assert!(m.find(&once).is_empty(), "{once:?}");
+    }
+}
