@@ -334,7 +334,12 @@ fn classify(
                 (!single).then_some(line),
                 Some(CliError {
                     code,
-                    message: format!("{id}: {e}"),
+                    message: match e {
+                        genesys_context::Error::MaskIncomplete { .. } => {
+                            format!("{id}: {e}; --rule-errors warn sends it anyway")
+                        }
+                        _ => format!("{id}: {e}"),
+                    },
                 }),
             )
         }

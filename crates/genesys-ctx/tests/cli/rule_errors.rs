@@ -47,7 +47,10 @@ async fn update_fails_closed_on_an_incomplete_rule_unless_told_to_warn() {
     let stderr = text(&refused.stderr);
     assert_eq!(refused.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("rule SLOW") && stderr.contains("message 1") && !stderr.contains("aaaa"),
+        stderr.contains("rule SLOW")
+            && stderr.contains("message 1")
+            && stderr.contains("--rule-errors warn")
+            && !stderr.contains("aaaa"),
         "{stderr}"
     );
     assert!(refused.stdout.is_empty());
