@@ -45,7 +45,7 @@ pub(super) fn digit_groups(
 pub(super) fn card(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize> {
     // Every issuer prefix starts with 2–6 (`validate::card_issuer_ok`): most digit runs stop
     // here.
-    if !matches!(b[s], b'2'..=b'6') {
+    if !matches!(b.get(s), Some(b'2'..=b'6')) {
         return None;
     }
     // Thirteen digits at least, within 20 bytes (at most eight groups: seven separators).

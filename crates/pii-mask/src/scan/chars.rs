@@ -35,10 +35,20 @@ pub(super) fn wide_digit(b: &[u8], k: usize) -> Option<(u8, usize)> {
     }
 }
 
-/// Whether `c` may lead a character that [`fold_at`] folds.
+/// Whether the first two bytes at `k` may start a character that [`fold_at`] folds (see
+/// [`unicode_sep`] and [`wide_digit`]): most other characters (letters, CJK, quotes, emoji)
+/// are turned away by these two bytes.
 #[inline]
-pub(super) fn sep_lead(c: u8) -> bool {
-    matches!(c, 0xC2 | 0xD9 | 0xDB | 0xE2 | 0xE3 | 0xEF)
+fn fold_prefix(b: &[u8], k: usize) -> bool {
+    matches!(
+        (b[k], b.get(k + 1)),
+        (0xC2, Some(0xA0))
+            | (0xD9, Some(0xA0..=0xA9))
+            | (0xDB, Some(0xB0..=0xB9))
+            | (0xE2, Some(0x80 | 0x88))
+            | (0xE3, Some(0x80))
+            | (0xEF, Some(0xB9 | 0xBC))
+    )
 }
 
 /// Does a digit (of any script [`wide_digit`] knows) or `)` end just before `k`?
@@ -158,7 +168,7 @@ pub(super) fn next_fold(b: &[u8], mut i: usize) -> Option<Fold> {
         let mut leads = w & (w << 1) & HI;
         while leads != 0 {
             let k = (leads.trailing_zeros() / 8) as usize;
-            if sep_lead(bytes[k]) {
+            if fold_prefix(b, i + k) {
                 if let Some(f) = fold_at(b, i + k) {
                     return Some(f);
                 }
@@ -167,7 +177,7 @@ pub(super) fn next_fold(b: &[u8], mut i: usize) -> Option<Fold> {
         }
         i += 8;
     }
-    (i..b.len()).find_map(|k| sep_lead(b[k]).then(|| fold_at(b, k)).flatten())
+    (i..b.len()).find_map(|k| fold_prefix(b, k).then(|| fold_at(b, k)).flatten())
 }
 
 /// A copy of `text[from..]` with every fold from `first` on applied (see [`fold_at`]), and the
@@ -191,4 +201,24 @@ pub(super) fn fold_text(text: &str, from: usize, first: Fold) -> (String, Vec<(u
     }
     out.push_str(text.get(copied..).unwrap_or_default());
     (out, shifts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_two_byte_prefilter_lets_every_folded_character_through() {
+        let mut folded = 0;
+        for c in ('\u{80}'..='\u{ffff}').filter_map(|c| Some(c).filter(|c| c.len_utf8() > 1)) {
+            let mut buf = [0u8; 4];
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            if unicode_sep(b, 0).is_some() || wide_digit(b, 0).is_some() {
+                folded += 1;
+                assert!(fold_prefix(b, 0), "U+{:04X}", u32::from(c));
+            }
+        }
+        // 9 dashes, 12 spaces (U+00A0, U+2002–U+200A, U+202F, U+3000), 30 digits.
+        assert_eq!(folded, 51);
+    }
 }

@@ -293,7 +293,10 @@ impl State {
                 }
             };
         }
-        if i < self.quiet_until || !left_ok(b, i) {
+        // Right after a finding and one `-`, `.` or `_` a number may start (`a@b.io.555-123-4567`):
+        // what the finding was is masked away, and masking must find the same the second time.
+        let after_finding = self.last_end + 1 == i && matches!(b[i - 1], b'-' | b'.' | b'_');
+        if i < self.quiet_until || !(after_finding || left_ok(b, i)) {
             return Candidate::Nothing;
         }
         let found = numeric(b, i, self.last_end).filter(|span| match label_kind(b, i) {
