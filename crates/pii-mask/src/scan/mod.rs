@@ -258,10 +258,12 @@ impl State {
                 found
             }
             b':' => None,
-            b'+' if i >= self.quiet_until && left_ok(b, i) => {
+            // Right after a finding a value may start whatever the finding's last character
+            // was: it is masked away, and masking again must find nothing new.
+            b'+' if i >= self.quiet_until && (left_ok(b, i) || self.last_end == i) => {
                 intl_phone(b, i).filter(|_| !label_before(b, i))
             }
-            b'(' if i >= self.quiet_until && left_ok(b, i) => {
+            b'(' if i >= self.quiet_until && (left_ok(b, i) || self.last_end == i) => {
                 nanp(b, i).filter(|_| !label_before(b, i)).map(|e| Span {
                     entity: EntityType::Phone,
                     start: i,

@@ -332,4 +332,8 @@ fn a_number_right_after_a_finding_and_a_dot_is_found_in_the_first_pass() {
     assert!(m.find(&m.mask(text).text).is_empty());
     // Inside a word the same number is still no phone.
     assert!(m.find("abc.555-123-4567").is_empty());
+    let text = "DE89\u{a0}3704\u{a0}0044\u{a0}0532\u{a0}0130\u{a0}00+555-123-4567";
+    let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
+    assert_eq!(entities, [EntityType::Iban, EntityType::Phone]);
+    assert!(m.find(&m.mask(text).text).is_empty());
 }
