@@ -9,6 +9,7 @@ mod intents;
 mod metrics;
 mod metrics_export;
 mod outcomes;
+mod rule_errors;
 mod soak;
 mod tls;
 mod workflow;

@@ -39,6 +39,10 @@ pub struct AuditFacts {
     pub masking_ran: bool,
     /// PII findings by entity type (`email`, `phone`, …): counts only.
     pub pii_findings: BTreeMap<String, u64>,
+    /// User-defined masking rules that could not search a message in full (their backtrack
+    /// limit) and the number of such messages, when the text was sent anyway: rule names
+    /// (labels) and counts only.
+    pub rule_warnings: BTreeMap<String, u64>,
     /// Whether the payload passed token validation (usage within the limits).
     pub validation_passed: bool,
     /// The precondition the PATCH carried; `None` when no PATCH was sent or it carried none.
@@ -117,6 +121,10 @@ pub struct AuditRecord {
     pub pii_findings: BTreeMap<String, u64>,
     /// Total PII findings.
     pub pii_findings_total: u64,
+    /// Masking rules that could not search a message in full, and in how many messages, when
+    /// the text was sent anyway (`on_rule_error = warn`); omitted when none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rule_warnings: BTreeMap<String, u64>,
     /// Messages evicted.
     pub messages_evicted: u64,
     /// HTTP attempts.
@@ -179,6 +187,13 @@ impl AuditRecord {
             precondition: facts.patch_precondition,
             pii_findings_total: pii_findings.values().sum(),
             pii_findings,
+            rule_warnings: facts.rule_warnings.iter().fold(
+                BTreeMap::new(),
+                |mut acc, (rule, n)| {
+                    *acc.entry(label(rule)).or_insert(0) += n;
+                    acc
+                },
+            ),
             messages_evicted: facts.messages_evicted,
             attempts: facts.attempts,
             conflicts_retried: facts.conflicts_retried,

@@ -17,11 +17,24 @@ use context_model::{Conversation, Message, TokenCounter};
 /// PII findings by entity type (counts only).
 pub(crate) type Findings = BTreeMap<String, u64>;
 
+/// A user-defined masking rule that could not search one message in full: the rule's entity
+/// name and the message's index in the caller's history (never the text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RuleGap {
+    /// The rule's entity name.
+    pub(crate) rule: String,
+    /// Index of the message in the history (0-based).
+    pub(crate) message: usize,
+    /// Why, e.g. `backtrack limit exceeded`.
+    pub(crate) reason: String,
+}
+
 /// The masked messages and cached token counts of one conversation, with the digest of the
 /// original messages they were made from.
 pub(crate) struct Cached {
     digest: u64,
     findings: Findings,
+    rule_gaps: Vec<RuleGap>,
     masked: bool,
     conversation: Conversation,
     last_used: u64,
@@ -30,13 +43,14 @@ pub(crate) struct Cached {
 impl Cached {
     /// `previous` brought up to `messages`: its entries are reused when they were made the same
     /// way (`masked`) from a prefix of `messages`, the rest go through `mask` (when `masked`)
-    /// and are counted with `counter`.
+    /// and are counted with `counter`. `mask` returns the masked message and the rules that
+    /// could not search it in full, kept as [`RuleGap`]s with the message's index.
     pub(crate) fn bring_up_to(
         previous: Option<Cached>,
         messages: &[Message],
         masked: bool,
         counter: &Arc<dyn TokenCounter>,
-        mut mask: impl FnMut(&Message, &mut Findings) -> Message,
+        mut mask: impl FnMut(&Message, &mut Findings) -> (Message, Vec<pii_mask::RuleWarning>),
     ) -> Cached {
         let mut digest = Digest::new();
         let reusable = previous.filter(|c| c.masked == masked && c.len() <= messages.len());
@@ -47,6 +61,7 @@ impl Cached {
                 Cached {
                     digest: digest.value(),
                     findings: Findings::new(),
+                    rule_gaps: Vec::new(),
                     masked,
                     conversation: Conversation::new(Arc::clone(counter)),
                     last_used: 0,
@@ -54,9 +69,17 @@ impl Cached {
             }
         };
         let start = cached.len();
-        for message in &messages[start..] {
+        for (index, message) in messages.iter().enumerate().skip(start) {
             let message = if masked {
-                mask(message, &mut cached.findings)
+                let (message, warnings) = mask(message, &mut cached.findings);
+                cached
+                    .rule_gaps
+                    .extend(warnings.into_iter().map(|w| RuleGap {
+                        rule: w.entity.as_str().to_owned(),
+                        message: index,
+                        reason: w.reason,
+                    }));
+                message
             } else {
                 message.clone()
             };
@@ -74,6 +97,11 @@ impl Cached {
     /// The (masked) conversation with its token counts.
     pub(crate) fn conversation(&self) -> &Conversation {
         &self.conversation
+    }
+
+    /// The rules that could not search a message in full, in message order.
+    pub(crate) fn rule_gaps(&self) -> &[RuleGap] {
+        &self.rule_gaps
     }
 
     /// The findings of every message, summed by entity type.
@@ -345,7 +373,16 @@ mod tests {
         let cached = Cached::bring_up_to(previous, messages, true, &counter(), |m, findings| {
             masked += 1;
             *findings.entry("TEST".to_owned()).or_insert(0) += 1;
-            m.clone()
+            let warnings = if m.content.contains("slow") {
+                vec![pii_mask::RuleWarning {
+                    entity: pii_mask::EntityType::Email,
+                    pattern: 0,
+                    reason: "backtrack limit exceeded".to_owned(),
+                }]
+            } else {
+                Vec::new()
+            };
+            (m.clone(), warnings)
         });
         (cached, masked)
     }
@@ -358,6 +395,22 @@ mod tests {
         assert_eq!(masked, 1);
         assert_eq!(grown.conversation().len(), 4);
         assert_eq!(grown.total_findings()["TEST"], 4);
+    }
+
+    #[test]
+    fn rule_gaps_keep_their_message_index_when_the_conversation_grows() {
+        let mut history = messages(3);
+        history[1].content = "slow one".to_owned();
+        let (first, _) = bring(None, &history);
+        history.push(Message::new(Role::User, "slow again"));
+        let (grown, masked) = bring(Some(first), &history);
+        assert_eq!(masked, 1);
+        let gaps: Vec<(usize, &str)> = grown
+            .rule_gaps()
+            .iter()
+            .map(|g| (g.message, g.rule.as_str()))
+            .collect();
+        assert_eq!(gaps, [(1, "EMAIL"), (3, "EMAIL")]);
     }
 
     #[test]

@@ -31,6 +31,23 @@ pub enum Error {
     /// Masking could not be set up.
     #[error(transparent)]
     Mask(#[from] pii_mask::MaskError),
+    /// A user-defined masking rule could not search a message in full (its backtrack limit),
+    /// so the message may hold what the rule would have masked; nothing was sent. Names the
+    /// rule and the message's index, never the text.
+    #[error(
+        "masking rule {rule} could not search message {message} in full ({reason}){more}; nothing was sent (on_rule_error = warn sends such messages anyway)",
+        more = if *count > 1 { format!(", {} such rule/message pairs in all", count) } else { String::new() }
+    )]
+    MaskIncomplete {
+        /// The rule's entity name.
+        rule: String,
+        /// Index of the first such message in the history (0-based).
+        message: usize,
+        /// Why, e.g. `backtrack limit exceeded`.
+        reason: String,
+        /// How many rule/message pairs were incomplete.
+        count: usize,
+    },
     /// The audit log could not be opened or written.
     #[error(transparent)]
     Audit(#[from] audit::AuditError),
@@ -71,6 +88,7 @@ impl Error {
             Error::Gateway(e) => e.kind().to_owned(),
             Error::Update(e) => e.kind().to_owned(),
             Error::Mask(_) => "mask".to_owned(),
+            Error::MaskIncomplete { .. } => "mask_incomplete".to_owned(),
             Error::Audit(_) => "audit".to_owned(),
             Error::AuditIntent(_) => "audit_intent".to_owned(),
         }

@@ -20,6 +20,9 @@ pub struct Prepared {
     pub masked: bool,
     /// PII findings by entity type (counts only).
     pub pii_findings: BTreeMap<String, u64>,
+    /// User-defined rules that could not search a message in full, with the number of such
+    /// messages (sent anyway only under `OnRuleError::Warn`; empty otherwise).
+    pub rule_warnings: BTreeMap<String, u64>,
 }
 
 /// The result of one [`ContextManager::update`](crate::ContextManager::update).
@@ -78,6 +81,10 @@ pub struct UpdateSummary {
     pub pii_masked: bool,
     /// PII findings by entity type.
     pub pii_findings: BTreeMap<String, u64>,
+    /// Masking rules that could not search a message in full, with the number of such
+    /// messages (omitted when none; only ever present under `on_rule_error = warn`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub rule_warnings: BTreeMap<String, u64>,
     /// Latency of the gateway update, milliseconds.
     pub update_latency_ms: f64,
     /// Latency of the whole workflow, milliseconds.
@@ -126,6 +133,7 @@ impl UpdateReport {
             evicted_by_gateway: outcome.evicted_messages(),
             pii_masked: self.prepared.masked,
             pii_findings: self.prepared.pii_findings.clone(),
+            rule_warnings: self.prepared.rule_warnings.clone(),
             update_latency_ms: outcome.latency.as_secs_f64() * 1000.0,
             latency_ms: self.latency.as_secs_f64() * 1000.0,
             webhook: self.webhook.as_ref().map(|w| WebhookSummary {

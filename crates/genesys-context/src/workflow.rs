@@ -8,8 +8,9 @@ use tracing::Instrument;
 use audit::{AuditFacts, AuditIntent, AuditRecord, IntentFacts, PatchPrecondition};
 use context_model::{BuiltPayload, ContextPayload, Message, ModelCapacity, PayloadBuilder};
 use gateway_client::{Precondition, UpdateOutcome, WebhookEvent, WebhookReport};
+use pii_mask::OnRuleError;
 
-use crate::cache::{Cached, Findings};
+use crate::cache::{Cached, Findings, RuleGap};
 use crate::{ContextManager, Error, Prepared, UpdateReport};
 
 impl ContextManager {
@@ -50,6 +51,13 @@ impl ContextManager {
             |message, findings| self.mask_message(message, findings),
         );
         let pii_findings = cached.total_findings();
+        let rule_warnings = match rule_warnings(cached.rule_gaps(), self.masker.on_rule_error()) {
+            Ok(counts) => counts,
+            Err(e) => {
+                self.cache.store(conversation_id, cached);
+                return Err(e);
+            }
+        };
         let mut builder = PayloadBuilder::new(capacity).soft_ratio(self.options.soft_ratio);
         if let Some(reserve) = self.options.reserved_completion_tokens {
             builder = builder.reserved_completion_tokens(reserve);
@@ -62,10 +70,15 @@ impl ContextManager {
             fit,
             masked,
             pii_findings,
+            rule_warnings,
         })
     }
 
-    fn mask_message(&self, message: &Message, findings: &mut Findings) -> Message {
+    fn mask_message(
+        &self,
+        message: &Message,
+        findings: &mut Findings,
+    ) -> (Message, Vec<pii_mask::RuleWarning>) {
         let mut count = |found: &[pii_mask::Finding]| {
             for f in found {
                 *findings.entry(f.entity.as_str().to_owned()).or_insert(0) += 1;
@@ -75,12 +88,14 @@ impl ContextManager {
         let masked = self.masker.mask(&m.content);
         count(&masked.findings);
         m.content = masked.text;
+        let mut warnings = masked.warnings;
         for call in &mut m.tool_calls {
             let masked = self.masker.mask(&call.function.arguments);
             count(&masked.findings);
             call.function.arguments = masked.text;
+            warnings.extend(masked.warnings);
         }
-        m
+        (m, warnings)
     }
 
     /// The whole workflow for one conversation. A failure after preparation is still audited;
@@ -146,8 +161,12 @@ impl ContextManager {
         let prepared = match self.prepare(conversation_id, messages).await {
             Ok(p) => p,
             Err(e) => {
+                // Masking that a rule could not finish does not count as masking done.
                 facts.masking_ran = !self.options.directives.retain_user_pii
-                    && !matches!(e, Error::Gateway(_) | Error::Update(_));
+                    && !matches!(
+                        e,
+                        Error::Gateway(_) | Error::Update(_) | Error::MaskIncomplete { .. }
+                    );
                 facts.error_kind = Some(e.kind());
                 self.audit_failure(facts, start).await;
                 return Err(e);
@@ -270,11 +289,30 @@ impl ContextManager {
     }
 }
 
+/// The rules that could not search a message in full: under [`OnRuleError::Fail`] the first
+/// one as [`Error::MaskIncomplete`] (nothing is sent), under [`OnRuleError::Warn`] a count of
+/// messages per rule for the report and the audit record.
+fn rule_warnings(gaps: &[RuleGap], policy: OnRuleError) -> Result<Findings, Error> {
+    match (gaps.first(), policy) {
+        (Some(first), OnRuleError::Fail) => Err(Error::MaskIncomplete {
+            rule: first.rule.clone(),
+            message: first.message,
+            reason: first.reason.clone(),
+            count: gaps.len(),
+        }),
+        _ => Ok(gaps.iter().fold(Findings::new(), |mut acc, g| {
+            *acc.entry(g.rule.clone()).or_insert(0) += 1;
+            acc
+        })),
+    }
+}
+
 /// What preparation established, for the audit record.
 fn record_prepared(facts: &mut AuditFacts, prepared: &Prepared) {
     facts.context_id = Some(prepared.payload.context_id.clone());
     facts.masking_ran = prepared.masked;
     facts.pii_findings = prepared.pii_findings.clone();
+    facts.rule_warnings = prepared.rule_warnings.clone();
     facts.validation_passed = true;
     facts.messages_evicted = prepared.fit.evicted.len() as u64;
 }

@@ -74,6 +74,34 @@
 //! however adversarial, takes more than linear time, and the common case runs at memory-scan
 //! speed.
 //!
+//! ## User-defined rules (feature `rules`, on by default)
+//! Identifiers of your own come from a JSON rules file ([`Rules::from_json`]) or are built in
+//! code ([`Rule`]): `fancy-regex` patterns (lookaround allowed), context words, a validator, an
+//! operator and a score, plus allow- and deny-lists. They run after the built-in scan.
+#![cfg_attr(feature = "rules", doc = "```")]
+#![cfg_attr(not(feature = "rules"), doc = "```ignore")]
+//! use pii_mask::{Masker, OnRuleError, Rules};
+//!
+//! let rules = Rules::from_json(r#"{
+//!   "rules": [{
+//!     "entity": "MEMBER_ID",
+//!     "patterns": ["(?<![\\d-])\\d{8}(?![\\d-])"],
+//!     "context": ["member"],
+//!     "score": 0.3
+//!   }],
+//!   "allow": [{ "value": "1-800-555-0199" }]
+//! }"#)?;
+//! let masker = Masker::builder()
+//!     .rules(rules)
+//!     .on_rule_error(OnRuleError::Fail)
+//!     .build()?;
+//! let out = masker.mask("member 12345678, call 1-800-555-0199");
+//! assert_eq!(out.text, "member [MEMBER_ID_REDACTED], call 1-800-555-0199");
+//! // A pattern stopped by its backtrack limit would be listed here, never waited on.
+//! assert!(out.warnings.is_empty());
+//! # Ok::<(), pii_mask::MaskError>(())
+//! ```
+//!
 //! ## Example
 //! ```
 //! use pii_mask::{EntityType, Masker};
@@ -99,6 +127,7 @@ mod validate;
 
 pub use entity::EntityType;
 pub use masker::{Masker, MaskerBuilder};
+
 pub use operator::{Operator, OperatorKind, PseudonymKey};
 #[cfg(feature = "rules")]
 pub use rules::{ListEntry, Rule, Rules, Validator, DEFAULT_BACKTRACK_LIMIT};
@@ -182,6 +211,45 @@ pub struct RuleWarning {
     pub pattern: usize,
     /// Why: `backtrack limit exceeded`, ….
     pub reason: String,
+}
+
+/// What a caller that sends masked text on (such as an update to an LLM gateway) does when a
+/// user-defined rule could not search a text in full ([`RuleWarning`]); see
+/// [`MaskerBuilder::on_rule_error`] and [`Masker::on_rule_error`]. The masker itself always
+/// masks what it found and reports the warnings; the policy is carried for its callers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OnRuleError {
+    /// Fail closed: send nothing, report the rule and where (the default).
+    #[default]
+    Fail,
+    /// Send the masked text anyway and report the rule and how often it happened.
+    Warn,
+}
+
+impl OnRuleError {
+    /// `fail` or `warn`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnRuleError::Fail => "fail",
+            OnRuleError::Warn => "warn",
+        }
+    }
+}
+
+impl std::str::FromStr for OnRuleError {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "fail" => Ok(OnRuleError::Fail),
+            "warn" => Ok(OnRuleError::Warn),
+            other => Err(format!(
+                "unknown rule error policy `{}`, expected fail or warn",
+                other.chars().take(32).collect::<String>()
+            )),
+        }
+    }
 }
 
 impl fmt::Display for RuleWarning {

@@ -11,7 +11,9 @@ use secrecy::ExposeSecret;
 use sha2::Sha256;
 
 use crate::operator::{normalize, partial};
-use crate::{scan, EntityType, Finding, MaskError, Masked, Operator, PseudonymKey, RuleWarning};
+use crate::{
+    scan, EntityType, Finding, MaskError, Masked, OnRuleError, Operator, PseudonymKey, RuleWarning,
+};
 
 /// Builder of a [`Masker`]; see [`Masker::builder`].
 #[derive(Debug)]
@@ -22,6 +24,7 @@ pub struct MaskerBuilder {
     enabled: u8,
     key: Option<PseudonymKey>,
     allow: Vec<String>,
+    on_rule_error: OnRuleError,
     #[cfg(feature = "rules")]
     rules: Option<crate::Rules>,
 }
@@ -58,6 +61,13 @@ impl MaskerBuilder {
     /// an allowed phone number in any formatting).
     pub fn allow(mut self, value: impl Into<String>) -> Self {
         self.allow.push(value.into());
+        self
+    }
+
+    /// What callers that send masked text on do when a rule could not search a text in full
+    /// (default [`OnRuleError::Fail`]: send nothing). The masker masks and reports either way.
+    pub fn on_rule_error(mut self, policy: OnRuleError) -> Self {
+        self.on_rule_error = policy;
         self
     }
 
@@ -136,6 +146,7 @@ impl MaskerBuilder {
             enabled: self.enabled,
             hmac,
             allow,
+            on_rule_error: self.on_rule_error,
             #[cfg(feature = "rules")]
             rules: compiled.map(Arc::new),
         })
@@ -152,6 +163,7 @@ pub struct Masker {
     enabled: u8,
     hmac: Option<Hmac<Sha256>>,
     allow: HashSet<(EntityType, String)>,
+    on_rule_error: OnRuleError,
     #[cfg(feature = "rules")]
     rules: Option<Arc<crate::rules::Compiled>>,
 }
@@ -167,7 +179,8 @@ impl fmt::Debug for Masker {
         d.field("operators", &self.operators)
             .field("entities", &entities)
             .field("pseudonym_key", &self.hmac.as_ref().map(|_| "[REDACTED]"))
-            .field("allow_list_entries", &self.allow.len());
+            .field("allow_list_entries", &self.allow.len())
+            .field("on_rule_error", &self.on_rule_error);
         #[cfg(feature = "rules")]
         d.field("rules", &self.rules.as_ref().map(|r| r.len()));
         d.finish()
@@ -184,6 +197,7 @@ impl Default for Masker {
             enabled: 0x7f,
             hmac: None,
             allow: HashSet::new(),
+            on_rule_error: OnRuleError::Fail,
             #[cfg(feature = "rules")]
             rules: None,
         }
@@ -200,9 +214,15 @@ impl Masker {
             enabled: 0x7f,
             key: None,
             allow: Vec::new(),
+            on_rule_error: OnRuleError::Fail,
             #[cfg(feature = "rules")]
             rules: None,
         }
+    }
+
+    /// The policy set by [`MaskerBuilder::on_rule_error`].
+    pub fn on_rule_error(&self) -> OnRuleError {
+        self.on_rule_error
     }
 
     /// Finds the personal data in `text` without changing it.

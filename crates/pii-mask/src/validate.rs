@@ -104,15 +104,23 @@ pub(crate) fn iban_ok(s: &[u8]) -> bool {
     if !(2..=98).contains(&check) {
         return false;
     }
-    let mut rem = 0u32;
-    for &c in s[4..].iter().chain(&s[..4]) {
-        match c {
-            b'0'..=b'9' => rem = (rem * 10 + u32::from(c - b'0')) % 97,
-            b'A'..=b'Z' => rem = (rem * 100 + u32::from(c - b'A' + 10)) % 97,
-            _ => return false,
+    // The remainder is taken only when the running value could overflow on the next step
+    // (below 10^16, times 100 plus 35 stays below 2^64): one division per seven characters or
+    // so instead of one per character.
+    let mut acc = 0u64;
+    for part in [&s[4..], &s[..4]] {
+        for &c in part {
+            acc = match c {
+                b'0'..=b'9' => acc * 10 + u64::from(c - b'0'),
+                b'A'..=b'Z' => acc * 100 + u64::from(c - b'A' + 10),
+                _ => return false,
+            };
+            if acc >= 10_000_000_000_000_000 {
+                acc %= 97;
+            }
         }
     }
-    rem == 1
+    acc % 97 == 1
 }
 
 /// ISO 7064 MOD 97-10 over ASCII alphanumerics (letters count 10–35): an IBAN-shaped value (two

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use gateway_client::{GatewayConfig, WebhookConfig};
 use genesys_auth::{AuthConfig, AuthError};
-use pii_mask::{EntityType, ListEntry, Masker, Operator, PseudonymKey, Rules};
+use pii_mask::{EntityType, ListEntry, Masker, OnRuleError, Operator, PseudonymKey, Rules};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::keys::{self, Value};
@@ -257,7 +257,13 @@ impl Settings {
             Some("pseudonym") => Operator::Pseudonym,
             _ => Operator::Label,
         };
-        let mut builder = Masker::builder().operator(operator);
+        let on_rule_error = match self.text("masking.rule_errors") {
+            Some("warn") => OnRuleError::Warn,
+            _ => OnRuleError::Fail,
+        };
+        let mut builder = Masker::builder()
+            .operator(operator)
+            .on_rule_error(on_rule_error);
         if operator == Operator::Pseudonym {
             let key = self.secret("masking.pseudonym_key").ok_or_else(|| {
                 self.blame(

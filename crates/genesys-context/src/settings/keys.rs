@@ -30,6 +30,8 @@ pub(crate) enum Kind {
     Entities,
     /// `label`, `partial` or `pseudonym`.
     Operator,
+    /// `fail` or `warn`: what an update does when a rule could not search a message in full.
+    RuleErrors,
     /// A token encoding name.
     Encoding,
     /// A file path.
@@ -98,6 +100,7 @@ keys! {
     "masking" "allow" "GENESYS_MASK_ALLOW" Kind::List, "(none)";
     "masking" "deny" "GENESYS_MASK_DENY" Kind::List, "(none)";
     "masking" "rules" "GENESYS_MASK_RULES" Kind::Path, "(none)";
+    "masking" "rule_errors" "GENESYS_MASK_RULE_ERRORS" Kind::RuleErrors, "fail";
     "audit" "log" "AUDIT_LOG" Kind::Path, "(none: no audit log)";
     "model" "encoding" "GENESYS_ENCODING" Kind::Encoding, "o200k_base";
     "model" "cache_size" "GENESYS_CACHE_SIZE" Kind::Count { min: 0, max: 1_000_000 }, "1024";
@@ -226,6 +229,10 @@ pub(crate) fn check(def: &KeyDef, raw: Raw) -> Result<Value, String> {
             _ => Err(format!(
                 "must be label, partial or pseudonym, got `{value}`"
             )),
+        },
+        Kind::RuleErrors => match value {
+            "fail" | "warn" => Ok(Value::Text(own())),
+            _ => Err(format!("must be fail or warn, got `{value}`")),
         },
         Kind::Encoding => value
             .parse::<context_model::Encoding>()

@@ -317,6 +317,11 @@ fn classify(
         }
         Err(JobError::Update(e)) => {
             let code = match e.gateway() {
+                // A rule could not finish masking: nothing was sent, the input needs a look.
+                None if matches!(e, genesys_context::Error::MaskIncomplete { .. }) => {
+                    tally.input_errors += 1;
+                    super::EXIT_INPUT
+                }
                 Some(gateway_client::GatewayError::OutcomeUnknown { .. }) => {
                     tally.unknown += 1;
                     EXIT_UNKNOWN
@@ -335,7 +340,12 @@ fn classify(
                 (!single).then_some(line),
                 Some(CliError {
                     code,
-                    message: format!("{id}: {e}"),
+                    message: match e {
+                        genesys_context::Error::MaskIncomplete { .. } => {
+                            format!("{id}: {e}; --rule-errors warn sends it anyway")
+                        }
+                        _ => format!("{id}: {e}"),
+                    },
                 }),
             )
         }

@@ -34,6 +34,12 @@ pub struct SettingsFlags {
     /// README) [key masking.rules, env GENESYS_MASK_RULES].
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
+    /// When a --rules pattern cannot search a message in full (its backtrack limit): `fail`
+    /// sends nothing for that conversation and exits 2 naming the rule and the message index;
+    /// `warn` sends it and reports the rule and count in "rule_warnings" of the output line and
+    /// the audit record [key masking.rule_errors, env GENESYS_MASK_RULE_ERRORS, default fail].
+    #[arg(long, value_name = "POLICY", value_parser = ["fail", "warn"])]
+    pub rule_errors: Option<String>,
 }
 
 impl SettingsFlags {
@@ -47,6 +53,9 @@ impl SettingsFlags {
         }
         if let Some(v) = &self.rules {
             out.push(("--rules", "masking.rules", v.display().to_string()));
+        }
+        if let Some(v) = &self.rule_errors {
+            out.push(("--rule-errors", "masking.rule_errors", v.clone()));
         }
         out
     }

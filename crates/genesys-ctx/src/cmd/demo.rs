@@ -28,7 +28,10 @@ pub struct Args {
 /// Runs the demo and prints what happened.
 pub async fn run(args: Args) -> Result<(), CliError> {
     let masker = match &args.rules {
-        Some(path) => Some(super::mask::masker_with_rules(Some(path))?),
+        Some(path) => Some(super::mask::masker_with_rules(
+            Some(path),
+            pii_mask::OnRuleError::Fail,
+        )?),
         None => None,
     };
     let report = demo::run(DemoOptions {

@@ -7,6 +7,7 @@ use gateway_emulator::{Emulator, EmulatorConfig};
 
 mod config;
 mod logs;
+mod rule_errors;
 mod trust;
 
 fn genesys_ctx(args: &[&str], envs: &[(&str, &str)], stdin: Option<&str>) -> Output {

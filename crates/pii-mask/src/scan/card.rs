@@ -43,6 +43,16 @@ pub(super) fn digit_groups(
 /// More digits may follow a card in its usual groups or a bare one (a CVV, an expiry date, a
 /// year: `4111 1111 1111 1111 123`); the card is still found.
 pub(super) fn card(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize> {
+    // Every issuer prefix starts with 2–6 (`validate::card_issuer_ok`): most digit runs stop
+    // here.
+    if !matches!(b.get(s), Some(b'2'..=b'6')) {
+        return None;
+    }
+    // Thirteen digits at least, within 20 bytes (at most eight groups: seven separators).
+    let window = &b[s..b.len().min(s + 20)];
+    if window.iter().filter(|c| c.is_ascii_digit()).count() < 13 {
+        return None;
+    }
     let first_run = digits_end(b, s, MAX_DIGITS + 1);
     let sep = match b.get(first_run) {
         Some(&c @ (b' ' | b'-')) if b.get(first_run + 1).is_some_and(u8::is_ascii_digit) => c,

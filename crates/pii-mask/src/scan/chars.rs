@@ -35,10 +35,20 @@ pub(super) fn wide_digit(b: &[u8], k: usize) -> Option<(u8, usize)> {
     }
 }
 
-/// Whether `c` may lead a character that [`fold_at`] folds.
+/// Whether the first two bytes at `k` may start a character that [`fold_at`] folds (see
+/// [`unicode_sep`] and [`wide_digit`]): most other characters (letters, CJK, quotes, emoji)
+/// are turned away by these two bytes.
 #[inline]
-pub(super) fn sep_lead(c: u8) -> bool {
-    matches!(c, 0xC2 | 0xD9 | 0xDB | 0xE2 | 0xE3 | 0xEF)
+fn fold_prefix(b: &[u8], k: usize) -> bool {
+    matches!(
+        (b[k], b.get(k + 1)),
+        (0xC2, Some(0xA0))
+            | (0xD9, Some(0xA0..=0xA9))
+            | (0xDB, Some(0xB0..=0xB9))
+            | (0xE2, Some(0x80 | 0x88))
+            | (0xE3, Some(0x80))
+            | (0xEF, Some(0xB9 | 0xBC))
+    )
 }
 
 /// Does a digit (of any script [`wide_digit`] knows) or `)` end just before `k`?
@@ -60,24 +70,21 @@ fn group_start_at(b: &[u8], k: usize) -> bool {
     matches!(b.get(k), Some(b'0'..=b'9' | b'(')) || wide_digit(b, k).is_some()
 }
 
-/// A Unicode separator at `k` between two groups, the places where the recognizers accept an
-/// ASCII `-` or space: a digit or `)` before it and a digit or `(` after it, or (a no-break space
-/// only) between two IBAN groups, see [`iban_group_space`].
+/// Does the Unicode separator `c` (`len` bytes at `k`) sit between two groups, the places
+/// where the recognizers accept an ASCII `-` or space: a digit or `)` before it and a digit or
+/// `(` after it, or (a no-break space only) between two IBAN groups, see [`iban_group_space`]?
 #[inline]
-pub(super) fn group_sep_at(b: &[u8], k: usize) -> Option<(u8, usize)> {
-    let (c, len) = unicode_sep(b, k)?;
-    let digit_groups = group_end_before(b, k) && group_start_at(b, k + len);
-    let iban =
-        || c == b' ' && k > 0 && b[k - 1].is_ascii_alphanumeric() && iban_group_space(b, k, len);
-    (digit_groups || iban()).then_some((c, len))
+fn group_sep_around(b: &[u8], k: usize, c: u8, len: usize) -> bool {
+    (group_end_before(b, k) && group_start_at(b, k + len))
+        || (c == b' ' && k > 0 && b[k - 1].is_ascii_alphanumeric() && iban_group_space(b, k, len))
 }
 
 /// What [`fold_at`] replaces: the bytes `start..end` of the text by one ASCII `byte`.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Fold {
     byte: u8,
-    start: usize,
-    end: usize,
+    pub(super) start: usize,
+    pub(super) end: usize,
 }
 
 /// The fold at the lead byte `k`: a digit of another script, a Unicode group separator, or a
@@ -92,15 +99,16 @@ pub(super) fn fold_at(b: &[u8], k: usize) -> Option<Fold> {
             end: k + len,
         });
     }
-    if let Some((byte, len)) = group_sep_at(b, k) {
+    // Most multi-byte characters (letters, CJK, emoji, quotes) are no separator: one look.
+    let (c, len) = unicode_sep(b, k)?;
+    if group_sep_around(b, k, c, len) {
         return Some(Fold {
-            byte,
+            byte: c,
             start: k,
             end: k + len,
         });
     }
     // A spaced dash: `digit ␠ — ␠ digit`.
-    let (c, len) = unicode_sep(b, k)?;
     let spaced = c == b'-'
         && k >= 1
         && b[k - 1] == b' '
@@ -154,37 +162,63 @@ pub(super) fn next_fold(b: &[u8], mut i: usize) -> Option<Fold> {
         let Ok(bytes) = <[u8; 8]>::try_from(word) else {
             break;
         };
-        if u64::from_le_bytes(bytes) & HI != 0 {
-            for (k, &c) in bytes.iter().enumerate() {
-                if sep_lead(c) {
-                    if let Some(f) = fold_at(b, i + k) {
-                        return Some(f);
-                    }
+        let w = u64::from_le_bytes(bytes);
+        // The high bit of each byte that has its two top bits set: the lead bytes of multi-byte
+        // characters, the only places a fold starts (continuation bytes are skipped unread).
+        let mut leads = w & (w << 1) & HI;
+        while leads != 0 {
+            let k = (leads.trailing_zeros() / 8) as usize;
+            if fold_prefix(b, i + k) {
+                if let Some(f) = fold_at(b, i + k) {
+                    return Some(f);
                 }
             }
+            leads &= leads - 1;
         }
         i += 8;
     }
-    (i..b.len()).find_map(|k| sep_lead(b[k]).then(|| fold_at(b, k)).flatten())
+    (i..b.len()).find_map(|k| fold_prefix(b, k).then(|| fold_at(b, k)).flatten())
 }
 
-/// A copy of `b` with every fold from `first` on applied (see [`fold_at`]), and the shift
-/// points: `(p, d)` means offsets from `p` on in the copy are `d` bytes further in the original.
-/// The text between folds is copied whole.
-pub(super) fn fold_text(b: &[u8], first: Fold) -> (Vec<u8>, Vec<(usize, usize)>) {
-    let mut out = Vec::with_capacity(b.len());
+/// A copy of `text[from..]` with every fold from `first` on applied (see [`fold_at`]), and the
+/// shift points: `(p, d)` means offsets from `p` on in the copy are `d` bytes further in the
+/// original (relative to `from`). The text between folds is copied whole (folds replace whole
+/// characters, so every cut falls on a character boundary and nothing needs validating again).
+pub(super) fn fold_text(text: &str, from: usize, first: Fold) -> (String, Vec<(usize, usize)>) {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(b.len() - from);
     let mut shifts = Vec::new();
     let mut shift = 0;
-    let mut copied = 0;
+    let mut copied = from;
     let mut next = Some(first);
     while let Some(f) = next {
-        out.extend_from_slice(&b[copied..f.start]);
-        out.push(f.byte);
+        out.push_str(text.get(copied..f.start).unwrap_or_default());
+        out.push(char::from(f.byte));
         shift += f.end - f.start - 1;
         shifts.push((out.len(), shift));
         copied = f.end;
         next = next_fold(b, copied);
     }
-    out.extend_from_slice(&b[copied..]);
+    out.push_str(text.get(copied..).unwrap_or_default());
     (out, shifts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_two_byte_prefilter_lets_every_folded_character_through() {
+        let mut folded = 0;
+        for c in ('\u{80}'..='\u{ffff}').filter_map(|c| Some(c).filter(|c| c.len_utf8() > 1)) {
+            let mut buf = [0u8; 4];
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            if unicode_sep(b, 0).is_some() || wide_digit(b, 0).is_some() {
+                folded += 1;
+                assert!(fold_prefix(b, 0), "U+{:04X}", u32::from(c));
+            }
+        }
+        // 9 dashes, 12 spaces (U+00A0, U+2002–U+200A, U+202F, U+3000), 30 digits.
+        assert_eq!(folded, 51);
+    }
 }

@@ -84,6 +84,12 @@ pub(super) fn ipv6(text: &str, c: usize, floor: usize) -> (Option<Span>, usize) 
         return (None, token_end);
     }
     let mut cand = &text[s..e];
+    // An IPv6 address has a `::` or at least six colons (eight groups, or six and a dotted
+    // quad); times such as `12:34:56` are turned away without parsing.
+    let colons = cand.bytes().filter(|&c| c == b':').count();
+    if colons < 6 && !cand.contains("::") {
+        return (None, token_end);
+    }
     let parsed = loop {
         if cand.bytes().filter(|&c| c == b':').count() >= 2 {
             if let Ok(ip) = cand.parse::<core::net::Ipv6Addr>() {

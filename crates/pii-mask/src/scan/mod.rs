@@ -114,22 +114,60 @@ fn digits_end(b: &[u8], i: usize, max: usize) -> usize {
 /// Scans `text` and appends every detected value of an enabled entity, in order, without overlap.
 ///
 /// Digit groups separated by Unicode dashes or spaces (`555‑123‑4567`, `4111 1111 …` with
-/// U+00A0, see [`unicode_sep`]), and IBAN groups separated by no-break spaces (`GB82 WEST …`), are read as if
-/// separated by ASCII `-` or space: when the text holds such a separator, a copy with each one
-/// folded to its ASCII byte is scanned and the spans are mapped back to the original offsets (so
-/// they cover the multi-byte separators and fall on character boundaries). Text without one, the common case, is scanned as it is after one quick pass.
+/// U+00A0, see [`unicode_sep`]), and IBAN groups separated by no-break spaces (`GB82 WEST …`),
+/// are read as if separated by ASCII `-` or space: each line that holds such a separator is
+/// copied with each one folded to its ASCII byte, the copy is scanned and the spans are mapped
+/// back to the original offsets (so they cover the multi-byte separators and fall on character
+/// boundaries). The lines between are scanned in place: nothing is found across a line break,
+/// so scanning line groups apart finds what scanning the whole text would.
 pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
-    let Some(first) = next_fold(text.as_bytes(), 0) else {
-        scan_folded(text, enabled, out);
+    let b = text.as_bytes();
+    let mut done = 0;
+    while let Some(first) = next_fold(b, done) {
+        let line_start = b[done..first.start]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(done, |p| done + p + 1);
+        let line_end = b[first.end..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |p| first.end + p + 1);
+        scan_part(text, done, line_start, enabled, out);
+        scan_folded_line(text, line_start, line_end, first, enabled, out);
+        done = line_end;
+    }
+    scan_part(text, done, b.len(), enabled, out);
+}
+
+/// [`scan_folded`] of `text[from..to]` (whole lines), spans in `text`'s offsets.
+fn scan_part(text: &str, from: usize, to: usize, enabled: u8, out: &mut Vec<Span>) {
+    let Some(part) = text.get(from..to).filter(|p| !p.is_empty()) else {
         return;
     };
-    let (folded, shifts) = fold_text(text.as_bytes(), first);
-    let Ok(folded) = String::from_utf8(folded) else {
-        // Cannot happen (whole characters are replaced by ASCII bytes); scan the text as it is.
-        scan_folded(text, enabled, out);
-        return;
-    };
-    let from = out.len();
+    let old = out.len();
+    scan_folded(part, enabled, out);
+    if from > 0 {
+        for span in &mut out[old..] {
+            span.start += from;
+            span.end += from;
+        }
+    }
+}
+
+/// Scans the lines `text[from..to]` with their folds (the first is `first`) applied, spans
+/// mapped back to `text`'s offsets.
+fn scan_folded_line(
+    text: &str,
+    from: usize,
+    to: usize,
+    first: chars::Fold,
+    enabled: u8,
+    out: &mut Vec<Span>,
+) {
+    // `to` ends a line, so it is a character boundary.
+    let lines = text.get(..to).unwrap_or(text);
+    let (folded, shifts) = fold_text(lines, from, first);
+    let old = out.len();
     scan_folded(&folded, enabled, out);
     // Spans come in order, so one walk over the shift points maps them all.
     let mut k = 0;
@@ -139,16 +177,19 @@ pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
             shift = shifts[k].1;
             k += 1;
         }
-        p + shift
+        from + p + shift
     };
-    for span in &mut out[from..] {
+    for span in &mut out[old..] {
         span.start = map(span.start);
         span.end = map(span.end);
     }
 }
 
 /// [`scan`] of a text whose group separators are ASCII.
+///
+/// Spans already in `out` (of other parts of a text, in other offsets) are left alone.
 fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
+    let keep = out.len();
     let b = text.as_bytes();
     let n = b.len();
     let mut st = State::default();
@@ -170,7 +211,7 @@ fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
             Some(span) if span.start >= st.last_end || span.entity == EntityType::Email => {
                 // An email may start before the previous finding's end only when that finding lay
                 // inside its local part; the email wins.
-                while out.last().is_some_and(|p| p.end > span.start) {
+                while out.len() > keep && out.last().is_some_and(|p| p.end > span.start) {
                     out.pop();
                 }
                 if enabled & span.entity.bit() != 0 {
@@ -217,10 +258,12 @@ impl State {
                 found
             }
             b':' => None,
-            b'+' if i >= self.quiet_until && left_ok(b, i) => {
+            // Right after a finding a value may start whatever the finding's last character
+            // was: it is masked away, and masking again must find nothing new.
+            b'+' if i >= self.quiet_until && (left_ok(b, i) || self.last_end == i) => {
                 intl_phone(b, i).filter(|_| !label_before(b, i))
             }
-            b'(' if i >= self.quiet_until && left_ok(b, i) => {
+            b'(' if i >= self.quiet_until && (left_ok(b, i) || self.last_end == i) => {
                 nanp(b, i).filter(|_| !label_before(b, i)).map(|e| Span {
                     entity: EntityType::Phone,
                     start: i,
@@ -252,10 +295,13 @@ impl State {
                 }
             };
         }
-        if i < self.quiet_until || !left_ok(b, i) {
+        // Right after a finding and one `-`, `.` or `_` a number may start (`a@b.io.555-123-4567`):
+        // what the finding was is masked away, and masking must find the same the second time.
+        let after_finding = self.last_end + 1 == i && matches!(b[i - 1], b'-' | b'.' | b'_');
+        if i < self.quiet_until || !(after_finding || left_ok(b, i)) {
             return Candidate::Nothing;
         }
-        let found = numeric(b, i).filter(|span| match label_kind(b, i) {
+        let found = numeric(b, i, self.last_end).filter(|span| match label_kind(b, i) {
             Label::None => true,
             Label::Reference => false,
             // `customer ID 8472619350` is an identifier; a formatted phone number or a
@@ -269,8 +315,9 @@ impl State {
     }
 }
 
-/// A number starting with a digit at `s` (left boundary already checked).
-fn numeric(b: &[u8], s: usize) -> Option<Span> {
+/// A number starting with a digit at `s` (left boundary already checked); `last_end` is the
+/// end of the previous finding.
+fn numeric(b: &[u8], s: usize, last_end: usize) -> Option<Span> {
     let span = |entity, end| Span {
         entity,
         start: s,
@@ -289,7 +336,10 @@ fn numeric(b: &[u8], s: usize) -> Option<Span> {
     if len < 5 && !continues {
         return None;
     }
-    let after_space_digit = s >= 2 && b[s - 1] == b' ' && b[s - 2].is_ascii_digit();
+    // Inside a space-grouped number, unless the digits before the space ended a finding
+    // (`555-123-4567 4111 1111 1111 1111`: a card after a phone).
+    let after_space_digit =
+        s >= 2 && b[s - 1] == b' ' && b[s - 2].is_ascii_digit() && last_end != s - 1;
     if next == Some(b'.') && len <= 3 {
         if let Some(e) = ipv4(b, s).filter(|_| !version_context(b, s)) {
             return Some(span(EntityType::IpAddress, e));

@@ -59,8 +59,12 @@ pub(super) fn nanp_spaced(b: &[u8], s: usize, list: bool) -> Option<(usize, bool
     // the unmistakable `(555) 123-4567`, `555-123-4567`, `555.123.4567` shapes, so only the
     // weaker all-spaces shape is held to the plan.
     let all_spaces = !paren && sep1 == Some(b' ') && sep2 == b' ';
-    // `555-123-4567/555-987-6543` lists two numbers.
-    let listed = list && b.get(i) == Some(&b'/') && nanp_spaced(b, i + 1, false).is_some();
+    // `555-123-4567/555-987-6543` lists two numbers, and `555-123-4567/4111 1111 1111 1111`
+    // a phone and a card (the card is found after the `/` either way, see `left_ok`; the
+    // phone must be too, or masking the output would find it). Neither look recurses.
+    let listed = list
+        && b.get(i) == Some(&b'/')
+        && (nanp_spaced(b, i + 1, false).is_some() || card(b, i + 1, false).is_some());
     if (all_spaces && !(b'2'..=b'9').contains(&area_first)) || !(listed || right_ok(b, i)) {
         return None;
     }

@@ -108,7 +108,15 @@ pub(super) fn address_context(b: &[u8], s: usize) -> bool {
             return true;
         }
     }
-    if j < s && STATE_NAMES.iter().any(|name| ends_with_word(b, j, name)) {
+    // Only names ending in the letter before the ZIP can match: one byte compare rules out
+    // the others before the word comparison.
+    let last = j.checked_sub(1).map(|p| b[p].to_ascii_lowercase());
+    if j < s
+        && last.is_some_and(|c| c.is_ascii_lowercase())
+        && STATE_NAMES
+            .iter()
+            .any(|name| name.as_bytes().last() == last.as_ref() && ends_with_word(b, j, name))
+    {
         return true;
     }
     // `zip: 94105`, `ZIP code is 94105`, `postal code #94105`.

@@ -302,3 +302,38 @@ fn every_leak_family_of_the_generator_scores_at_least_99_5_percent() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn a_card_right_after_a_phone_is_masked_in_one_pass() {
+    let m = Masker::default();
+    for text in [
+        "call 555-123-4567 4111 1111 1111 1111 thanks",
+        "555-123-4567/4111 1111 1111 1111",
+        "555\u{2011}123\u{2011}4567/4111 1111 1111 1111",
+        "555\u{2011}123\u{2011}4567\u{a0}4111\u{a0}1111\u{a0}1111\u{a0}1111é",
+    ] {
+        let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
+        assert_eq!(
+            entities,
+            [EntityType::Phone, EntityType::CreditCard],
+            "{text:?}"
+        );
+        let once = m.mask(text).text;
+        assert!(m.find(&once).is_empty(), "{once:?}");
+    }
+}
+
+#[test]
+fn a_number_right_after_a_finding_and_a_dot_is_found_in_the_first_pass() {
+    let m = Masker::default();
+    let text = "a@a.aa.555-123-4567";
+    let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
+    assert_eq!(entities, [EntityType::Email, EntityType::Phone]);
+    assert!(m.find(&m.mask(text).text).is_empty());
+    // Inside a word the same number is still no phone.
+    assert!(m.find("abc.555-123-4567").is_empty());
+    let text = "DE89\u{a0}3704\u{a0}0044\u{a0}0532\u{a0}0130\u{a0}00+555-123-4567";
+    let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
+    assert_eq!(entities, [EntityType::Iban, EntityType::Phone]);
+    assert!(m.find(&m.mask(text).text).is_empty());
+}

@@ -233,3 +233,48 @@ proptest! {
         prop_assert_eq!(joined, format!("{}\n{}", m.mask(&a).text, m.mask(&b).text));
     }
 }
+
+/// The fastest of five runs of masking `text`.
+fn best_of_five(m: &Masker, text: &str) -> std::time::Duration {
+    (0..5)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            std::hint::black_box(m.mask(std::hint::black_box(text)));
+            t.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// No input makes the scan superlinear: sixteen times the input (any fragment repeated,
+    /// with or without line breaks) costs far less than the 256 times a quadratic scan would
+    /// take (about 16 times: 3 ms for 512 KB of the densest fold-and-digit mix here). The
+    /// bound is loose so a loaded machine cannot fail it; the criterion bench holds the speed
+    /// figures.
+    #[test]
+    fn sixteen_times_the_input_costs_about_sixteen_times_the_time(
+        unit in texty().prop_filter("not empty", |u| !u.is_empty()),
+        newline in any::<bool>(),
+    ) {
+        let unit = if newline { unit } else { unit.replace('\n', " ") };
+        let m = Masker::default();
+        let small = unit.repeat((32 << 10) / unit.len() + 1);
+        let large = small.repeat(16);
+        // A floor of 1 ms under the small run and half the quadratic factor: only a scan that
+        // really grows faster than the input, not a busy machine, fails this.
+        let t1 = best_of_five(&m, &small).max(std::time::Duration::from_millis(1));
+        let t16 = best_of_five(&m, &large);
+        prop_assert!(
+            t16 < t1 * 128,
+            "{:?}: {} bytes in {:?}, {} bytes in {:?}",
+            unit.chars().take(40).collect::<String>(),
+            small.len(),
+            t1,
+            large.len(),
+            t16
+        );
+    }
+}

@@ -9,7 +9,7 @@ mod plain;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use pii_mask::{Masker, Operator, PseudonymKey, RuleWarning, Rules};
+use pii_mask::{Masker, OnRuleError, Operator, PseudonymKey, RuleWarning, Rules};
 
 use super::CliError;
 use jsonl::Select;
@@ -71,9 +71,13 @@ pub(crate) fn load_rules(path: &Path) -> Result<Rules, CliError> {
     Rules::from_json(&text).map_err(|e| CliError::input(format!("--rules {}: {e}", path.display())))
 }
 
-/// A masker with the default operator and, when given, the rules of `--rules FILE`.
-pub(crate) fn masker_with_rules(rules: Option<&Path>) -> Result<Masker, CliError> {
-    let mut builder = Masker::builder();
+/// A masker with the default operator, the `--rule-errors` policy and, when given, the rules
+/// of `--rules FILE`.
+pub(crate) fn masker_with_rules(
+    rules: Option<&Path>,
+    on_rule_error: OnRuleError,
+) -> Result<Masker, CliError> {
+    let mut builder = Masker::builder().on_rule_error(on_rule_error);
     if let Some(path) = rules {
         builder = builder.rules(load_rules(path)?);
     }

@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, Write};
 
-use pii_mask::Masker;
+use pii_mask::{Masker, RuleWarning};
 
 use super::{process_lines, Failure, Options, Summary};
 
@@ -21,47 +21,107 @@ pub(super) fn process(
     errors: &mut impl Write,
     summary: &mut Summary,
 ) -> Result<(), Failure> {
-    let mut pending: Vec<u8> = Vec::with_capacity(BLOCK);
-    let mut masked = String::with_capacity(BLOCK + BLOCK / 8);
+    // `pending[..filled]` is read and not yet masked: the start of a line at most.
+    let mut pending = vec![0u8; BLOCK];
+    let mut filled = 0;
+    let mut parts = vec![String::new(); workers()];
     let mut warnings = Vec::new();
     let mut eof = false;
     while !eof {
-        // One read, whatever it brings: a pipe's lines are masked as they come.
-        let old = pending.len();
-        pending.resize(old + BLOCK, 0);
-        let n = read_some(&mut input, &mut pending[old..])?;
-        pending.truncate(old + n);
+        // One read, whatever it brings: a pipe's lines are masked as they come. The buffer
+        // grows only for a line longer than a block.
+        if pending.len() - filled < BLOCK {
+            pending.resize(filled + BLOCK, 0);
+        }
+        let old = filled;
+        let n = read_some(&mut input, &mut pending[old..old + BLOCK])?;
+        filled += n;
         eof = n == 0;
+        // What was pending before this read holds no line break.
         let cut = if eof {
-            pending.len()
+            filled
         } else {
-            match pending.iter().rposition(|&c| c == b'\n') {
-                Some(p) => p + 1,
+            match pending[old..filled].iter().rposition(|&c| c == b'\n') {
+                Some(p) => old + p + 1,
                 None => continue,
             }
         };
         let block = &pending[..cut];
-        masked.clear();
-        warnings.clear();
         // Bad UTF-8 or a rule stopped early: redo the block line by line to name the lines.
         let redo = match std::str::from_utf8(block) {
-            Ok(text) => {
-                masker.mask_into_reporting(text, &mut masked, &mut warnings);
-                !warnings.is_empty()
-            }
+            Ok(text) => !mask_parts(masker, text, &mut parts, &mut warnings),
             Err(_) => true,
         };
         if !redo {
-            output
-                .write_all(masked.as_bytes())
-                .map_err(Failure::Write)?;
+            for part in &parts {
+                output.write_all(part.as_bytes()).map_err(Failure::Write)?;
+            }
             summary.lines += lines_in(block);
         } else {
             process_lines(masker, options, block, output, errors, summary)?;
         }
-        pending.drain(..cut);
+        pending.copy_within(cut..filled, 0);
+        filled -= cut;
     }
     Ok(())
+}
+
+/// Threads that mask one block together: the cores there are, at most four.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+/// Smallest part of a block worth a thread of its own.
+pub(super) const MIN_PART: usize = 16 << 10;
+
+/// Masks `text` (whole lines) into `parts`, cut at line breaks into up to `parts.len()`
+/// pieces masked at once on their own threads (the scan of a line never looks at another, so
+/// the pieces give what the whole would). Returns false when a rule stopped early in some part.
+pub(super) fn mask_parts(
+    masker: &Masker,
+    text: &str,
+    parts: &mut [String],
+    warnings: &mut Vec<RuleWarning>,
+) -> bool {
+    let mut pieces = Vec::with_capacity(parts.len());
+    let mut rest = text;
+    let n = parts.len().min(text.len() / MIN_PART).max(1);
+    for k in (1..n).rev() {
+        let at = rest.len() - rest.len() * k / (k + 1);
+        match rest.as_bytes()[at..].iter().position(|&c| c == b'\n') {
+            Some(p) => {
+                let (head, tail) = rest.split_at(at + p + 1);
+                pieces.push(head);
+                rest = tail;
+            }
+            None => break,
+        }
+    }
+    pieces.push(rest);
+    for part in parts.iter_mut() {
+        part.clear();
+    }
+    warnings.clear();
+    let (first, others) = parts.split_at_mut(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = pieces[1..]
+            .iter()
+            .zip(others.iter_mut())
+            .map(|(piece, out)| {
+                scope.spawn(move || {
+                    let mut w = Vec::new();
+                    masker.mask_into_reporting(piece, out, &mut w);
+                    w
+                })
+            })
+            .collect();
+        masker.mask_into_reporting(pieces[0], &mut first[0], warnings);
+        for h in handles {
+            // A panicking scan is a bug: it ends the run as it would on one thread.
+            warnings.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+    });
+    warnings.is_empty()
 }
 
 /// Lines in a block: its line breaks, and a last line without one.

@@ -230,7 +230,7 @@ fn pseudonym_needs_a_key_variable_and_rules_errors_name_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("rules.json");
     std::fs::write(&path, r#"{"rules":[{"entity":"A","patterns":["(x"]}]}"#).expect("write");
-    let err = masker_with_rules(Some(&path)).expect_err("bad pattern");
+    let err = masker_with_rules(Some(&path), pii_mask::OnRuleError::Fail).expect_err("bad pattern");
     assert_eq!(err.code, 2);
     assert!(
         err.message.contains("rules.json") && err.message.contains("rules[0] (A): patterns[0]"),
@@ -295,4 +295,67 @@ fn a_bad_line_in_a_block_is_named_and_the_rest_masked() {
     );
     assert_eq!(out, "mail [EMAIL_REDACTED]\ncall [PHONE_REDACTED]\n");
     assert!(err.contains("line 2: not valid UTF-8"), "{err}");
+}
+
+#[test]
+fn a_block_masked_in_parts_on_threads_gives_what_lines_give() {
+    // Large enough for several parts of at least `MIN_PART` bytes, with folds, rules and a
+    // line that stops a rule in the last part.
+    let rules = Rules::from_json(
+        r#"{"rules":[{"entity":"SLOW","patterns":["(a+)+\\1$"]},
+            {"entity":"MEMBER_ID","patterns":["\\b\\d{8}\\b"],"context":["member"],"score":0.3}]}"#,
+    )
+    .expect("valid");
+    let masker = Masker::builder().rules(rules).build().expect("valid");
+    let mut lines = Vec::new();
+    for k in 0..3_000 {
+        lines.push(match k % 5 {
+            0 => format!("call 555\u{2011}123\u{2013}{:04}", k % 10_000),
+            1 => format!("member {:08} and order #{k}", 10_000_000 + k),
+            2 => format!("mail user{k}@example.com or 4111 1111 1111 1111 {k}"),
+            3 => "Austin, TX 78701 — 10.0.0.1".to_owned(),
+            _ => format!("nothing here {k}"),
+        });
+    }
+    let clean = lines.join("\n") + "\n";
+    assert!(clean.len() > 4 * plain::MIN_PART, "{}", clean.len());
+    let expected: String = lines.iter().map(|l| masker.mask(l).text + "\n").collect();
+    let (r, out, err) = run_with(&Options::default(), &masker, clean.as_bytes());
+    assert_eq!(r.expect("ok").lines, lines.len());
+    assert_eq!(out, expected, "{err}");
+    // Four parts whatever the cores here.
+    let mut parts = vec![String::new(); 4];
+    let mut warnings = Vec::new();
+    assert!(plain::mask_parts(
+        &masker,
+        &clean,
+        &mut parts,
+        &mut warnings
+    ));
+    assert!(parts.iter().all(|p| !p.is_empty()), "every part used");
+    assert_eq!(parts.concat(), expected);
+
+    let slow = format!("{}b", "a".repeat(3_000));
+    let with_slow = format!("{clean}{slow}\nmail x@example.com\n");
+    let (r, out, err) = run_with(&Options::default(), &masker, with_slow.as_bytes());
+    let summary = r.expect("runs");
+    assert_eq!(summary.incomplete, 1);
+    assert!(
+        err.contains(&format!("line {}: rule SLOW pattern 0", lines.len() + 1)),
+        "{err}"
+    );
+    assert!(out.starts_with(&expected) && out.ends_with("mail [EMAIL_REDACTED]\n"));
+}
+
+#[test]
+fn a_line_longer_than_a_block_is_gathered_over_reads() {
+    let long = format!("{} mail a@b.io", "word ".repeat(500_000));
+    let input = format!("{long}\ncall 555-123-4567\nlast a@b.io");
+    let (r, out, _) = run_with(&Options::default(), &Masker::default(), input.as_bytes());
+    assert_eq!(r.expect("ok").lines, 3);
+    let expected = format!(
+        "{} mail [EMAIL_REDACTED]\ncall [PHONE_REDACTED]\nlast [EMAIL_REDACTED]",
+        "word ".repeat(500_000)
+    );
+    assert!(out == expected, "{} bytes out", out.len());
 }
