@@ -53,10 +53,11 @@ impl FitReport {
 
     /// Clones of the kept messages, in order.
     pub fn kept_messages(&self, messages: &[Message]) -> Vec<Message> {
-        self.kept
-            .iter()
-            .filter_map(|&i| messages.get(i).cloned())
-            .collect()
+        // Sized once: growing a vector of thousands of messages by doubling cost more than
+        // fitting them.
+        let mut kept = Vec::with_capacity(self.kept.len());
+        kept.extend(self.kept.iter().filter_map(|&i| messages.get(i).cloned()));
+        kept
     }
 }
 
@@ -216,6 +217,26 @@ impl Ledger {
         REPLY_PRIMING + self.total
     }
 
+    /// The units from least to most recently accessed, ties to the oldest, or `None` when that
+    /// is their own order: units are numbered by position of their first message, and when the
+    /// access keys never decrease along them (no `last_accessed` at all, or times that grow with
+    /// the conversation: the usual case) no sort is needed.
+    fn lru_order(&self) -> Option<Vec<u32>> {
+        let key = |u: &Unit| u.access.sort_key();
+        if self.units.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
+            return None;
+        }
+        let mut keys = Vec::with_capacity(self.units.len());
+        keys.extend(
+            self.units
+                .iter()
+                .enumerate()
+                .map(|(u, unit)| (u128::from(key(unit)) << 32) | u as u128),
+        );
+        keys.sort_unstable();
+        Some(keys.into_iter().map(|k| k as u32).collect())
+    }
+
     pub(crate) fn fit(&self, options: &FitOptions) -> Result<FitReport, FitError> {
         let n = self.counts.len();
         let limit = options.limit;
@@ -256,9 +277,22 @@ impl Ledger {
             evicted[u] = true;
             *usage -= self.units[u].tokens;
         };
-        match options.policy {
-            EvictionPolicy::Fifo => {
-                for (u, unit) in self.units.iter().enumerate() {
+        let lru_order = match options.policy {
+            EvictionPolicy::Fifo => None,
+            EvictionPolicy::Lru => {
+                if let Some((index, value)) = &self.bad_access {
+                    return Err(FitError::BadLastAccessed {
+                        index: *index,
+                        value: value.clone(),
+                    });
+                }
+                self.lru_order()
+            }
+        };
+        let units = self.units.iter().enumerate();
+        match lru_order {
+            None => {
+                for (u, unit) in units {
                     if usage <= limit {
                         break;
                     }
@@ -267,32 +301,14 @@ impl Ledger {
                     }
                 }
             }
-            EvictionPolicy::Lru => {
-                if let Some((index, value)) = &self.bad_access {
-                    return Err(FitError::BadLastAccessed {
-                        index: *index,
-                        value: value.clone(),
-                    });
-                }
-                // One u128 per unit, (access key, unit number): units are numbered by position
-                // of their first message, so this orders by access with ties to the oldest.
-                let mut order: Vec<u128> = self
-                    .units
-                    .iter()
-                    .enumerate()
-                    .filter(|&(u, unit)| !pinned(u, unit))
-                    .map(|(u, unit)| (u128::from(unit.access.sort_key()) << 32) | u as u128)
-                    .collect();
-                order.sort_unstable();
-                for key in order {
+            Some(order) => {
+                for u in order.into_iter().map(|u| u as usize) {
                     if usage <= limit {
                         break;
                     }
-                    evict(
-                        (key & u128::from(u32::MAX)) as usize,
-                        &mut usage,
-                        &mut evicted,
-                    );
+                    if !pinned(u, &self.units[u]) {
+                        evict(u, &mut usage, &mut evicted);
+                    }
                 }
             }
         }
@@ -309,7 +325,7 @@ impl Ledger {
         }
 
         let mut kept = Vec::with_capacity(n);
-        let mut gone = Vec::new();
+        let mut gone = Vec::with_capacity(n);
         for (i, &u) in self.unit_of.iter().enumerate() {
             if evicted[u as usize] {
                 gone.push(i);
