@@ -106,6 +106,11 @@ pub(crate) struct Ledger {
     calls: HashMap<String, u32>,
     total: u64,
     last_user: Option<usize>,
+    /// Tokens of the system units (which never grow: only assistant units take tool results).
+    system_tokens: u64,
+    /// Whether the units' access keys never decrease in unit order (then the `lru` order is the
+    /// units' own and fitting needs no sort).
+    access_unsorted: bool,
 }
 
 pub(crate) fn parse_access(message: &Message) -> Result<Access, String> {
@@ -165,10 +170,20 @@ impl Ledger {
                 let unit = &mut self.units[u as usize];
                 unit.tokens += tokens;
                 unit.access = unit.access.max(access);
+                let access = unit.access;
+                if let Some(next) = self.units.get(u as usize + 1) {
+                    self.access_unsorted |= access.sort_key() > next.access.sort_key();
+                }
                 u
             }
             None => {
                 let u = self.units.len() as u32;
+                if let Some(last) = self.units.last() {
+                    self.access_unsorted |= last.access.sort_key() > access.sort_key();
+                }
+                if message.role == Role::System {
+                    self.system_tokens += tokens;
+                }
                 self.units.push(Unit {
                     tokens,
                     access,
@@ -206,6 +221,10 @@ impl Ledger {
             }
         }
         self.units[u as usize].access = access;
+        self.access_unsorted = !self
+            .units
+            .windows(2)
+            .all(|w| w[0].access.sort_key() <= w[1].access.sort_key());
     }
 
     pub(crate) fn counts(&self) -> &[u64] {
@@ -222,10 +241,10 @@ impl Ledger {
     /// access keys never decrease along them (no `last_accessed` at all, or times that grow with
     /// the conversation: the usual case) no sort is needed.
     fn lru_order(&self) -> Option<Vec<u32>> {
-        let key = |u: &Unit| u.access.sort_key();
-        if self.units.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
+        if !self.access_unsorted {
             return None;
         }
+        let key = |u: &Unit| u.access.sort_key();
         let mut keys = Vec::with_capacity(self.units.len());
         keys.extend(
             self.units
@@ -259,14 +278,14 @@ impl Ledger {
         let pinned = |u: usize, unit: &Unit| {
             u == last_user_unit || (options.persist_system_prompts && unit.role == Role::System)
         };
+        // The pinned units: the latest user turn's, and the system units when they persist.
         let required = REPLY_PRIMING
-            + self
-                .units
-                .iter()
-                .enumerate()
-                .filter(|&(u, unit)| pinned(u, unit))
-                .map(|(_, unit)| unit.tokens)
-                .sum::<u64>();
+            + self.units[last_user_unit].tokens
+            + if options.persist_system_prompts {
+                self.system_tokens
+            } else {
+                0
+            };
         if required > limit {
             return Err(FitError::DoesNotFit { required, limit });
         }

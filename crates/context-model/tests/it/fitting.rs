@@ -479,4 +479,20 @@ proptest! {
             prop_assert_eq!(conv.fit(&o), fit(&H, &messages[..=i], &o));
         }
     }
+
+    #[test]
+    fn a_touched_conversation_fits_like_a_fresh_one(
+        (messages, o) in arb_case(),
+        at in any::<prop::sample::Index>(),
+        minute in 0i64..10,
+    ) {
+        prop_assume!(!messages.is_empty());
+        let counter: Arc<dyn TokenCounter> = Arc::new(HeuristicCounter);
+        let mut conv = Conversation::with_messages(counter, messages);
+        let at = at.index(conv.len());
+        // Among the stamps of `build` (12:00 to 12:07), or after all of them.
+        let when = time::macros::datetime!(2026-03-01 12:00 UTC) + time::Duration::minutes(minute);
+        prop_assert!(conv.touch(at, when));
+        prop_assert_eq!(conv.fit(&o), fit(&H, conv.messages(), &o));
+    }
 }
