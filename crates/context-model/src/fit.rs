@@ -108,7 +108,7 @@ pub(crate) struct Ledger {
     last_user: Option<usize>,
     /// Tokens of the system units (which never grow: only assistant units take tool results).
     system_tokens: u64,
-    /// Whether the units' access keys never decrease in unit order (then the `lru` order is the
+    /// Whether some unit's access key is above the next unit's (otherwise the `lru` order is the
     /// units' own and fitting needs no sort).
     access_unsorted: bool,
 }
