@@ -53,10 +53,21 @@ impl FitReport {
 
     /// Clones of the kept messages, in order.
     pub fn kept_messages(&self, messages: &[Message]) -> Vec<Message> {
-        // Sized once: growing a vector of thousands of messages by doubling cost more than
-        // fitting them.
+        // Sized once (growing a vector of thousands of messages by doubling cost more than
+        // fitting them), and cloned run by run: kept messages mostly form a few runs of
+        // consecutive indices, each cloned straight into place.
         let mut kept = Vec::with_capacity(self.kept.len());
-        kept.extend(self.kept.iter().filter_map(|&i| messages.get(i).cloned()));
+        let mut rest = &self.kept[..];
+        while let Some(&start) = rest.first() {
+            let run = rest
+                .iter()
+                .enumerate()
+                .take_while(|&(k, &i)| i == start + k)
+                .count();
+            let end = (start + run).min(messages.len());
+            kept.extend_from_slice(messages.get(start..end).unwrap_or_default());
+            rest = &rest[run..];
+        }
         kept
     }
 }
