@@ -23,11 +23,18 @@ use serde_json::Value;
 
 /// The digest of the messages fed so far.
 pub(super) struct Digest {
+    state: State,
+    /// Metadata in the compact form of [`value`], reused from message to message.
+    scratch: Vec<u8>,
+}
+
+/// The hash state, copied into locals while a run of messages is absorbed so that it stays in
+/// registers.
+#[derive(Clone, Copy)]
+struct State {
     lanes: [u64; 2],
     keys: [u64; 4],
     blocks: u64,
-    /// Metadata in the compact form of [`value`], reused from message to message.
-    scratch: Vec<u8>,
 }
 
 const HAS_NAME: u64 = 1 << 8;
@@ -55,27 +62,47 @@ impl Digest {
         });
         let keys = *KEYS;
         Digest {
-            lanes: [keys[2], keys[3]],
-            keys,
-            blocks: 0,
+            state: State {
+                lanes: [keys[2], keys[3]],
+                keys,
+                blocks: 0,
+            },
             scratch: Vec::new(),
         }
     }
 
     /// Feeds `messages` and returns the digest of everything fed so far.
     pub(super) fn extend(&mut self, messages: &[Message]) -> u64 {
-        for message in messages {
-            self.message(message);
+        let mut state = self.state;
+        for m in messages {
+            state.message(m);
+            if let Some(metadata) = &m.metadata {
+                self.scratch.clear();
+                object(&mut self.scratch, metadata);
+                state.block([self.scratch.len() as u64, 0, 0, 0]);
+                state.bytes(&self.scratch);
+            }
         }
+        self.state = state;
         self.value()
     }
 
     /// The digest of everything fed so far.
     pub(super) fn value(&self) -> u64 {
-        let h = fold(self.blocks ^ self.keys[0], self.lanes[0] ^ self.keys[3]);
-        fold(h ^ self.keys[1], self.lanes[1] ^ self.keys[2])
+        let State {
+            lanes,
+            keys,
+            blocks,
+            ..
+        } = self.state;
+        let h = fold(blocks ^ keys[0], lanes[0] ^ keys[3]);
+        fold(h ^ keys[1], lanes[1] ^ keys[2])
     }
+}
 
+impl State {
+    /// Everything of `m` but its metadata (which [`Digest::extend`] adds after it).
+    #[inline(always)]
     fn message(&mut self, m: &Message) {
         let len = |s: &Option<String>| s.as_ref().map_or(0, |s| s.len() as u64);
         let mut head = m.role as u64 | (m.tool_calls.len() as u64) << 16;
@@ -108,14 +135,6 @@ impl Digest {
             for field in [&call.id, &call.kind, &f.name, &f.arguments] {
                 self.bytes(field.as_bytes());
             }
-        }
-        if let Some(metadata) = &m.metadata {
-            let mut scratch = std::mem::take(&mut self.scratch);
-            scratch.clear();
-            object(&mut scratch, metadata);
-            self.block([scratch.len() as u64, 0, 0, 0]);
-            self.bytes(&scratch);
-            self.scratch = scratch;
         }
     }
 
