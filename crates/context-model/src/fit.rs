@@ -53,10 +53,22 @@ impl FitReport {
 
     /// Clones of the kept messages, in order.
     pub fn kept_messages(&self, messages: &[Message]) -> Vec<Message> {
-        self.kept
-            .iter()
-            .filter_map(|&i| messages.get(i).cloned())
-            .collect()
+        // Sized once (growing a vector of thousands of messages by doubling cost more than
+        // fitting them), and cloned run by run: kept messages mostly form a few runs of
+        // consecutive indices, each cloned straight into place.
+        let mut kept = Vec::with_capacity(self.kept.len());
+        let mut rest = &self.kept[..];
+        while let Some(&start) = rest.first() {
+            let run = rest
+                .iter()
+                .enumerate()
+                .take_while(|&(k, &i)| i == start + k)
+                .count();
+            let end = (start + run).min(messages.len());
+            kept.extend_from_slice(messages.get(start..end).unwrap_or_default());
+            rest = &rest[run..];
+        }
+        kept
     }
 }
 
@@ -105,6 +117,11 @@ pub(crate) struct Ledger {
     calls: HashMap<String, u32>,
     total: u64,
     last_user: Option<usize>,
+    /// Tokens of the system units (which never grow: only assistant units take tool results).
+    system_tokens: u64,
+    /// Whether some unit's access key is above the next unit's (otherwise the `lru` order is the
+    /// units' own and fitting needs no sort).
+    access_unsorted: bool,
 }
 
 pub(crate) fn parse_access(message: &Message) -> Result<Access, String> {
@@ -164,10 +181,20 @@ impl Ledger {
                 let unit = &mut self.units[u as usize];
                 unit.tokens += tokens;
                 unit.access = unit.access.max(access);
+                let access = unit.access;
+                if let Some(next) = self.units.get(u as usize + 1) {
+                    self.access_unsorted |= access.sort_key() > next.access.sort_key();
+                }
                 u
             }
             None => {
                 let u = self.units.len() as u32;
+                if let Some(last) = self.units.last() {
+                    self.access_unsorted |= last.access.sort_key() > access.sort_key();
+                }
+                if message.role == Role::System {
+                    self.system_tokens += tokens;
+                }
                 self.units.push(Unit {
                     tokens,
                     access,
@@ -205,6 +232,10 @@ impl Ledger {
             }
         }
         self.units[u as usize].access = access;
+        self.access_unsorted = !self
+            .units
+            .windows(2)
+            .all(|w| w[0].access.sort_key() <= w[1].access.sort_key());
     }
 
     pub(crate) fn counts(&self) -> &[u64] {
@@ -214,6 +245,26 @@ impl Ledger {
     /// Prompt tokens of all messages, reply priming included.
     pub(crate) fn usage(&self) -> u64 {
         REPLY_PRIMING + self.total
+    }
+
+    /// The units from least to most recently accessed, ties to the oldest, or `None` when that
+    /// is their own order: units are numbered by position of their first message, and when the
+    /// access keys never decrease along them (no `last_accessed` at all, or times that grow with
+    /// the conversation: the usual case) no sort is needed.
+    fn lru_order(&self) -> Option<Vec<u32>> {
+        if !self.access_unsorted {
+            return None;
+        }
+        let key = |u: &Unit| u.access.sort_key();
+        let mut keys = Vec::with_capacity(self.units.len());
+        keys.extend(
+            self.units
+                .iter()
+                .enumerate()
+                .map(|(u, unit)| (u128::from(key(unit)) << 32) | u as u128),
+        );
+        keys.sort_unstable();
+        Some(keys.into_iter().map(|k| k as u32).collect())
     }
 
     pub(crate) fn fit(&self, options: &FitOptions) -> Result<FitReport, FitError> {
@@ -238,14 +289,14 @@ impl Ledger {
         let pinned = |u: usize, unit: &Unit| {
             u == last_user_unit || (options.persist_system_prompts && unit.role == Role::System)
         };
+        // The pinned units: the latest user turn's, and the system units when they persist.
         let required = REPLY_PRIMING
-            + self
-                .units
-                .iter()
-                .enumerate()
-                .filter(|&(u, unit)| pinned(u, unit))
-                .map(|(_, unit)| unit.tokens)
-                .sum::<u64>();
+            + self.units[last_user_unit].tokens
+            + if options.persist_system_prompts {
+                self.system_tokens
+            } else {
+                0
+            };
         if required > limit {
             return Err(FitError::DoesNotFit { required, limit });
         }
@@ -256,9 +307,22 @@ impl Ledger {
             evicted[u] = true;
             *usage -= self.units[u].tokens;
         };
-        match options.policy {
-            EvictionPolicy::Fifo => {
-                for (u, unit) in self.units.iter().enumerate() {
+        let lru_order = match options.policy {
+            EvictionPolicy::Fifo => None,
+            EvictionPolicy::Lru => {
+                if let Some((index, value)) = &self.bad_access {
+                    return Err(FitError::BadLastAccessed {
+                        index: *index,
+                        value: value.clone(),
+                    });
+                }
+                self.lru_order()
+            }
+        };
+        let units = self.units.iter().enumerate();
+        match lru_order {
+            None => {
+                for (u, unit) in units {
                     if usage <= limit {
                         break;
                     }
@@ -267,32 +331,14 @@ impl Ledger {
                     }
                 }
             }
-            EvictionPolicy::Lru => {
-                if let Some((index, value)) = &self.bad_access {
-                    return Err(FitError::BadLastAccessed {
-                        index: *index,
-                        value: value.clone(),
-                    });
-                }
-                // One u128 per unit, (access key, unit number): units are numbered by position
-                // of their first message, so this orders by access with ties to the oldest.
-                let mut order: Vec<u128> = self
-                    .units
-                    .iter()
-                    .enumerate()
-                    .filter(|&(u, unit)| !pinned(u, unit))
-                    .map(|(u, unit)| (u128::from(unit.access.sort_key()) << 32) | u as u128)
-                    .collect();
-                order.sort_unstable();
-                for key in order {
+            Some(order) => {
+                for u in order.into_iter().map(|u| u as usize) {
                     if usage <= limit {
                         break;
                     }
-                    evict(
-                        (key & u128::from(u32::MAX)) as usize,
-                        &mut usage,
-                        &mut evicted,
-                    );
+                    if !pinned(u, &self.units[u]) {
+                        evict(u, &mut usage, &mut evicted);
+                    }
                 }
             }
         }
@@ -309,7 +355,7 @@ impl Ledger {
         }
 
         let mut kept = Vec::with_capacity(n);
-        let mut gone = Vec::new();
+        let mut gone = Vec::with_capacity(n);
         for (i, &u) in self.unit_of.iter().enumerate() {
             if evicted[u as usize] {
                 gone.push(i);

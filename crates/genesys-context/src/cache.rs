@@ -1,18 +1,20 @@
 //! The conversation cache: masked messages and token counts kept between updates, so the next
 //! update of a grown conversation masks and counts only the new messages.
 //!
-//! An entry remembers one digest of every original message it was made from (a keyed hash
-//! streamed over each field, in order), not one fingerprint per message: checking that a grown
+//! An entry remembers one digest of every original message it was made from (a keyed hash over
+//! each field, in order: `digest.rs`), not one fingerprint per message: checking that a grown
 //! conversation still starts with the cached messages is one pass of the hasher over their bytes
 //! (no allocation, no per-message bookkeeping) and one comparison, and an edit anywhere in the
 //! history changes the digest, so the entry starts over.
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasher, Hash, Hasher, RandomState};
-use std::io;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 
 use context_model::{Conversation, Message, TokenCounter};
+
+use digest::Digest;
+
+mod digest;
 
 /// PII findings by entity type (counts only).
 pub(crate) type Findings = BTreeMap<String, u64>;
@@ -166,191 +168,6 @@ impl ConversationCache {
     }
 }
 
-/// The running digest of a sequence of messages: every field of each message, in order, with
-/// lengths and separators (the `Hash` impls of `str`, `Option` and `Vec`) so that no two
-/// different sequences feed the hasher the same bytes.
-struct Digest(PrefixHasher);
-
-impl Digest {
-    fn new() -> Self {
-        Digest(PrefixHasher::new())
-    }
-
-    /// Feeds `messages` and returns the digest of everything fed so far.
-    fn extend(&mut self, messages: &[Message]) -> u64 {
-        for message in messages {
-            self.message(message);
-        }
-        self.value()
-    }
-
-    fn value(&self) -> u64 {
-        self.0.finish()
-    }
-
-    fn message(&mut self, message: &Message) {
-        let h = &mut self.0;
-        message.role.hash(h);
-        message.content.hash(h);
-        message.name.hash(h);
-        message.tool_call_id.hash(h);
-        message.tool_calls.len().hash(h);
-        for call in &message.tool_calls {
-            call.id.hash(h);
-            call.kind.hash(h);
-            call.function.name.hash(h);
-            call.function.arguments.hash(h);
-        }
-        match &message.metadata {
-            // Streamed through the hasher, never built as a string; the 0xff that ends it cannot
-            // occur in JSON text.
-            Some(metadata) => {
-                1u8.hash(h);
-                let _ = serde_json::to_writer(HashWriter(h), metadata);
-                0xffu8.hash(h);
-            }
-            None => 0u8.hash(h),
-        }
-    }
-}
-
-/// A keyed multiply-fold hasher over the byte stream, 32 bytes a step in four independent lanes
-/// (SipHash, at a dozen small writes per message, made the digest of a 10,000-message history
-/// cost more than the rest of an update). The stream is unambiguous because std's `Hash` impls
-/// are prefix-free (lengths, discriminants, the 0xff after each `str`) and the total length is
-/// mixed in at the end. The keys are random per process, so crafted text cannot aim at a
-/// collision it cannot see.
-#[derive(Clone, Copy)]
-struct PrefixHasher {
-    lanes: [u64; 4],
-    keys: [u64; 4],
-    buf: [u8; 32],
-    len: usize,
-    total: u64,
-}
-
-#[inline]
-fn fold(a: u64, b: u64) -> u64 {
-    let product = u128::from(a) * u128::from(b);
-    (product as u64) ^ ((product >> 64) as u64)
-}
-
-impl PrefixHasher {
-    fn new() -> Self {
-        static KEYS: LazyLock<[u64; 4]> = LazyLock::new(|| {
-            let random = RandomState::new();
-            [1u64, 2, 3, 4].map(|i| random.hash_one(i) | 1)
-        });
-        let keys = *KEYS;
-        PrefixHasher {
-            lanes: keys.map(|k| k.rotate_left(32)),
-            keys,
-            buf: [0; 32],
-            len: 0,
-            total: 0,
-        }
-    }
-
-    #[inline]
-    fn block(&mut self, block: &[u8]) {
-        for (i, word) in block.chunks_exact(8).enumerate() {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(word);
-            self.lanes[i] = fold(self.lanes[i] ^ u64::from_le_bytes(w), self.keys[i]);
-        }
-    }
-
-    /// A small fixed-size write without a `memcpy` call.
-    #[inline(always)]
-    fn push<const N: usize>(&mut self, bytes: [u8; N]) {
-        if self.len + N <= self.buf.len() {
-            self.buf[self.len..self.len + N].copy_from_slice(&bytes);
-            self.len += N;
-            self.total += N as u64;
-            if self.len == self.buf.len() {
-                let block = self.buf;
-                self.block(&block);
-                self.len = 0;
-            }
-        } else {
-            self.write(&bytes);
-        }
-    }
-}
-
-impl Hasher for PrefixHasher {
-    fn write(&mut self, mut bytes: &[u8]) {
-        self.total += bytes.len() as u64;
-        if self.len > 0 {
-            let take = (self.buf.len() - self.len).min(bytes.len());
-            self.buf[self.len..self.len + take].copy_from_slice(&bytes[..take]);
-            self.len += take;
-            bytes = &bytes[take..];
-            if self.len < self.buf.len() {
-                return;
-            }
-            let block = self.buf;
-            self.block(&block);
-            self.len = 0;
-        }
-        let mut blocks = bytes.chunks_exact(32);
-        for block in &mut blocks {
-            self.block(block);
-        }
-        let rest = blocks.remainder();
-        self.buf[..rest.len()].copy_from_slice(rest);
-        self.len = rest.len();
-    }
-
-    #[inline]
-    fn write_u8(&mut self, n: u8) {
-        self.push([n]);
-    }
-
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.push(n.to_le_bytes());
-    }
-
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.push((n as u64).to_le_bytes());
-    }
-
-    #[inline]
-    fn write_isize(&mut self, n: isize) {
-        self.push((n as u64).to_le_bytes());
-    }
-
-    fn finish(&self) -> u64 {
-        let mut last = *self;
-        if last.len > 0 {
-            last.buf[last.len..].fill(0);
-            let block = last.buf;
-            last.block(&block);
-        }
-        let mut h = fold(self.total ^ self.keys[0], self.keys[1]);
-        for (lane, key) in last.lanes.iter().zip(self.keys.iter().rev()) {
-            h = fold(h ^ lane, *key);
-        }
-        h
-    }
-}
-
-/// Bytes written to it go to the hasher.
-struct HashWriter<'a, H>(&'a mut H);
-
-impl<H: Hasher> io::Write for HashWriter<'_, H> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use context_model::{Encoding, Role};
@@ -450,6 +267,29 @@ mod tests {
     }
 
     #[test]
+    fn a_removed_or_reordered_message_starts_over() {
+        let history = messages(2_000);
+        let mut removed = history.clone();
+        removed.remove(500);
+        removed.extend(messages(2_002).drain(2_000..));
+        let mut swapped = messages(2_001);
+        swapped.swap(10, 11);
+        let mut rotated = history.clone();
+        rotated.rotate_left(1);
+        rotated.push(Message::new(Role::User, "next"));
+        for (what, grown) in [
+            ("removed", removed),
+            ("swapped", swapped),
+            ("rotated", rotated),
+        ] {
+            let (first, _) = bring(None, &history);
+            let (again, masked) = bring(Some(first), &grown);
+            assert_eq!(masked, grown.len(), "{what}");
+            assert_eq!(again.conversation().messages(), &grown[..], "{what}");
+        }
+    }
+
+    #[test]
     fn moving_text_between_messages_or_metadata_is_an_edit() {
         let pair =
             |a: &str, b: &str| vec![Message::new(Role::User, a), Message::new(Role::User, b)];
@@ -468,20 +308,6 @@ mod tests {
         same[0].metadata = Some(meta(serde_json::json!({"a": 1, "b": [3]})));
         same.push(Message::new(Role::User, "again"));
         assert_eq!(bring(Some(second), &same).1, 4);
-    }
-
-    #[test]
-    fn the_digest_keeps_write_boundaries_and_lengths() {
-        let digest = |texts: &[&str]| {
-            let messages: Vec<Message> =
-                texts.iter().map(|t| Message::new(Role::User, *t)).collect();
-            Digest::new().extend(&messages)
-        };
-        assert_eq!(digest(&["abcdefg"]), digest(&["abcdefg"]));
-        assert_ne!(digest(&["abcdefg\u{7}"]), digest(&["abcdefg"]));
-        assert_ne!(digest(&["abcdefgh"]), digest(&["abcdefg", "h"]));
-        assert_ne!(digest(&["", "x"]), digest(&["x", ""]));
-        assert_ne!(digest(&[]), digest(&[""]));
     }
 
     fn meta(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {

@@ -3,7 +3,8 @@
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
-use regex::Regex;
+use regex_automata::meta::Regex;
+use regex_automata::{Anchored, Input};
 
 use crate::count::{
     Encoding, TokenCounter, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, TOKENS_PER_TOOL_CALL,
@@ -100,7 +101,12 @@ impl FastBpe {
         let mut n = 0;
         let mut pos = 0;
         while pos < text.len() {
-            let Some(m) = self.split.find_at(text, pos) else {
+            // Every character starts a piece, so the next piece starts where the last one ended:
+            // an anchored search finds it forward only (an unanchored one would also scan back
+            // for the start). The unanchored search stays as a fallback.
+            let input = Input::new(text).range(pos..);
+            let found = self.split.search(&input.clone().anchored(Anchored::Yes));
+            let Some(m) = found.or_else(|| self.split.search(&input)) else {
                 break;
             };
             let mut end = m.end();

@@ -219,6 +219,24 @@ fn conversation_touch_changes_the_lru_order() {
     assert!(!conv.touch(99, time::macros::datetime!(2026-01-01 0:00 UTC)));
 }
 
+#[test]
+fn kept_messages_clones_the_kept_indices_in_their_order() {
+    let messages: Vec<Message> = (0..6).map(|i| msg(Role::User, &format!("m{i}"))).collect();
+    let report = FitReport {
+        kept: vec![0, 1, 3, 4, 5, 9, 2, 2],
+        evicted: Vec::new(),
+        usage: 0,
+        limit: 0,
+    };
+    let texts: Vec<String> = report
+        .kept_messages(&messages)
+        .into_iter()
+        .map(|m| m.content)
+        .collect();
+    // Out-of-range indices are skipped, order and repeats kept.
+    assert_eq!(texts, ["m0", "m1", "m3", "m4", "m5", "m2", "m2"]);
+}
+
 // ---------------------------------------------------------------- property tests
 
 #[derive(Debug, Clone)]
@@ -478,5 +496,21 @@ proptest! {
             conv.push(m.clone());
             prop_assert_eq!(conv.fit(&o), fit(&H, &messages[..=i], &o));
         }
+    }
+
+    #[test]
+    fn a_touched_conversation_fits_like_a_fresh_one(
+        (messages, o) in arb_case(),
+        at in any::<prop::sample::Index>(),
+        minute in 0i64..10,
+    ) {
+        prop_assume!(!messages.is_empty());
+        let counter: Arc<dyn TokenCounter> = Arc::new(HeuristicCounter);
+        let mut conv = Conversation::with_messages(counter, messages);
+        let at = at.index(conv.len());
+        // Among the stamps of `build` (12:00 to 12:07), or after all of them.
+        let when = time::macros::datetime!(2026-03-01 12:00 UTC) + time::Duration::minutes(minute);
+        prop_assert!(conv.touch(at, when));
+        prop_assert_eq!(conv.fit(&o), fit(&H, conv.messages(), &o));
     }
 }
