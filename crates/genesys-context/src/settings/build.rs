@@ -252,6 +252,14 @@ impl Settings {
         if let Some(masker) = self.masker.take() {
             return Ok(masker);
         }
+        self.masker_from_keys()
+    }
+
+    /// The masker the `masking.*` keys describe (entities, operator, pseudonym key, allow and
+    /// deny lists, rules file, rule-error policy), whatever was given to [`Settings::masker`]:
+    /// what an update built from these settings masks with, for a preview such as
+    /// `genesys-ctx mask`. A bad value is blamed on the file line, variable or flag that set it.
+    pub fn masker_from_keys(&self) -> Result<Masker, Error> {
         let operator = match self.text("masking.operator") {
             Some("partial") => Operator::Partial { keep_last: 4 },
             Some("pseudonym") => Operator::Pseudonym,

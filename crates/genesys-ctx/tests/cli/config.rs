@@ -304,3 +304,70 @@ async fn update_honours_the_configuration_file() {
         "only emails masked: {content}"
     );
 }
+
+#[test]
+fn mask_previews_the_masking_configuration_and_its_flags_win() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = r#"{"rules":[{"entity":"MEMBER_ID","patterns":["\\bMB-\\d{6}\\b"]}]}"#;
+    std::fs::write(dir.path().join("rules.json"), rules).unwrap();
+    std::fs::write(
+        dir.path().join("genesys-ctx.toml"),
+        "[masking]\noperator = \"partial\"\nrules = \"rules.json\"\nentities = [\"email\"]\n",
+    )
+    .unwrap();
+    let line = "member MB-123456 mail jane@example.com call 555-123-4567\n";
+
+    // The file: partial masking of emails only, and the member-number rule.
+    let out = run_in(dir.path(), &["mask"], &[], Some(line));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let masked = text(&out.stdout);
+    assert!(
+        !masked.contains("MB-123456"),
+        "rule from the file: {masked}"
+    );
+    assert!(!masked.contains("jane@example.com"), "{masked}");
+    assert!(
+        masked.contains("j***@example.com"),
+        "partial from the file: {masked}"
+    );
+    assert!(
+        masked.contains("555-123-4567"),
+        "phones are off in the file: {masked}"
+    );
+
+    // The environment over the file, the flag over both.
+    let envs = [("GENESYS_MASK_OPERATOR", "pseudonym")];
+    let out = run_in(dir.path(), &["mask"], &envs, Some(line));
+    assert_eq!(out.status.code(), Some(2), "pseudonym without a key");
+    assert!(
+        text(&out.stderr).contains("--key-env"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run_in(
+        dir.path(),
+        &["mask", "--operator", "label"],
+        &envs,
+        Some(line),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("[EMAIL_REDACTED]"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // A bad value in the file stops `mask` too, naming the line.
+    std::fs::write(
+        dir.path().join("genesys-ctx.toml"),
+        "[masking]\noperator = \"blur\"\n",
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["mask"], &[], Some(line));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("genesys-ctx.toml:2"),
+        "{}",
+        text(&out.stderr)
+    );
+}

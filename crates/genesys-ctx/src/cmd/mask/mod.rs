@@ -9,7 +9,8 @@ mod plain;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use pii_mask::{Masker, OnRuleError, Operator, PseudonymKey, RuleWarning, Rules};
+use genesys_context::Source;
+use pii_mask::{Masker, OnRuleError, RuleWarning, Rules};
 
 use super::CliError;
 use jsonl::Select;
@@ -45,8 +46,9 @@ pub struct Args {
     pub rules: Option<PathBuf>,
     /// How to replace a value: a label such as `[EMAIL_REDACTED]`, a partial mask keeping the
     /// last four digits, or a keyed pseudonym such as `[EMAIL_3f9a1c]` (needs --key-env).
-    #[arg(long, value_enum, default_value_t = OperatorArg::Label)]
-    pub operator: OperatorArg,
+    /// [key masking.operator, env GENESYS_MASK_OPERATOR, default label]
+    #[arg(long, value_enum)]
+    pub operator: Option<OperatorArg>,
     /// Name of the environment variable holding the pseudonym key (at least 16 bytes).
     #[arg(long, value_name = "VAR")]
     pub key_env: Option<String>,
@@ -86,19 +88,33 @@ pub(crate) fn masker_with_rules(
         None => CliError::input(e.to_string()),
     })
 }
+/// The masker of `update`'s configuration (`masking.*` keys from the file and environment, see
+/// `config show`) with this command's flags on top, so `mask` previews what `update` sends.
 fn build_masker(args: &Args) -> Result<Masker, CliError> {
-    let operator = match args.operator {
-        OperatorArg::Label => Operator::Label,
-        OperatorArg::Mask => Operator::Partial { keep_last: 4 },
-        OperatorArg::Pseudonym => Operator::Pseudonym,
-    };
-    let mut builder = Masker::builder().operator(operator);
-    if args.operator == OperatorArg::Pseudonym {
-        let var = args.key_env.as_deref().ok_or_else(|| {
-            CliError::input(
-                "--operator pseudonym needs --key-env VAR naming the variable that holds the key",
+    let settings = super::config::load(&super::config::SettingsFlags::default())?;
+    let flag = |name: &str| Source::Flag(name.to_owned());
+    let input = |e: genesys_context::Error| CliError::input(e.to_string());
+    let mut settings = match &args.rules {
+        Some(path) => settings
+            .set_from(
+                "masking.rules",
+                &path.display().to_string(),
+                flag("--rules"),
             )
-        })?;
+            .map_err(input)?,
+        None => settings,
+    };
+    if let Some(operator) = args.operator {
+        let name = match operator {
+            OperatorArg::Label => "label",
+            OperatorArg::Mask => "partial",
+            OperatorArg::Pseudonym => "pseudonym",
+        };
+        settings = settings
+            .set_from("masking.operator", name, flag("--operator"))
+            .map_err(input)?;
+    }
+    if let Some(var) = &args.key_env {
         let value = std::env::var(var).map_err(|e| match e {
             std::env::VarError::NotPresent => CliError::input(format!(
                 "environment variable {var} is not set (it must hold the pseudonym key)"
@@ -107,17 +123,23 @@ fn build_masker(args: &Args) -> Result<Masker, CliError> {
                 CliError::input(format!("environment variable {var} is not valid UTF-8"))
             }
         })?;
-        let key = PseudonymKey::new(value)
-            .map_err(|e| CliError::input(format!("environment variable {var}: {e}")))?;
-        builder = builder.pseudonym_key(key);
+        settings = settings
+            .set_from("masking.pseudonym_key", &value, flag("--key-env"))
+            .map_err(input)?;
     }
-    if let Some(path) = &args.rules {
-        builder = builder.rules(load_rules(path)?);
+    let pseudonym = settings.value("masking.operator").as_deref() == Some("pseudonym");
+    if pseudonym
+        && matches!(
+            settings.source("masking.pseudonym_key"),
+            None | Some(Source::Default)
+        )
+    {
+        return Err(CliError::input(
+            "--operator pseudonym needs --key-env VAR naming the variable that holds the key \
+             (or masking.pseudonym_key, GENESYS_MASK_PSEUDONYM_KEY)",
+        ));
     }
-    builder.build().map_err(|e| match &args.rules {
-        Some(path) => CliError::input(format!("--rules {}: {e}", path.display())),
-        None => CliError::input(e.to_string()),
-    })
+    settings.masker_from_keys().map_err(input)
 }
 
 /// Runs the command.

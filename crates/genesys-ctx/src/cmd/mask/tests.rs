@@ -212,7 +212,7 @@ fn pseudonym_needs_a_key_variable_and_rules_errors_name_the_file() {
         all_strings: false,
         skip_bad_lines: false,
         rules: None,
-        operator: OperatorArg::Pseudonym,
+        operator: Some(OperatorArg::Pseudonym),
         key_env: None,
     };
     let err = build_masker(&args).expect_err("no --key-env");
