@@ -318,3 +318,38 @@ async fn a_failed_group_sync_fails_every_append_in_it_and_rolls_them_back() {
     assert_eq!(log.append(&record(9)).await.unwrap().line, 2);
     assert_eq!(intact_records(&path).await, 2);
 }
+
+/// A writer that panics mid-write, as a bug would.
+#[derive(Debug)]
+struct PanickingDisk;
+
+impl LogWriter for PanickingDisk {
+    fn write_line(&mut self, _file: &File, _line: &[u8]) -> io::Result<()> {
+        panic!("injected writer panic");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_writer_that_panics_fails_its_appends_and_later_ones_instead_of_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    let log = AuditLog::open_with_writer(&path, Durability::Fsync, Box::new(PanickingDisk))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..4)
+        .map(|n| {
+            let log = log.clone();
+            tokio::spawn(async move { log.append(&record(n)).await })
+        })
+        .collect();
+    for task in tasks {
+        let err = task.await.unwrap().unwrap_err();
+        assert!(
+            matches!(err, AuditError::Task(_) | AuditError::Poisoned { .. }),
+            "{err:?}"
+        );
+    }
+    // The writer may have left anything in the file: the handle refuses to go on.
+    let err = log.append(&record(9)).await.unwrap_err();
+    assert!(matches!(err, AuditError::Poisoned { .. }), "{err:?}");
+}
