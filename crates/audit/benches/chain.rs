@@ -1,6 +1,6 @@
 //! Throughput of the audit hot paths: building and sealing a record, appending it (no fsync),
-//! an update's two appends (write-ahead intent and record) with and without fsync, and
-//! verifying a log.
+//! an update's two appends (write-ahead intent and record) with and without fsync, 64
+//! concurrent fsynced appends on one handle (group commit), and verifying a log.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -45,6 +45,21 @@ async fn update_pair(log: &AuditLog, n: u64) {
     let mut record = AuditRecord::from_facts(&facts(n));
     record.update_id = Some(intent.update_id);
     log.append(&record).await.expect("record");
+}
+
+/// Appends in flight at once in `append_fsync_64_concurrent`.
+const CONCURRENT: usize = 64;
+
+async fn append_concurrently(log: &AuditLog, record: &AuditRecord) {
+    let tasks: Vec<_> = (0..CONCURRENT)
+        .map(|_| {
+            let (log, record) = (log.clone(), record.clone());
+            tokio::spawn(async move { log.append(&record).await.expect("append") })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
 }
 
 fn benches(c: &mut Criterion) {
@@ -101,6 +116,12 @@ fn benches(c: &mut Criterion) {
     group.bench_function("update_pair_fsync", |b| {
         b.iter(|| rt.block_on(update_pair(&fsync_log, 1)))
     });
+    // 64 appends at once on one handle, with fsync: what group commit shares.
+    group.throughput(Throughput::Elements(CONCURRENT as u64));
+    group.bench_function("append_fsync_64_concurrent", |b| {
+        b.iter(|| rt.block_on(append_concurrently(&fsync_log, &record)))
+    });
+    group.throughput(Throughput::Elements(1));
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     group.bench_function("verify_1000_records", |b| {
         b.iter(|| {

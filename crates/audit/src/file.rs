@@ -16,7 +16,8 @@ use crate::log::AuditError;
 /// `file` is opened for appending, so every write lands at its end, and the caller holds the
 /// exclusive lock.
 pub trait LogWriter: Send + fmt::Debug {
-    /// Writes all of `line` (a record and its newline).
+    /// Writes all of `line`: one or more whole records, each with its newline (the appends
+    /// of one group commit are written with one call).
     fn write_line(&mut self, file: &File, line: &[u8]) -> io::Result<()> {
         let mut file = file;
         file.write_all(line)

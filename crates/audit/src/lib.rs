@@ -63,6 +63,7 @@
 
 mod chain;
 mod file;
+mod group;
 mod intent;
 mod log;
 mod record;

@@ -3,13 +3,14 @@
 use std::fs::File;
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::chain::{seal, verify_reader, verify_visiting, BreakReason, ChainState, Verification};
-use crate::file::{catch_up, check_regular, open_log, DirectWriter, Locked, LogWriter};
+use crate::chain::{verify_reader, verify_visiting, BreakReason, Verification};
+use crate::file::{check_regular, open_log, DirectWriter, Locked, LogWriter};
+use crate::group::{self, Group, State};
 use crate::intent::{AuditIntent, Inspection, IntentTracker};
 use crate::record::AuditRecord;
 
@@ -93,14 +94,6 @@ pub struct Appended {
     pub hash: String,
 }
 
-#[derive(Debug)]
-struct State {
-    file: File,
-    writer: Box<dyn LogWriter>,
-    chain: ChainState,
-    poisoned: bool,
-}
-
 /// An append-only audit log: one JSON object per line, each carrying `prev_hash` (the previous
 /// line's hash, 64 zeros for the first) and `hash`, the SHA-256 of its canonical serialization
 /// (see [`canonical_json`](crate::canonical_json)).
@@ -111,13 +104,16 @@ struct State {
 /// new record chains to the true last line), writes the line, syncs it
 /// ([`Durability::Fsync`]) and unlocks. A write or sync that fails is rolled back (the file is
 /// cut back to its length before the append) before the lock is released, so a full disk
-/// leaves no torn line and the error says the record is not on disk. Clones share one file
-/// handle and serialize through a mutex as well.
+/// leaves no torn line and the error says the record is not on disk.
+///
+/// Clones share one file handle and commit as a group: appends that arrive while another is
+/// being written and synced are queued, then written together (chained in queue order) and
+/// synced once, under one lock. Each append returns only after its own line is synced; if the
+/// group's write or sync fails, the whole group is rolled back and every append in it gets the
+/// error. Appends wait without holding a blocking thread; one blocking task at a time writes.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
-    path: Arc<PathBuf>,
-    durability: Durability,
-    state: Arc<Mutex<State>>,
+    group: Arc<Group>,
 }
 
 impl AuditLog {
@@ -143,15 +139,14 @@ impl AuditLog {
         let path = path.as_ref().to_path_buf();
         let task_path = path.clone();
         let (file, chain) = blocking(move || open_log(&task_path)).await??;
+        let state = State {
+            file,
+            writer,
+            chain,
+            poisoned: false,
+        };
         Ok(AuditLog {
-            path: Arc::new(path),
-            durability,
-            state: Arc::new(Mutex::new(State {
-                file,
-                writer,
-                chain,
-                poisoned: false,
-            })),
+            group: Arc::new(Group::new(path, durability, state)),
         })
     }
 
@@ -176,91 +171,25 @@ impl AuditLog {
                 "a record must serialize to an object".into(),
             ));
         };
-        let state = Arc::clone(&self.state);
-        let path = Arc::clone(&self.path);
-        let durability = self.durability;
-        blocking(move || {
-            let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-            append_locked(&mut state, &path, durability, object)
-        })
-        .await?
+        group::append(&self.group, object).await
     }
 
     /// The log file.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.group.path()
     }
 
     /// Records in the log as of this handle's last open or append (other writers may have
     /// added more since).
     pub fn records(&self) -> u64 {
-        self.state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .chain
-            .records
+        self.group.chain(|chain| chain.records)
     }
 
     /// Hash of the last record as of this handle's last open or append (the genesis hash for
     /// an empty log).
     pub fn last_hash(&self) -> String {
-        self.state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .chain
-            .last_hash
-            .clone()
+        self.group.chain(|chain| chain.last_hash.clone())
     }
-}
-
-/// One append under the mutex: lock the file, catch up with other writers, write, sync, and
-/// roll back on failure.
-fn append_locked(
-    state: &mut State,
-    path: &Path,
-    durability: Durability,
-    object: serde_json::Map<String, Value>,
-) -> Result<Appended, AuditError> {
-    let io_err = |source| AuditError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    if state.poisoned {
-        return Err(AuditError::Poisoned {
-            path: path.to_path_buf(),
-        });
-    }
-    let State {
-        file,
-        writer,
-        chain,
-        poisoned,
-    } = state;
-    let _lock = Locked::exclusive(file).map_err(io_err)?;
-    catch_up(file, path, chain)?;
-    let (mut line, hash) = seal(object, &chain.last_hash);
-    line.push('\n');
-    let written = writer
-        .write_line(file, line.as_bytes())
-        .and_then(|()| match durability {
-            Durability::Fsync => writer.sync(file),
-            Durability::None => Ok(()),
-        });
-    if let Err(source) = written {
-        // Roll back under the lock, so no other writer ever sees the torn line. (Not synced:
-        // after a crash the worst case is a whole record on disk that was reported missing.)
-        if writer.truncate(file, chain.bytes).is_err() {
-            *poisoned = true;
-        }
-        return Err(io_err(source));
-    }
-    chain.last_hash = hash.clone();
-    chain.records += 1;
-    chain.bytes += line.len() as u64;
-    Ok(Appended {
-        line: chain.records,
-        hash,
-    })
 }
 
 /// Verifies the log at `path`, streamed (memory bounded by

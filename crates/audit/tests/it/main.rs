@@ -1,6 +1,7 @@
 //! Integration tests of audit records and the hash-chained log.
 
 mod faults;
+mod group;
 mod intents;
 mod log;
 mod privacy;

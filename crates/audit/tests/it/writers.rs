@@ -116,3 +116,81 @@ fn four_processes_append_one_chain() {
     expected.sort();
     assert_eq!(open, expected);
 }
+
+/// Concurrent tasks per child in `four_processes_of_concurrent_appenders_append_one_chain`.
+const TASKS_PER_CHILD: u32 = 8;
+/// Updates (intent and record) per task there.
+const UPDATES_PER_TASK: u32 = 5;
+
+/// Runs only as a child of `four_processes_of_concurrent_appenders_append_one_chain`: one
+/// handle, many tasks, so group commits of this process interleave with other processes'.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "run by four_processes_of_concurrent_appenders_append_one_chain in child processes"]
+async fn child_group_appender() {
+    let (Ok(path), Ok(no)) = (std::env::var(CHILD_LOG), std::env::var(CHILD_NO)) else {
+        return;
+    };
+    let no: u32 = no.parse().unwrap();
+    let log = AuditLog::open(&path, Durability::Fsync).await.unwrap();
+    let tasks: Vec<_> = (0..TASKS_PER_CHILD)
+        .map(|t| {
+            let log = log.clone();
+            tokio::spawn(async move {
+                for i in 0..UPDATES_PER_TASK {
+                    let n = no * 1000 + t * 100 + i;
+                    let intent = intent_for(n);
+                    let at = log.append_intent(&intent).await.unwrap();
+                    let mut record = record(n);
+                    record.update_id = Some(intent.update_id);
+                    assert!(log.append(&record).await.unwrap().line > at.line);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+#[test]
+fn four_processes_of_concurrent_appenders_append_one_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = (0..4)
+        .map(|no| {
+            Command::new(&exe)
+                .args([
+                    "writers::child_group_appender",
+                    "--exact",
+                    "--ignored",
+                    "--quiet",
+                ])
+                .env(CHILD_LOG, &path)
+                .env(CHILD_NO, no.to_string())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success(), "a child failed");
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    let expected = 4 * TASKS_PER_CHILD * UPDATES_PER_TASK * 2;
+    let ids: HashSet<String> = text
+        .lines()
+        .map(|l| {
+            let line: Value = serde_json::from_str(l).unwrap();
+            format!("{}/{}", line["kind"], line["context_id"])
+        })
+        .collect();
+    assert_eq!(text.lines().count(), expected as usize);
+    assert_eq!(ids.len(), expected as usize, "every intent and record once");
+    let inspection = audit::inspect_reader(text.as_bytes()).unwrap();
+    assert!(
+        matches!(inspection.verification, Verification::Intact { records, .. } if records == u64::from(expected)),
+        "{}",
+        inspection.verification
+    );
+    assert!(inspection.open_intents.is_empty(), "every intent completed");
+}
