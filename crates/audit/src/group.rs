@@ -64,6 +64,15 @@ impl Group {
         &self.path
     }
 
+    /// Appends queued and not yet taken by the writer.
+    pub(crate) fn queued(&self) -> usize {
+        self.queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pending
+            .len()
+    }
+
     /// Reads the chain as of this handle's last open or append.
     pub(crate) fn chain<T>(&self, read: impl FnOnce(&ChainState) -> T) -> T {
         read(&self.state.lock().unwrap_or_else(|p| p.into_inner()).chain)

@@ -185,6 +185,13 @@ impl AuditLog {
         self.group.chain(|chain| chain.records)
     }
 
+    /// Appends waiting for the writer (queued behind a write or sync in progress, not yet
+    /// taken into a group): for tests that line appends up behind a held sync.
+    #[doc(hidden)]
+    pub fn queued(&self) -> usize {
+        self.group.queued()
+    }
+
     /// Hash of the last record as of this handle's last open or append (the genesis hash for
     /// an empty log).
     pub fn last_hash(&self) -> String {

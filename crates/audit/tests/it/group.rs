@@ -102,11 +102,20 @@ async fn first_sync_started(started: mpsc::Receiver<()>) {
         .expect("the first sync never started");
 }
 
-/// Gives spawned appends time to queue, without blocking the runtime.
-async fn pause() {
-    tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(300)))
-        .await
-        .unwrap();
+/// Waits until `n` appends are queued behind the held sync (polling, without blocking the
+/// runtime; no fixed sleep, so a slow machine only makes it wait longer).
+async fn until_queued(log: &AuditLog, n: usize) {
+    let start = std::time::Instant::now();
+    while log.queued() < n {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "only {} of {n} appends queued",
+            log.queued()
+        );
+        tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(5)))
+            .await
+            .unwrap();
+    }
 }
 
 async fn intact_records(path: &Path) -> u64 {
@@ -196,8 +205,8 @@ async fn appends_queued_behind_a_sync_are_written_and_synced_once() {
             tokio::spawn(async move { log.append(&record(n)).await })
         })
         .collect();
-    // Give the queued appends time to queue; none may return before its line is synced.
-    pause().await;
+    // Wait until all eight are queued; none may return before its line is synced.
+    until_queued(&log, 8).await;
     assert!(!first.is_finished(), "returned before its sync finished");
     assert!(
         queued.iter().all(|q| !q.is_finished()),
@@ -247,7 +256,7 @@ async fn fail_a_group(
             tokio::spawn(async move { log.append(&record(n)).await })
         })
         .collect();
-    pause().await;
+    until_queued(log, 5).await;
     break_disk(before.len() as u64);
     release.send(()).unwrap();
     assert_eq!(first.await.unwrap().unwrap().line, 1);
@@ -349,7 +358,21 @@ async fn a_writer_that_panics_fails_its_appends_and_later_ones_instead_of_hangin
             "{err:?}"
         );
     }
-    // The writer may have left anything in the file: the handle refuses to go on.
-    let err = log.append(&record(9)).await.unwrap_err();
+    // The writer may have left anything in the file: the handle refuses to go on. An append
+    // that arrives while the panicking writer is still being torn down (its callers are failed
+    // as its batch unwinds, before it hands back leadership) is failed with it; once the writer
+    // is gone, every append is refused as poisoned. None succeeds, none hangs.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match log.append(&record(9)).await.unwrap_err() {
+            AuditError::Poisoned { .. } => break,
+            AuditError::Task(_) if attempts < 100 => {
+                tokio::task::yield_now().await;
+            }
+            err => panic!("attempt {attempts}: {err:?}"),
+        }
+    }
+    let err = log.append(&record(10)).await.unwrap_err();
     assert!(matches!(err, AuditError::Poisoned { .. }), "{err:?}");
 }
