@@ -138,18 +138,30 @@ fn domain_end(text: &str, a: usize) -> Option<usize> {
             break;
         }
     }
-    while count >= 2 {
-        let (ls, le) = labels[count - 1];
-        let tld = &text[ls..le];
-        if tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic) {
-            break;
-        }
+    let alphabetic_tld =
+        |tld: &str| tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic);
+    let last = count;
+    while count >= 2 && !alphabetic_tld(&text[labels[count - 1].0..labels[count - 1].1]) {
         count -= 1;
     }
-    if count < 2 {
-        return None;
-    }
-    let end = labels[count - 1].1;
+    let end = if count >= 2 {
+        labels[count - 1].1
+    } else {
+        // No whole label ends it (`jane@example.com-DE89…`, `jane@example.com555-123-4567`): a
+        // top-level label never holds a digit, so when the last label is letters then a digit
+        // or a `-`, the letters end the address and the rest is the next word (a phone, an
+        // IBAN), not more of the address.
+        if last < 2 {
+            return None;
+        }
+        let (ls, le) = labels[last - 1];
+        let tld = &text[ls..le];
+        let letters = tld.find(|c: char| !c.is_alphabetic())?;
+        if !alphabetic_tld(&tld[..letters]) || !tld[letters..].bytes().any(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        ls + letters
+    };
     (b.get(end) != Some(&b'@')).then_some(end)
 }
 

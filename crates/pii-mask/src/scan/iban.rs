@@ -15,12 +15,16 @@ pub(super) enum IbanScan {
     Valid(Span),
 }
 
-pub(super) fn iban(b: &[u8], i: usize) -> IbanScan {
+pub(super) fn iban(b: &[u8], i: usize, last_end: usize) -> IbanScan {
     if i < 2 || !b[i - 1].is_ascii_alphabetic() || !b[i - 2].is_ascii_alphabetic() {
         return IbanScan::Not;
     }
     let s = i - 2;
-    if s > 0 && (is_word(b[s - 1]) || !left_ok(b, s)) {
+    // Right after a finding and one `-`, `.` or `_` (`a@b.io.DE89…`) an IBAN may start, as a
+    // number may (see `State::digit`): masking the output must find the same.
+    let after_finding =
+        last_end == s || (s >= 1 && last_end + 1 == s && matches!(b[s - 1], b'-' | b'.' | b'_'));
+    if s > 0 && !after_finding && (is_word(b[s - 1]) || !left_ok(b, s)) {
         return IbanScan::Not;
     }
     if !b.get(i + 1).is_some_and(u8::is_ascii_digit) {

@@ -279,8 +279,10 @@ impl State {
 
     /// The candidate at the digit `i`.
     fn digit(&mut self, b: &[u8], i: usize) -> Candidate {
-        if i > 0 && is_word(b[i - 1]) {
-            return match iban(b, i) {
+        // A digit right after a finding starts a value even after a letter
+        // (`jane@example.com555-123-4567`): masked, the finding leaves a `]` there.
+        if i > 0 && is_word(b[i - 1]) && self.last_end != i {
+            return match iban(b, i, self.last_end) {
                 IbanScan::Valid(span) => Candidate::Found(span),
                 scan => {
                     if let IbanScan::Invalid(end) = scan {
@@ -297,7 +299,9 @@ impl State {
         }
         // Right after a finding and one `-`, `.` or `_` a number may start (`a@b.io.555-123-4567`):
         // what the finding was is masked away, and masking must find the same the second time.
-        let after_finding = self.last_end + 1 == i && matches!(b[i - 1], b'-' | b'.' | b'_');
+        // Right after it with nothing between (`a@b.io555-123-4567`) likewise.
+        let after_finding = self.last_end == i
+            || (self.last_end + 1 == i && matches!(b[i - 1], b'-' | b'.' | b'_'));
         if i < self.quiet_until || !(after_finding || left_ok(b, i)) {
             return Candidate::Nothing;
         }

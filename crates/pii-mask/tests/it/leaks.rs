@@ -337,3 +337,33 @@ fn a_number_right_after_a_finding_and_a_dot_is_found_in_the_first_pass() {
     assert_eq!(entities, [EntityType::Iban, EntityType::Phone]);
     assert!(m.find(&m.mask(text).text).is_empty());
 }
+
+#[test]
+fn a_value_right_after_an_address_is_found_in_the_first_pass() {
+    let m = Masker::default();
+    for sep in ["\u{a0}", " ", ""] {
+        for joint in ['.', '-', '_'] {
+            let iban = ["DE89", "3704", "0044", "0532", "0130", "00"].join(sep);
+            let text = format!("a@a.aa{joint}{iban}");
+            let entities: Vec<EntityType> = m.find(&text).iter().map(|f| f.entity).collect();
+            if joint == '.' && sep.is_empty() {
+                // `a@a.aa.DE89370400440532013000` reads as one odd address; either way the
+                // IBAN's digits are not left in clear.
+                assert!(!m.mask(&text).text.contains("3704"), "{text:?}");
+            } else {
+                assert_eq!(entities, [EntityType::Email, EntityType::Iban], "{text:?}");
+            }
+            let once = m.mask(&text).text;
+            assert!(m.find(&once).is_empty(), "{text:?} -> {once:?}");
+        }
+    }
+    // Inside a word an IBAN-shaped run is still no IBAN.
+    assert!(m.find("abc.DE89 3704 0044 0532 0130 00").is_empty());
+    // A phone typed straight after an address (the top-level label ends at its letters).
+    for text in ["jane@example.com555-123-4567", "A@a.aé555—123－4567"] {
+        let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
+        assert_eq!(entities, [EntityType::Email, EntityType::Phone], "{text:?}");
+        let once = m.mask(text).text;
+        assert!(m.find(&once).is_empty(), "{text:?} -> {once:?}");
+    }
+}
