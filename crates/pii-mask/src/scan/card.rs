@@ -49,8 +49,7 @@ pub(super) fn card(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize>
         return None;
     }
     // Thirteen digits at least, within 20 bytes (at most eight groups: seven separators).
-    let window = &b[s..b.len().min(s + 20)];
-    if window.iter().filter(|c| c.is_ascii_digit()).count() < 13 {
+    if digits_in_20(b, s) < 13 {
         return None;
     }
     let first_run = digits_end(b, s, MAX_DIGITS + 1);
@@ -77,6 +76,35 @@ pub(super) fn card(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize>
         && (then_number || b.get(first_run) == Some(&b' ') && right_ok(b, first_run))
         && card_digits_ok(&b[s..first_run]))
     .then_some(first_run)
+}
+
+/// Number of ASCII digits among the 20 bytes from `s` (fewer at the end of `b`), counted a
+/// word at a time.
+#[inline]
+fn digits_in_20(b: &[u8], s: usize) -> usize {
+    let word = |k: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[k..k + 8]);
+        u64::from_le_bytes(w)
+    };
+    if b.len() >= s + 24 {
+        // The last word keeps its first four bytes only (little-endian: the low ones).
+        let m = digit_mask(word(s)).count_ones()
+            + digit_mask(word(s + 8)).count_ones()
+            + digit_mask(word(s + 16) & 0xFFFF_FFFF).count_ones();
+        return m as usize;
+    }
+    let window = &b[s..b.len().min(s + 20)];
+    window.iter().filter(|c| c.is_ascii_digit()).count()
+}
+
+/// The high bit of each byte of `x` that is an ASCII digit.
+#[inline]
+fn digit_mask(x: u64) -> u64 {
+    let low7 = x & (LO * 0x7F);
+    let ge_30 = low7.wrapping_add(LO * (0x80 - 0x30));
+    let ge_3a = low7.wrapping_add(LO * (0x80 - 0x3A));
+    ge_30 & !ge_3a & !x & HI
 }
 
 /// A card printed in its usual groups (4-4-4-4, 4-4-4-1…4, 4-4-4-4-3, 4-6-4, 4-6-5) joined by
@@ -127,4 +155,29 @@ pub(super) fn card_digits_ok(text: &[u8]) -> bool {
     }
     let d = &digits[..n];
     validate::card_issuer_ok(d) && validate::luhn(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_word_digit_count_matches_the_byte_count() {
+        for c in 0..=255u8 {
+            for pos in 0..8 {
+                let mut w = [b'a'; 8];
+                w[pos] = c;
+                let got = digit_mask(u64::from_le_bytes(w)).count_ones();
+                assert_eq!(got, u32::from(c.is_ascii_digit()), "byte {c:#x} at {pos}");
+            }
+        }
+        let text = b"4111 1111-1111\xc2\xa01111 9 12/25 0000 1234567890 abc 99 \xe2\x80\x91 5";
+        for s in 0..text.len() {
+            let want = text[s..text.len().min(s + 20)]
+                .iter()
+                .filter(|c| c.is_ascii_digit())
+                .count();
+            assert_eq!(digits_in_20(text, s), want, "at {s}");
+        }
+    }
 }

@@ -51,7 +51,8 @@ pub(super) fn left_ok(b: &[u8], s: usize) -> bool {
         b'$' | b'@' | b'\\' | b'%' | b'+' | b'*' | b'^' | b'~' => false,
         b'-' | b'.' | b'_' => !before.is_some_and(|c| c.is_ascii_alphanumeric()),
         b':' => !before.is_some_and(|c| c.is_ascii_digit()),
-        _ => !currency_before(b, s),
+        // A currency sign ends in a byte of a multi-byte character.
+        _ => p < 0x80 || !currency_before(b, s),
     }
 }
 

@@ -17,7 +17,7 @@ mod zip;
 use crate::validate;
 use crate::EntityType;
 use card::{card, digit_groups};
-use chars::{fold_text, next_fold};
+use chars::{fold_text, next_fold, Folded};
 use context::{
     contains, continues, ends_with_word, keys, label_before, label_kind, left_ok, line_before,
     right_ok, short_tail, word_in, Label,
@@ -123,6 +123,8 @@ fn digits_end(b: &[u8], i: usize, max: usize) -> usize {
 pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut done = 0;
+    // One copy buffer and shift list for every folded line of the text.
+    let mut folded = Folded::default();
     while let Some(first) = next_fold(b, done) {
         let line_start = b[done..first.start]
             .iter()
@@ -133,7 +135,7 @@ pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
             .position(|&c| c == b'\n')
             .map_or(b.len(), |p| first.end + p + 1);
         scan_part(text, done, line_start, enabled, out);
-        scan_folded_line(text, line_start, line_end, first, enabled, out);
+        scan_folded_line(text, line_start, line_end, first, enabled, &mut folded, out);
         done = line_end;
     }
     scan_part(text, done, b.len(), enabled, out);
@@ -162,13 +164,18 @@ fn scan_folded_line(
     to: usize,
     first: chars::Fold,
     enabled: u8,
+    buf: &mut Folded,
     out: &mut Vec<Span>,
 ) {
     // `to` ends a line, so it is a character boundary.
     let lines = text.get(..to).unwrap_or(text);
-    let (folded, shifts) = fold_text(lines, from, first);
+    fold_text(lines, from, first, buf);
+    let Folded {
+        text: folded,
+        shifts,
+    } = buf;
     let old = out.len();
-    scan_folded(&folded, enabled, out);
+    scan_folded(folded, enabled, out);
     // Spans come in order, so one walk over the shift points maps them all.
     let mut k = 0;
     let mut shift = 0;
