@@ -101,14 +101,38 @@ fn next_trigger(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// End of the run of ASCII digits starting at `i`, reading at most `max` digits.
+/// End of the run of ASCII digits starting at `i`, reading at most `max` digits, eight bytes
+/// at a time.
 #[inline]
 fn digits_end(b: &[u8], i: usize, max: usize) -> usize {
+    let limit = i.saturating_add(max).min(b.len());
     let mut j = i;
-    while j < b.len() && j - i < max && b[j].is_ascii_digit() {
+    while let Some(word) = b.get(j..j + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        let other = !digit_mask(u64::from_le_bytes(bytes)) & HI;
+        if other != 0 {
+            return (j + (other.trailing_zeros() / 8) as usize).min(limit);
+        }
+        j += 8;
+        if j >= limit {
+            return limit;
+        }
+    }
+    while j < limit && b[j].is_ascii_digit() {
         j += 1;
     }
     j
+}
+
+/// The high bit of each byte of `x` that is an ASCII digit.
+#[inline]
+fn digit_mask(x: u64) -> u64 {
+    let low7 = x & (LO * 0x7F);
+    let ge_30 = low7.wrapping_add(LO * (0x80 - 0x30));
+    let ge_3a = low7.wrapping_add(LO * (0x80 - 0x3A));
+    ge_30 & !ge_3a & !x & HI
 }
 
 /// Scans `text` and appends every detected value of an enabled entity, in order, without overlap.
@@ -398,11 +422,33 @@ mod tests {
                 assert_eq!(maybe, (0x28..=0x40).contains(&c), "byte {c:#x} at {pos}");
             }
         }
+        for c in 0..=255u8 {
+            for pos in 0..8 {
+                let mut w = [b'a'; 8];
+                w[pos] = c;
+                let got = digit_mask(u64::from_le_bytes(w)).count_ones();
+                assert_eq!(got, u32::from(c.is_ascii_digit()), "byte {c:#x} at {pos}");
+            }
+        }
         let text = "Ünïcødé text, with. no-trigger/at all; then 7";
         assert_eq!(next_trigger(text.as_bytes(), 0), text.len() - 1);
         for k in 0..40 {
             let text = format!("{}@{}", "a.".repeat(k), "b".repeat(k));
             assert_eq!(next_trigger(text.as_bytes(), 0), 2 * k);
+        }
+    }
+
+    #[test]
+    fn the_word_digit_run_matches_the_byte_walk() {
+        let text = b"1 22 333-4444 55555.123456789012345678901234567 x9 0\xd9\xa1 7";
+        for i in 0..=text.len() + 2 {
+            for max in [0, 1, 3, 4, 5, 7, 8, 9, 12, 16, 20, usize::MAX] {
+                let mut want = i;
+                while want < text.len() && want - i < max && text[want].is_ascii_digit() {
+                    want += 1;
+                }
+                assert_eq!(digits_end(text, i, max), want, "at {i} max {max}");
+            }
         }
     }
 }
