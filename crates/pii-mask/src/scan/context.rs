@@ -33,6 +33,7 @@ pub(super) fn currency_before(b: &[u8], s: usize) -> bool {
 }
 
 /// May a number start at `s`? Not inside a word, a URL, an amount, a hashtag, a decimal.
+#[inline]
 pub(super) fn left_ok(b: &[u8], s: usize) -> bool {
     if s == 0 {
         return true;

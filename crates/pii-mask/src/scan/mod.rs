@@ -56,9 +56,24 @@ static TRIGGER: [bool; 256] = trigger_table();
 /// Longest run of digits a recognizer ever needs to look at (19-digit cards).
 const MAX_DIGITS: usize = 19;
 
+const fn word_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    t
+}
+
+/// [`is_word`] for every byte: one load instead of three range tests.
+static WORD: [bool; 256] = word_table();
+
+/// An ASCII letter, digit or `_`.
 #[inline]
 fn is_word(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+    WORD[c as usize]
 }
 
 #[inline]
@@ -99,6 +114,45 @@ fn next_trigger(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// The high bit of each byte of `x` that is a line break (exact for every byte).
+#[inline]
+fn newline_mask(x: u64) -> u64 {
+    let v = x ^ (LO * u64::from(b'\n'));
+    !(((v & (LO * 0x7F)) + LO * 0x7F) | v) & HI
+}
+
+/// Offset of the first line break in `b`, eight bytes at a time.
+fn first_newline(b: &[u8]) -> Option<usize> {
+    let mut k = 0;
+    while let Some(word) = b.get(k..k + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        let m = newline_mask(u64::from_le_bytes(bytes));
+        if m != 0 {
+            return Some(k + (m.trailing_zeros() / 8) as usize);
+        }
+        k += 8;
+    }
+    b[k..].iter().position(|&c| c == b'\n').map(|p| k + p)
+}
+
+/// Offset of the last line break in `b`, eight bytes at a time.
+fn last_newline(b: &[u8]) -> Option<usize> {
+    let mut k = b.len();
+    while let Some(word) = k.checked_sub(8).and_then(|s| b.get(s..k)) {
+        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        let m = newline_mask(u64::from_le_bytes(bytes));
+        if m != 0 {
+            return Some(k - 8 + ((63 - m.leading_zeros()) / 8) as usize);
+        }
+        k -= 8;
+    }
+    b[..k].iter().rposition(|&c| c == b'\n')
 }
 
 /// End of the run of ASCII digits starting at `i`, reading at most `max` digits, eight bytes
@@ -150,14 +204,8 @@ pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
     // One copy buffer and shift list for every folded line of the text.
     let mut folded = Folded::default();
     while let Some(first) = next_fold(b, done) {
-        let line_start = b[done..first.start]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(done, |p| done + p + 1);
-        let line_end = b[first.end..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(b.len(), |p| first.end + p + 1);
+        let line_start = last_newline(&b[done..first.start]).map_or(done, |p| done + p + 1);
+        let line_end = first_newline(&b[first.end..]).map_or(b.len(), |p| first.end + p + 1);
         scan_part(text, done, line_start, enabled, out);
         scan_folded_line(text, line_start, line_end, first, enabled, &mut folded, out);
         done = line_end;
@@ -449,6 +497,27 @@ mod tests {
                 }
                 assert_eq!(digits_end(text, i, max), want, "at {i} max {max}");
             }
+        }
+    }
+
+    #[test]
+    fn the_word_line_break_search_matches_the_byte_search() {
+        let text = b"ab\ncd\n\n0123456789\x0b\x0a\x8a\x01\n\xe2\x80\x94 tail without\x01 break";
+        for from in 0..=text.len() {
+            for to in from..=text.len() {
+                let part = &text[from..to];
+                let first = part.iter().position(|&c| c == b'\n');
+                let last = part.iter().rposition(|&c| c == b'\n');
+                assert_eq!(first_newline(part), first, "{from}..{to}");
+                assert_eq!(last_newline(part), last, "{from}..{to}");
+            }
+        }
+        for c in 0..=255u8 {
+            assert_eq!(
+                is_word(c),
+                c.is_ascii_alphanumeric() || c == b'_',
+                "byte {c:#x}"
+            );
         }
     }
 }
