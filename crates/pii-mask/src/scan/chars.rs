@@ -38,7 +38,7 @@ pub(super) fn wide_digit(b: &[u8], k: usize) -> Option<(u8, usize)> {
 /// Whether the first two bytes at `k` may start a character that [`fold_at`] folds (see
 /// [`unicode_sep`] and [`wide_digit`]): most other characters (letters, CJK, quotes, emoji)
 /// are turned away by these two bytes.
-#[inline]
+#[inline(always)]
 fn fold_prefix(b: &[u8], k: usize) -> bool {
     matches!(
         (b[k], b.get(k + 1)),
