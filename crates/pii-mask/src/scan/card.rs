@@ -49,8 +49,7 @@ pub(super) fn card(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize>
         return None;
     }
     // Thirteen digits at least, within 20 bytes (at most eight groups: seven separators).
-    let window = &b[s..b.len().min(s + 20)];
-    if window.iter().filter(|c| c.is_ascii_digit()).count() < 13 {
+    if digits_in_20(b, s) < 13 {
         return None;
     }
     let first_run = digits_end(b, s, MAX_DIGITS + 1);
@@ -77,6 +76,26 @@ pub(super) fn card(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize>
         && (then_number || b.get(first_run) == Some(&b' ') && right_ok(b, first_run))
         && card_digits_ok(&b[s..first_run]))
     .then_some(first_run)
+}
+
+/// Number of ASCII digits among the 20 bytes from `s` (fewer at the end of `b`), counted a
+/// word at a time.
+#[inline]
+fn digits_in_20(b: &[u8], s: usize) -> usize {
+    let word = |k: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[k..k + 8]);
+        u64::from_le_bytes(w)
+    };
+    if b.len() >= s + 24 {
+        // The last word keeps its first four bytes only (little-endian: the low ones).
+        let m = digit_mask(word(s)).count_ones()
+            + digit_mask(word(s + 8)).count_ones()
+            + digit_mask(word(s + 16) & 0xFFFF_FFFF).count_ones();
+        return m as usize;
+    }
+    let window = &b[s..b.len().min(s + 20)];
+    window.iter().filter(|c| c.is_ascii_digit()).count()
 }
 
 /// A card printed in its usual groups (4-4-4-4, 4-4-4-1…4, 4-4-4-4-3, 4-6-4, 4-6-5) joined by
@@ -127,4 +146,21 @@ pub(super) fn card_digits_ok(text: &[u8]) -> bool {
     }
     let d = &digits[..n];
     validate::card_issuer_ok(d) && validate::luhn(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_word_digit_count_matches_the_byte_walk() {
+        let text = b"4111 1111-1111\xc2\xa01111 9 12/25 0000 1234567890 abc 99 \xe2\x80\x91 5";
+        for s in 0..text.len() {
+            let want = text[s..text.len().min(s + 20)]
+                .iter()
+                .filter(|c| c.is_ascii_digit())
+                .count();
+            assert_eq!(digits_in_20(text, s), want, "at {s}");
+        }
+    }
 }

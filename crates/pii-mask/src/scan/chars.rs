@@ -38,7 +38,7 @@ pub(super) fn wide_digit(b: &[u8], k: usize) -> Option<(u8, usize)> {
 /// Whether the first two bytes at `k` may start a character that [`fold_at`] folds (see
 /// [`unicode_sep`] and [`wide_digit`]): most other characters (letters, CJK, quotes, emoji)
 /// are turned away by these two bytes.
-#[inline]
+#[inline(always)]
 fn fold_prefix(b: &[u8], k: usize) -> bool {
     matches!(
         (b[k], b.get(k + 1)),
@@ -180,14 +180,24 @@ pub(super) fn next_fold(b: &[u8], mut i: usize) -> Option<Fold> {
     (i..b.len()).find_map(|k| fold_prefix(b, k).then(|| fold_at(b, k)).flatten())
 }
 
-/// A copy of `text[from..]` with every fold from `first` on applied (see [`fold_at`]), and the
-/// shift points: `(p, d)` means offsets from `p` on in the copy are `d` bytes further in the
-/// original (relative to `from`). The text between folds is copied whole (folds replace whole
-/// characters, so every cut falls on a character boundary and nothing needs validating again).
-pub(super) fn fold_text(text: &str, from: usize, first: Fold) -> (String, Vec<(usize, usize)>) {
+/// A line copied with its folds applied, and where its offsets shift; kept between lines so
+/// a text with many folded lines allocates once.
+#[derive(Default)]
+pub(super) struct Folded {
+    pub(super) text: String,
+    pub(super) shifts: Vec<(usize, usize)>,
+}
+
+/// Fills `buf` with a copy of `text[from..]` with every fold from `first` on applied (see
+/// [`fold_at`]), and the shift points: `(p, d)` means offsets from `p` on in the copy are `d`
+/// bytes further in the original (relative to `from`). The text between folds is copied whole
+/// (folds replace whole characters, so every cut falls on a character boundary and nothing
+/// needs validating again).
+pub(super) fn fold_text(text: &str, from: usize, first: Fold, buf: &mut Folded) {
     let b = text.as_bytes();
-    let mut out = String::with_capacity(b.len() - from);
-    let mut shifts = Vec::new();
+    let Folded { text: out, shifts } = buf;
+    out.clear();
+    shifts.clear();
     let mut shift = 0;
     let mut copied = from;
     let mut next = Some(first);
@@ -200,7 +210,6 @@ pub(super) fn fold_text(text: &str, from: usize, first: Fold) -> (String, Vec<(u
         next = next_fold(b, copied);
     }
     out.push_str(text.get(copied..).unwrap_or_default());
-    (out, shifts)
 }
 
 #[cfg(test)]

@@ -32,15 +32,45 @@ pub(super) fn currency_before(b: &[u8], s: usize) -> bool {
         || (s >= 3 && matches!(&b[s - 3..s], [0xE2, 0x82, 0xAC] | [0xE2, 0x82, 0xB9]))
 }
 
+/// What the byte before a number says at once for [`left_ok`]: may start (0), may not (1),
+/// look closer (2).
+const fn left_table() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphanumeric() || b == b'_' {
+            1
+        } else {
+            match b {
+                b'$' | b'@' | b'\\' | b'%' | b'+' | b'*' | b'^' | b'~' => 1,
+                b'#' | b'/' | b'-' | b'.' | b':' | 0x80..=0xFF => 2,
+                _ => 0,
+            }
+        };
+        c += 1;
+    }
+    t
+}
+
+static LEFT: [u8; 256] = left_table();
+
 /// May a number start at `s`? Not inside a word, a URL, an amount, a hashtag, a decimal.
+#[inline]
 pub(super) fn left_ok(b: &[u8], s: usize) -> bool {
     if s == 0 {
         return true;
     }
-    let p = b[s - 1];
-    if is_word(p) {
-        return false;
+    match LEFT[b[s - 1] as usize] {
+        0 => true,
+        1 => false,
+        _ => left_ok_closer(b, s),
     }
+}
+
+/// [`left_ok`] after a byte that needs the bytes before it.
+fn left_ok_closer(b: &[u8], s: usize) -> bool {
+    let p = b[s - 1];
     let before = if s >= 2 { Some(b[s - 2]) } else { None };
     match p {
         // `Ph#555…`, `SSN#…`, `cc#…` are values; `#12345`, `order#12345` are references.
@@ -48,9 +78,9 @@ pub(super) fn left_ok(b: &[u8], s: usize) -> bool {
         // `http://192.168.0.1/` is a host and `555-123-4567/555-987-6543` a list;
         // `/users/5551234567` is a path.
         b'/' => before.is_some_and(|c| c == b'/' || c.is_ascii_digit()),
-        b'$' | b'@' | b'\\' | b'%' | b'+' | b'*' | b'^' | b'~' => false,
-        b'-' | b'.' | b'_' => !before.is_some_and(|c| c.is_ascii_alphanumeric()),
+        b'-' | b'.' => !before.is_some_and(|c| c.is_ascii_alphanumeric()),
         b':' => !before.is_some_and(|c| c.is_ascii_digit()),
+        // A currency sign ends in a byte of a multi-byte character.
         _ => !currency_before(b, s),
     }
 }
@@ -338,5 +368,50 @@ mod tests {
             assert!(!word_in(w.as_bytes(), &LABELS_KEYS), "{w}");
         }
         assert!(word_in(b"Number", &FILLERS_KEYS) && word_in(b"ID", &ID_WORDS_KEYS));
+    }
+
+    #[test]
+    fn the_left_table_decides_as_the_byte_rules_do() {
+        // The rules as written before the table, for every byte and byte before it.
+        let rules = |b: &[u8], s: usize| {
+            let p = b[s - 1];
+            if is_word(p) {
+                return false;
+            }
+            let before = if s >= 2 { Some(b[s - 2]) } else { None };
+            match p {
+                b'#' => word_in(&b[word_before(b, s - 1)..s - 1], &KEY_WORDS_KEYS),
+                b'/' => before.is_some_and(|c| c == b'/' || c.is_ascii_digit()),
+                b'$' | b'@' | b'\\' | b'%' | b'+' | b'*' | b'^' | b'~' => false,
+                b'-' | b'.' | b'_' => !before.is_some_and(|c| c.is_ascii_alphanumeric()),
+                b':' => !before.is_some_and(|c| c.is_ascii_digit()),
+                _ => !currency_before(b, s),
+            }
+        };
+        for p in 0..=255u8 {
+            for before in [b' ', b'a', b'7', b'/', 0xC2, 0x82] {
+                for text in [
+                    vec![before, p, b'5'],
+                    vec![0xE2, before, p, b'5'],
+                    vec![p, b'5'],
+                ] {
+                    let s = text.len() - 1;
+                    assert_eq!(left_ok(&text, s), rules(&text, s), "{text:?}");
+                }
+            }
+        }
+        for text in [
+            "cc#5",
+            "order#5",
+            "\u{a3}5",
+            "\u{20ac}5",
+            "\u{a5}5",
+            "\u{20b9}5",
+            "\u{e9}5",
+        ] {
+            let b = text.as_bytes();
+            assert_eq!(left_ok(b, b.len() - 1), rules(b, b.len() - 1), "{text}");
+        }
+        assert!(left_ok(b"5", 0));
     }
 }

@@ -4,6 +4,7 @@
 //! decide. Every recognizer reads at most a fixed number of bytes around its start, and a failed
 //! digit run is skipped whole, so the scan is linear in the input whatever it contains.
 
+mod bytes;
 mod card;
 mod chars;
 mod context;
@@ -16,8 +17,11 @@ mod zip;
 
 use crate::validate;
 use crate::EntityType;
+use bytes::{
+    digit_mask, digits_end, first_newline, is_hex, is_word, last_newline, next_trigger, HI,
+};
 use card::{card, digit_groups};
-use chars::{fold_text, next_fold};
+use chars::{fold_text, next_fold, Folded};
 use context::{
     contains, continues, ends_with_word, keys, label_before, label_kind, left_ok, line_before,
     right_ok, short_tail, word_in, Label,
@@ -37,79 +41,8 @@ pub(crate) struct Span {
     pub(crate) end: usize,
 }
 
-const fn trigger_table() -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut c = b'0';
-    while c <= b'9' {
-        t[c as usize] = true;
-        c += 1;
-    }
-    t[b'@' as usize] = true;
-    t[b'+' as usize] = true;
-    t[b'(' as usize] = true;
-    t[b':' as usize] = true;
-    t
-}
-
-static TRIGGER: [bool; 256] = trigger_table();
-
 /// Longest run of digits a recognizer ever needs to look at (19-digit cards).
 const MAX_DIGITS: usize = 19;
-
-#[inline]
-fn is_word(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
-}
-
-#[inline]
-fn is_hex(c: u8) -> bool {
-    c.is_ascii_hexdigit()
-}
-
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// Non-zero when some byte of `x` may be a trigger: an ASCII byte in 0x28–0x40, the range that
-/// holds `(`, `+`, the digits, `:` and `@` (and a little punctuation, sorted out byte by byte).
-/// Bytes of multi-byte characters never pass.
-#[inline]
-fn maybe_trigger(x: u64) -> u64 {
-    let low7 = x & (LO * 0x7F);
-    let ge_28 = low7.wrapping_add(LO * (0x80 - 0x28));
-    let ge_41 = low7.wrapping_add(LO * (0x80 - 0x41));
-    ge_28 & !ge_41 & !x & HI
-}
-
-/// Position of the next trigger byte at or after `i` (or `b.len()`).
-#[inline]
-fn next_trigger(b: &[u8], mut i: usize) -> usize {
-    // Eight bytes at a time: skip whole words that hold no candidate byte.
-    while let Some(word) = b.get(i..i + 8) {
-        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
-            break;
-        };
-        if maybe_trigger(u64::from_le_bytes(bytes)) != 0 {
-            if let Some(k) = bytes.iter().position(|&c| TRIGGER[c as usize]) {
-                return i + k;
-            }
-        }
-        i += 8;
-    }
-    while i < b.len() && !TRIGGER[b[i] as usize] {
-        i += 1;
-    }
-    i
-}
-
-/// End of the run of ASCII digits starting at `i`, reading at most `max` digits.
-#[inline]
-fn digits_end(b: &[u8], i: usize, max: usize) -> usize {
-    let mut j = i;
-    while j < b.len() && j - i < max && b[j].is_ascii_digit() {
-        j += 1;
-    }
-    j
-}
 
 /// Scans `text` and appends every detected value of an enabled entity, in order, without overlap.
 ///
@@ -123,17 +56,13 @@ fn digits_end(b: &[u8], i: usize, max: usize) -> usize {
 pub(crate) fn scan(text: &str, enabled: u8, out: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut done = 0;
+    // One copy buffer and shift list for every folded line of the text.
+    let mut folded = Folded::default();
     while let Some(first) = next_fold(b, done) {
-        let line_start = b[done..first.start]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(done, |p| done + p + 1);
-        let line_end = b[first.end..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(b.len(), |p| first.end + p + 1);
+        let line_start = last_newline(&b[done..first.start]).map_or(done, |p| done + p + 1);
+        let line_end = first_newline(&b[first.end..]).map_or(b.len(), |p| first.end + p + 1);
         scan_part(text, done, line_start, enabled, out);
-        scan_folded_line(text, line_start, line_end, first, enabled, out);
+        scan_folded_line(text, line_start, line_end, first, enabled, &mut folded, out);
         done = line_end;
     }
     scan_part(text, done, b.len(), enabled, out);
@@ -162,13 +91,18 @@ fn scan_folded_line(
     to: usize,
     first: chars::Fold,
     enabled: u8,
+    buf: &mut Folded,
     out: &mut Vec<Span>,
 ) {
     // `to` ends a line, so it is a character boundary.
     let lines = text.get(..to).unwrap_or(text);
-    let (folded, shifts) = fold_text(lines, from, first);
+    fold_text(lines, from, first, buf);
+    let Folded {
+        text: folded,
+        shifts,
+    } = buf;
     let old = out.len();
-    scan_folded(&folded, enabled, out);
+    scan_folded(folded, enabled, out);
     // Spans come in order, so one walk over the shift points maps them all.
     let mut k = 0;
     let mut shift = 0;
@@ -378,28 +312,4 @@ fn numeric(b: &[u8], s: usize, last_end: usize) -> Option<Span> {
         }
     }
     None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_word_prefilter_never_misses_a_trigger() {
-        for c in 0..=255u8 {
-            for pos in 0..8 {
-                let mut w = [b'a'; 8];
-                w[pos] = c;
-                let maybe = maybe_trigger(u64::from_le_bytes(w)) != 0;
-                assert!(maybe || !TRIGGER[c as usize], "byte {c:#x} at {pos}");
-                assert_eq!(maybe, (0x28..=0x40).contains(&c), "byte {c:#x} at {pos}");
-            }
-        }
-        let text = "Ünïcødé text, with. no-trigger/at all; then 7";
-        assert_eq!(next_trigger(text.as_bytes(), 0), text.len() - 1);
-        for k in 0..40 {
-            let text = format!("{}@{}", "a.".repeat(k), "b".repeat(k));
-            assert_eq!(next_trigger(text.as_bytes(), 0), 2 * k);
-        }
-    }
 }

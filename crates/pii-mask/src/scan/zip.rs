@@ -22,6 +22,26 @@ pub(super) const STATE_ABBR: &[&[u8; 2]] = &[
     b"VI", b"GU", b"AS", b"MP", b"FM", b"MH", b"PW", b"AA", b"AE", b"AP",
 ];
 
+/// [`STATE_ABBR`] as a table: bit `second - 'A'` of entry `first - 'A'`.
+const STATE_ABBR_BITS: [u32; 26] = {
+    let mut t = [0u32; 26];
+    let mut k = 0;
+    while k < STATE_ABBR.len() {
+        let [a, b] = *STATE_ABBR[k];
+        t[(a - b'A') as usize] |= 1 << (b - b'A');
+        k += 1;
+    }
+    t
+};
+
+/// Are `a` and `b` one of [`STATE_ABBR`] (upper case, as listed)?
+#[inline]
+fn is_state_abbr(a: u8, b: u8) -> bool {
+    a.is_ascii_uppercase()
+        && b.is_ascii_uppercase()
+        && STATE_ABBR_BITS[(a - b'A') as usize] & (1 << (b - b'A')) != 0
+}
+
 pub(super) const STATE_NAMES: &[&str] = &[
     "alabama",
     "alaska",
@@ -104,7 +124,7 @@ pub(super) fn address_context(b: &[u8], s: usize) -> bool {
     // A state needs at least a space before the ZIP: `CA94105` is not an address.
     if j < s && j >= 2 && (j == 2 || !is_word(b[j - 3])) {
         let two = &b[j - 2..j];
-        if STATE_ABBR.iter().any(|a| &a[..] == two) {
+        if is_state_abbr(two[0], two[1]) {
             return true;
         }
     }
@@ -135,4 +155,19 @@ pub(super) fn address_context(b: &[u8], s: usize) -> bool {
         }
     }
     ZIP_LABELS.iter().any(|l| ends_with_word(b, k, l))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_table_holds_exactly_the_listed_abbreviations() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let listed = STATE_ABBR.iter().any(|x| x[..] == [a, b]);
+                assert_eq!(is_state_abbr(a, b), listed, "{a:#x} {b:#x}");
+            }
+        }
+    }
 }
