@@ -110,7 +110,13 @@ fn ci_in(dir: &Path) -> Result<(), String> {
         ],
         &[],
     )?;
-    cargo_in(dir, &["test", "--workspace", "--locked"], &[])?;
+    // The same fixed property-test seed as `.ci/run`, unless the caller chose one.
+    let seed = std::env::var("PROPTEST_RNG_SEED").unwrap_or_else(|_| "20261202".to_owned());
+    cargo_in(
+        dir,
+        &["test", "--workspace", "--locked"],
+        &[("PROPTEST_RNG_SEED", seed.as_str())],
+    )?;
     cargo_in(
         dir,
         &["doc", "--workspace", "--no-deps", "--locked"],
