@@ -13,8 +13,11 @@ use cmd::CliError;
 /// The exit codes, listed by `--help`.
 const EXIT_CODES: &str = "Exit codes:
   0    success (also when stdout is closed by its reader, e.g. `| head -1`)
-  1    failure at run time; nothing landed that is not recorded
-  2    bad input, flag or configuration (AUDIT_LOG included), refused before any gateway write
+  1    failure at run time; nothing landed that is not recorded (also when the audit log refused
+       an update's write-ahead intent: that update sent nothing; `audit verify` also fails on a
+       broken chain, and with --strict on open intents)
+  2    bad input, flag or configuration (AUDIT_LOG included), refused before any gateway write;
+       also a --rules pattern that could not search a message in full (--rule-errors fail)
   3    an update LANDED at the gateway but its audit record could not be written (see stderr and
        the JSON line's audit_error); `update --dir` stops starting new updates
   4    whether an update landed is unknown (its answer was lost and a re-read could not tell)
