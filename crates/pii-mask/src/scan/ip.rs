@@ -90,6 +90,11 @@ pub(super) fn ipv6(text: &str, c: usize, floor: usize) -> (Option<Span>, usize) 
     if colons < 6 && !cand.contains("::") {
         return (None, token_end);
     }
+    // No address continues with `:.` (a dotted quad follows a colon with a digit): in
+    // `1::.555-123-4567` the address is `1::` and the dot ends the sentence.
+    if let Some(p) = cand.find(":.") {
+        cand = &cand[..=p];
+    }
     let parsed = loop {
         if cand.bytes().filter(|&c| c == b':').count() >= 2 {
             if let Ok(ip) = cand.parse::<core::net::Ipv6Addr>() {

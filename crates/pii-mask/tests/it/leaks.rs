@@ -367,3 +367,18 @@ fn a_value_right_after_an_address_is_found_in_the_first_pass() {
         assert!(m.find(&once).is_empty(), "{text:?} -> {once:?}");
     }
 }
+
+#[test]
+fn an_ipv6_address_before_a_dot_and_a_number_is_found_in_the_first_pass() {
+    let m = Masker::default();
+    let text = "1::.555-123-4567";
+    let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
+    assert_eq!(entities, [EntityType::IpAddress, EntityType::Phone]);
+    let once = m.mask(text).text;
+    assert!(m.find(&once).is_empty(), "{once:?}");
+    // Embedded dotted quads still parse whole.
+    let text = "::ffff:10.20.30.40 x";
+    let found = m.find(text);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].end, "::ffff:10.20.30.40".len());
+}
