@@ -20,11 +20,7 @@ pub(super) fn iban(b: &[u8], i: usize, last_end: usize) -> IbanScan {
         return IbanScan::Not;
     }
     let s = i - 2;
-    // Right after a finding and one `-`, `.` or `_` (`a@b.io.DE89…`) an IBAN may start, as a
-    // number may (see `State::digit`): masking the output must find the same.
-    let after_finding =
-        last_end == s || (s >= 1 && last_end + 1 == s && matches!(b[s - 1], b'-' | b'.' | b'_'));
-    if s > 0 && !after_finding && (is_word(b[s - 1]) || !left_ok(b, s)) {
+    if s > 0 && !after_finding(b, s, last_end) && (is_word(b[s - 1]) || !left_ok(b, s)) {
         return IbanScan::Not;
     }
     if !b.get(i + 1).is_some_and(u8::is_ascii_digit) {

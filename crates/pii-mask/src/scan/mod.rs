@@ -231,12 +231,7 @@ impl State {
                 }
             };
         }
-        // Right after a finding and one `-`, `.` or `_` a number may start (`a@b.io.555-123-4567`):
-        // what the finding was is masked away, and masking must find the same the second time.
-        // Right after it with nothing between (`a@b.io555-123-4567`) likewise.
-        let after_finding = self.last_end == i
-            || (self.last_end + 1 == i && matches!(b[i - 1], b'-' | b'.' | b'_'));
-        if i < self.quiet_until || !(after_finding || left_ok(b, i)) {
+        if i < self.quiet_until || !(after_finding(b, i, self.last_end) || left_ok(b, i)) {
             return Candidate::Nothing;
         }
         let found = numeric(b, i, self.last_end).filter(|span| match label_kind(b, i) {
@@ -251,6 +246,14 @@ impl State {
         });
         found.map_or(Candidate::Nothing, Candidate::Found)
     }
+}
+
+/// Does a value start at `s` right after the finding that ended at `last_end`, with nothing
+/// or one `-`, `.` or `_` between (`a@b.io555-123-4567`, `a@b.io.DE89…`)? What the finding was
+/// is masked away (a label ending in `]`), so the value must be found whatever the finding's
+/// last character, or masking the output would find what the first pass missed.
+fn after_finding(b: &[u8], s: usize, last_end: usize) -> bool {
+    last_end == s || (s >= 1 && last_end + 1 == s && matches!(b[s - 1], b'-' | b'.' | b'_'))
 }
 
 /// A number starting with a digit at `s` (left boundary already checked); `last_end` is the
