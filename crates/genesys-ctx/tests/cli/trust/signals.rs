@@ -294,41 +294,23 @@ fn kill_9_during_a_patch_leaves_an_open_intent_naming_the_conversation() {
 /// A gateway (configured as the setup's `GENESYS_API_BASE`) that serves the capacity, has no
 /// stored context, and never answers a PATCH; tokens still come from the emulator.
 fn patch_hung_gateway(setup: &mut Setup) -> wiremock::MockServer {
-    use wiremock::matchers::{method, path, path_regex};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-
-    let capacity = serde_json::to_value(&setup.emulator.config().capacity).unwrap();
-    let gateway = setup.runtime.block_on(async {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/api/v2/ai/llm/models/capacity"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(capacity))
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path_regex("/context$"))
-            .respond_with(ResponseTemplate::new(404).set_body_json(serde_json::json!({
-                "message": "not found", "code": "not.found", "status": 404
-            })))
-            .mount(&server)
-            .await;
-        Mock::given(method("PATCH"))
-            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3600)))
-            .mount(&server)
-            .await;
-        server
-    });
-    setup.set_env("GENESYS_API_BASE", &gateway.uri());
-    gateway
+    gateway_hung_at(setup, true)
 }
 
 /// A gateway (configured as the setup's `GENESYS_API_BASE`) that serves the capacity, then never
 /// answers a context request; tokens still come from the emulator.
 fn hung_gateway(setup: &mut Setup) -> wiremock::MockServer {
-    use wiremock::matchers::{method, path};
+    gateway_hung_at(setup, false)
+}
+
+/// The capacity, then either no stored context and a PATCH never answered (`at_patch`), or no
+/// answer to any context request.
+fn gateway_hung_at(setup: &mut Setup, at_patch: bool) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path, path_regex};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     let capacity = serde_json::to_value(&setup.emulator.config().capacity).unwrap();
+    let never = |status| ResponseTemplate::new(status).set_delay(Duration::from_secs(3600));
     let gateway = setup.runtime.block_on(async {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
@@ -336,10 +318,24 @@ fn hung_gateway(setup: &mut Setup) -> wiremock::MockServer {
             .respond_with(ResponseTemplate::new(200).set_body_json(capacity))
             .mount(&server)
             .await;
-        Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(404).set_delay(Duration::from_secs(3600)))
-            .mount(&server)
-            .await;
+        if at_patch {
+            Mock::given(method("GET"))
+                .and(path_regex("/context$"))
+                .respond_with(ResponseTemplate::new(404).set_body_json(serde_json::json!({
+                    "message": "not found", "code": "not.found", "status": 404
+                })))
+                .mount(&server)
+                .await;
+            Mock::given(method("PATCH"))
+                .respond_with(never(200))
+                .mount(&server)
+                .await;
+        } else {
+            Mock::given(method("GET"))
+                .respond_with(never(404))
+                .mount(&server)
+                .await;
+        }
         server
     });
     setup.set_env("GENESYS_API_BASE", &gateway.uri());

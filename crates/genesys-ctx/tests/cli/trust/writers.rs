@@ -80,6 +80,27 @@ fn file_limit(bytes: usize) -> String {
     format!("trap '' XFSZ; ulimit -f {blocks} || exit 99")
 }
 
+/// `update --dir` of three new conversations (`full-0` … `full-2`), one at a time, under the
+/// file-size `script` of [`file_limit`]; `None` (and a note) when `ulimit -f` is not available.
+fn update_three_under(setup: &Setup, script: &str) -> Option<std::process::Output> {
+    let inputs = setup.inputs("full", 3);
+    let dir = inputs.to_str().unwrap();
+    let out = setup
+        .command(
+            &["update", "--dir", dir, "--concurrency", "1"],
+            Some(script),
+        )
+        .spawn()
+        .unwrap()
+        .wait_with_output()
+        .unwrap();
+    if out.status.code() == Some(99) {
+        eprintln!("skipped: `ulimit -f` is not available here");
+        return None;
+    }
+    Some(out)
+}
+
 /// Length of the first intent line of the log, newline included.
 fn intent_len(setup: &Setup) -> usize {
     std::fs::read_to_string(setup.audit_log())
@@ -102,21 +123,9 @@ fn a_full_disk_before_the_intent_sends_nothing() {
     let before = std::fs::read(setup.audit_log()).unwrap();
     // The limit below the log's size: not even the intent fits.
     let script = file_limit(before.len() / 512 * 512);
-    let inputs = setup.inputs("full", 3);
-    let dir = inputs.to_str().unwrap();
-    let out = setup
-        .command(
-            &["update", "--dir", dir, "--concurrency", "1"],
-            Some(&script),
-        )
-        .spawn()
-        .unwrap()
-        .wait_with_output()
-        .unwrap();
-    if out.status.code() == Some(99) {
-        eprintln!("skipped: `ulimit -f` is not available here");
+    let Some(out) = update_three_under(&setup, &script) else {
         return;
-    }
+    };
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
@@ -161,21 +170,9 @@ fn a_full_disk_rolls_the_record_back_and_says_the_update_landed() {
     // the record after it (over 600 bytes), as on a disk that fills up mid-update.
     let intent = intent_len(&setup);
     let script = file_limit(before.len() + intent + 16);
-    let inputs = setup.inputs("full", 3);
-    let dir = inputs.to_str().unwrap();
-    let out = setup
-        .command(
-            &["update", "--dir", dir, "--concurrency", "1"],
-            Some(&script),
-        )
-        .spawn()
-        .unwrap()
-        .wait_with_output()
-        .unwrap();
-    if out.status.code() == Some(99) {
-        eprintln!("skipped: `ulimit -f` is not available here");
+    let Some(out) = update_three_under(&setup, &script) else {
         return;
-    }
+    };
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let lines = json_lines(&out);
     assert_eq!(
