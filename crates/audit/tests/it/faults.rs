@@ -33,17 +33,24 @@ fn no_space() -> io::Error {
     io::Error::from_raw_os_error(28) // ENOSPC
 }
 
+/// Writes as much of `line` as `room` bytes allow, as a disk that fills up would, and fails
+/// with ENOSPC when the line did not fit.
+pub(crate) fn write_within(room: &AtomicU64, file: &File, line: &[u8]) -> io::Result<()> {
+    let fits = line
+        .len()
+        .min(usize::try_from(room.load(Ordering::SeqCst)).unwrap_or(usize::MAX));
+    let mut file = file;
+    file.write_all(&line[..fits])?;
+    room.fetch_sub(fits as u64, Ordering::SeqCst);
+    if fits < line.len() {
+        return Err(no_space());
+    }
+    Ok(())
+}
+
 impl LogWriter for FlakyDisk {
     fn write_line(&mut self, file: &File, line: &[u8]) -> io::Result<()> {
-        let room = self.room.load(Ordering::SeqCst);
-        let fits = line.len().min(usize::try_from(room).unwrap_or(usize::MAX));
-        let mut file = file;
-        file.write_all(&line[..fits])?;
-        self.room.fetch_sub(fits as u64, Ordering::SeqCst);
-        if fits < line.len() {
-            return Err(no_space());
-        }
-        Ok(())
+        write_within(&self.room, file, line)
     }
 
     fn sync(&mut self, file: &File) -> io::Result<()> {

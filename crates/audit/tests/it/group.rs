@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -47,15 +47,7 @@ impl CountingDisk {
 impl LogWriter for CountingDisk {
     fn write_line(&mut self, file: &File, line: &[u8]) -> io::Result<()> {
         self.writes.fetch_add(1, Ordering::SeqCst);
-        let room = self.room.load(Ordering::SeqCst);
-        let fits = line.len().min(usize::try_from(room).unwrap_or(usize::MAX));
-        let mut file = file;
-        file.write_all(&line[..fits])?;
-        self.room.fetch_sub(fits as u64, Ordering::SeqCst);
-        if fits < line.len() {
-            return Err(io::Error::from_raw_os_error(28)); // ENOSPC
-        }
-        Ok(())
+        crate::faults::write_within(&self.room, file, line)
     }
 
     fn sync(&mut self, file: &File) -> io::Result<()> {

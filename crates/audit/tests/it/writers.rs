@@ -62,16 +62,15 @@ async fn child_appender() {
     }
 }
 
-#[test]
-fn four_processes_append_one_chain() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.jsonl");
+/// Runs the ignored test `name` of this binary in four processes, numbered 0–3, all appending
+/// to the log at `path`, and waits until each has succeeded.
+fn run_four_children(name: &str, path: &std::path::Path) {
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..4)
         .map(|no| {
             Command::new(&exe)
-                .args(["writers::child_appender", "--exact", "--ignored", "--quiet"])
-                .env(CHILD_LOG, &path)
+                .args([name, "--exact", "--ignored", "--quiet"])
+                .env(CHILD_LOG, path)
                 .env(CHILD_NO, no.to_string())
                 .spawn()
                 .unwrap()
@@ -80,6 +79,13 @@ fn four_processes_append_one_chain() {
     for mut child in children {
         assert!(child.wait().unwrap().success(), "a child failed");
     }
+}
+
+#[test]
+fn four_processes_append_one_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    run_four_children("writers::child_appender", &path);
     let text = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<Value> = text
         .lines()
@@ -156,25 +162,7 @@ async fn child_group_appender() {
 fn four_processes_of_concurrent_appenders_append_one_chain() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("audit.jsonl");
-    let exe = std::env::current_exe().unwrap();
-    let children: Vec<_> = (0..4)
-        .map(|no| {
-            Command::new(&exe)
-                .args([
-                    "writers::child_group_appender",
-                    "--exact",
-                    "--ignored",
-                    "--quiet",
-                ])
-                .env(CHILD_LOG, &path)
-                .env(CHILD_NO, no.to_string())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for mut child in children {
-        assert!(child.wait().unwrap().success(), "a child failed");
-    }
+    run_four_children("writers::child_group_appender", &path);
     let text = std::fs::read_to_string(&path).unwrap();
     let expected = 4 * TASKS_PER_CHILD * UPDATES_PER_TASK * 2;
     let ids: HashSet<String> = text
