@@ -7,9 +7,45 @@ fn run_with(
 ) -> (Result<Summary, Failure>, String, String) {
     let mut out = Vec::new();
     let mut err = Vec::new();
-    let r = process(masker, options, input, &mut out, &mut err);
+    let r = process(
+        masker,
+        options,
+        std::io::Cursor::new(input.to_vec()),
+        &mut out,
+        &mut err,
+    );
     (
         r,
+        String::from_utf8(out).expect("utf-8"),
+        String::from_utf8(err).expect("utf-8"),
+    )
+}
+
+/// The plain-text pipeline with `workers` workers, whatever the cores here.
+fn run_plain(
+    workers: usize,
+    masker: &Masker,
+    input: &[u8],
+    skip_bad_lines: bool,
+) -> (Result<Summary, Failure>, String, String) {
+    let options = Options {
+        skip_bad_lines,
+        ..Options::default()
+    };
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut summary = Summary::default();
+    let r = plain::process_with(
+        workers,
+        masker,
+        &options,
+        std::io::Cursor::new(input.to_vec()),
+        &mut out,
+        &mut err,
+        &mut summary,
+    );
+    (
+        r.map(|()| summary),
         String::from_utf8(out).expect("utf-8"),
         String::from_utf8(err).expect("utf-8"),
     )
@@ -323,17 +359,21 @@ fn a_block_masked_in_parts_on_threads_gives_what_lines_give() {
     let (r, out, err) = run_with(&Options::default(), &masker, clean.as_bytes());
     assert_eq!(r.expect("ok").lines, lines.len());
     assert_eq!(out, expected, "{err}");
-    // Four parts whatever the cores here.
-    let mut parts = vec![String::new(); 4];
-    let mut warnings = Vec::new();
-    assert!(plain::mask_parts(
-        &masker,
-        &clean,
-        &mut parts,
-        &mut warnings
-    ));
-    assert!(parts.iter().all(|p| !p.is_empty()), "every part used");
-    assert_eq!(parts.concat(), expected);
+    // Four pieces whatever the cores here, each whole lines.
+    let pieces = plain::split_lines(clean.as_bytes(), 4);
+    assert_eq!(pieces.len(), 4);
+    assert_eq!(pieces[0].start, 0);
+    assert_eq!(pieces[3].end, clean.len());
+    for pair in pieces.windows(2) {
+        assert_eq!(pair[0].end, pair[1].start);
+        assert_eq!(clean.as_bytes()[pair[0].end - 1], b'\n');
+        assert!(pair[0].len() >= plain::MIN_PART, "{pieces:?}");
+    }
+    for workers in [1, 4] {
+        let (r, out, err) = run_plain(workers, &masker, clean.as_bytes(), false);
+        assert_eq!(r.expect("ok").lines, lines.len());
+        assert_eq!(out, expected, "{err}");
+    }
 
     let slow = format!("{}b", "a".repeat(3_000));
     let with_slow = format!("{clean}{slow}\nmail x@example.com\n");
