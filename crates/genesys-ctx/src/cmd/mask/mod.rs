@@ -1,5 +1,5 @@
 //! `genesys-ctx mask`: masks personal data, streaming stdin to stdout line by line (bounded
-//! memory: one line at a time). Plain text, or JSON Lines with chosen fields or every string
+//! memory: a few blocks of lines, see [`plain`], or one line at a time for JSON Lines). Plain text, or JSON Lines with chosen fields or every string
 //! masked; user-defined rules from a file; bad lines stop the run or, on request, are skipped
 //! and reported.
 

@@ -281,6 +281,8 @@ fn mask_piece(masker: &Masker, piece: &mut Piece, warnings: &mut Vec<RuleWarning
     let bytes = &piece.block[piece.range.clone()];
     piece.lines = lines_in(bytes);
     piece.out.clear();
+    // Masked text is about as long as the original: one allocation, not a series of doublings.
+    piece.out.reserve(bytes.len() + bytes.len() / 8);
     warnings.clear();
     piece.clean = match std::str::from_utf8(bytes) {
         Ok(text) => {
