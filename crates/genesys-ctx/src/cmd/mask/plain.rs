@@ -58,7 +58,7 @@ fn workers() -> usize {
 
 /// Blocks in flight: one being read, one being written, and enough for every worker to have
 /// one more in hand.
-pub(super) fn buffers(workers: usize) -> usize {
+fn buffers(workers: usize) -> usize {
     workers + 2
 }
 
