@@ -396,3 +396,64 @@ fn completions_for_bash_zsh_and_fish_know_the_commands_and_flags() {
 }
 
 mod import;
+
+/// `genesys-ctx mask` with piped stdin and stdout, nothing else in its environment.
+fn mask_child() -> std::process::Child {
+    let empty = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_genesys-ctx"))
+        .arg("mask")
+        .env_clear()
+        .current_dir(empty.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("genesys-ctx runs")
+}
+
+#[test]
+fn mask_writes_each_line_of_a_slow_pipe_as_it_comes() {
+    use std::io::BufRead;
+    let mut child = mask_child();
+    let mut input = child.stdin.take().unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    for k in 1..=3 {
+        // The next line is sent only once this one came back masked (stdin stays open).
+        writeln!(input, "line {k} user{k}@example.com, call 555-123-4567").unwrap();
+        input.flush().unwrap();
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("line {k} was not written while stdin stayed open"));
+        assert_eq!(
+            line,
+            format!("line {k} [EMAIL_REDACTED], call [PHONE_REDACTED]")
+        );
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+}
+
+#[test]
+fn mask_ends_quietly_when_stdout_is_closed() {
+    let mut child = mask_child();
+    drop(child.stdout.take());
+    let mut input = child.stdin.take().unwrap();
+    let line = "mail jane@example.com, call 555-123-4567\n".repeat(100_000);
+    // The program stops reading once it finds stdout closed.
+    if let Err(e) = input.write_all(line.as_bytes()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+}

@@ -1,12 +1,12 @@
 //! `genesys-ctx mask`: masks personal data, streaming stdin to stdout line by line (bounded
-//! memory: one line at a time). Plain text, or JSON Lines with chosen fields or every string
+//! memory: a few blocks of lines, see [`plain`], or one line at a time for JSON Lines). Plain text, or JSON Lines with chosen fields or every string
 //! masked; user-defined rules from a file; bad lines stop the run or, on request, are skipped
 //! and reported.
 
 mod jsonl;
 mod plain;
 
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use genesys_context::Source;
@@ -158,13 +158,12 @@ pub async fn run(args: Args) -> Result<(), CliError> {
         }),
         skip_bad_lines: args.skip_bad_lines,
     };
-    let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut stderr = std::io::stderr();
     let result = process(
         &masker,
         &options,
-        stdin.lock(),
+        std::io::stdin(),
         BufWriter::new(stdout.lock()),
         &mut stderr,
     );
@@ -224,16 +223,17 @@ impl Summary {
 }
 
 /// Masks `input` into `output`; problems it goes on after go to `errors`. Plain text goes
-/// block by block (see [`plain`]), JSON Lines line by line.
+/// through a pipeline of reader, workers and writer (see [`plain`]), JSON Lines line by line.
 fn process(
     masker: &Masker,
     options: &Options,
-    input: impl BufRead,
+    input: impl Read + Send + 'static,
     mut output: impl Write,
     errors: &mut impl Write,
 ) -> Result<Summary, Failure> {
     let mut summary = Summary::default();
     if options.jsonl.is_some() {
+        let input = BufReader::with_capacity(64 << 10, input);
         process_lines(masker, options, input, &mut output, errors, &mut summary)?;
     } else {
         plain::process(masker, options, input, &mut output, errors, &mut summary)?;

@@ -1,10 +1,33 @@
-//! Plain text, block by block: each read's complete lines are checked as UTF-8 and masked in
-//! one call, so the cost per line is the scan alone. Masking a block gives what masking its
-//! lines one by one gives (no finding spans a line break, and the recognizers' look-behind
-//! stops at one); a block with a problem (bad UTF-8, a rule stopped by its limit) is redone
-//! line by line to name the lines.
+//! Plain text as a pipeline, so that reading, masking and writing overlap and every core masks:
+//!
+//! - a **reader** thread reads blocks of whole lines (up to [`BLOCK`] bytes a read; a line longer
+//!   than that is gathered over several reads) into a few recycled buffers and passes them on;
+//! - a fixed pool of **workers**, one per core (at most four), kept for the whole run, checks
+//!   each piece of a block (cut at line breaks) as UTF-8, counts its lines and masks it in one
+//!   call, so the cost per line is the scan alone;
+//! - the calling thread cuts blocks into pieces, hands them to the workers and **writes** the
+//!   masked pieces in input order as they come back, flushing whenever it waits: a pipe's lines
+//!   are masked and written as they come, not when a block is full.
+//!
+//! Masking a piece gives what masking its lines one by one gives (no finding spans a line break,
+//! and the recognizers' look-behind stops at one). A piece with a problem (bad UTF-8, a rule
+//! stopped by its limit) is redone line by line on the writing thread, after everything before
+//! it was written, to name the lines; a line that stops the run stops it there, and nothing
+//! after it is written.
+//!
+//! Memory is bounded: [`buffers`] blocks exist at once (the reader waits for one to be written
+//! before reading more), each about [`BLOCK`] bytes read and as much masked. A line longer than
+//! a block makes one buffer, and the masked text of its one piece, as large as the line; both
+//! are given back after it is written, so a 64 MiB line costs a few times 64 MiB, not more.
 
-use std::io::{BufRead, Write};
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::ops::Range;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use pii_mask::{Masker, RuleWarning};
 
@@ -13,134 +36,350 @@ use super::{process_lines, Failure, Options, Summary};
 /// Largest read; a line longer than this is gathered over several reads.
 const BLOCK: usize = 1 << 20;
 
+/// Smallest piece of a block worth a worker of its own.
+pub(super) const MIN_PART: usize = 16 << 10;
+
+/// Masks plain text from `input` into `output` on one worker per core (at most four).
 pub(super) fn process(
     masker: &Masker,
     options: &Options,
-    mut input: impl BufRead,
+    input: impl Read + Send + 'static,
     output: &mut impl Write,
     errors: &mut impl Write,
     summary: &mut Summary,
 ) -> Result<(), Failure> {
-    // `pending[..filled]` is read and not yet masked: the start of a line at most.
-    let mut pending = vec![0u8; BLOCK];
-    let mut filled = 0;
-    let mut parts = vec![String::new(); workers()];
-    let mut warnings = Vec::new();
-    let mut eof = false;
-    while !eof {
-        // One read, whatever it brings: a pipe's lines are masked as they come. The buffer
-        // grows only for a line longer than a block.
-        if pending.len() - filled < BLOCK {
-            pending.resize(filled + BLOCK, 0);
-        }
-        let old = filled;
-        let n = read_some(&mut input, &mut pending[old..old + BLOCK])?;
-        filled += n;
-        eof = n == 0;
-        // What was pending before this read holds no line break.
-        let cut = if eof {
-            filled
-        } else {
-            match pending[old..filled].iter().rposition(|&c| c == b'\n') {
-                Some(p) => old + p + 1,
-                None => continue,
-            }
-        };
-        let block = &pending[..cut];
-        // Bad UTF-8 or a rule stopped early: redo the block line by line to name the lines.
-        let redo = match std::str::from_utf8(block) {
-            Ok(text) => !mask_parts(masker, text, &mut parts, &mut warnings),
-            Err(_) => true,
-        };
-        if !redo {
-            for part in &parts {
-                output.write_all(part.as_bytes()).map_err(Failure::Write)?;
-            }
-            summary.lines += lines_in(block);
-        } else {
-            process_lines(masker, options, block, output, errors, summary)?;
-        }
-        pending.copy_within(cut..filled, 0);
-        filled -= cut;
-    }
-    Ok(())
+    process_with(workers(), masker, options, input, output, errors, summary)
 }
 
-/// Threads that mask one block together: the cores there are, at most four.
+/// Workers that mask together: the cores there are, at most four.
 fn workers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }
 
-/// Smallest part of a block worth a thread of its own.
-pub(super) const MIN_PART: usize = 16 << 10;
-
-/// Masks `text` (whole lines) into `parts`, cut at line breaks into up to `parts.len()`
-/// pieces masked at once on their own threads (the scan of a line never looks at another, so
-/// the pieces give what the whole would). Returns false when a rule stopped early in some part.
-pub(super) fn mask_parts(
-    masker: &Masker,
-    text: &str,
-    parts: &mut [String],
-    warnings: &mut Vec<RuleWarning>,
-) -> bool {
-    let mut pieces = Vec::with_capacity(parts.len());
-    let mut rest = text;
-    let n = parts.len().min(text.len() / MIN_PART).max(1);
-    for k in (1..n).rev() {
-        let at = rest.len() - rest.len() * k / (k + 1);
-        match rest.as_bytes()[at..].iter().position(|&c| c == b'\n') {
-            Some(p) => {
-                let (head, tail) = rest.split_at(at + p + 1);
-                pieces.push(head);
-                rest = tail;
-            }
-            None => break,
-        }
-    }
-    pieces.push(rest);
-    for part in parts.iter_mut() {
-        part.clear();
-    }
-    warnings.clear();
-    let (first, others) = parts.split_at_mut(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = pieces[1..]
-            .iter()
-            .zip(others.iter_mut())
-            .map(|(piece, out)| {
-                scope.spawn(move || {
-                    let mut w = Vec::new();
-                    masker.mask_into_reporting(piece, out, &mut w);
-                    w
-                })
-            })
-            .collect();
-        masker.mask_into_reporting(pieces[0], &mut first[0], warnings);
-        for h in handles {
-            // A panicking scan is a bug: it ends the run as it would on one thread.
-            warnings.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-        }
-    });
-    warnings.is_empty()
+/// Blocks in flight: one being read, one being written, and enough for every worker to have
+/// one more in hand.
+fn buffers(workers: usize) -> usize {
+    workers + 2
 }
 
-/// Lines in a block: its line breaks, and a last line without one.
-fn lines_in(block: &[u8]) -> usize {
+/// [`process`] with `workers` workers.
+pub(super) fn process_with(
+    workers: usize,
+    masker: &Masker,
+    options: &Options,
+    input: impl Read + Send + 'static,
+    output: &mut impl Write,
+    errors: &mut impl Write,
+    summary: &mut Summary,
+) -> Result<(), Failure> {
+    let workers = workers.max(1);
+    let (events_tx, events) = mpsc::channel();
+    let (free_tx, free_rx) = mpsc::channel();
+    for _ in 0..buffers(workers) {
+        // Allocated by the reader when first used.
+        let _ = free_tx.send(Vec::new());
+    }
+    // Not scoped: a reader blocked on a slow input must not keep the program from exiting
+    // once the run has stopped (a bad line, a closed stdout). It ends at its next read.
+    let reader_events = events_tx.clone();
+    std::thread::spawn(move || {
+        let panicked = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            read_blocks(input, &free_rx, &reader_events);
+        }));
+        if let Err(payload) = panicked {
+            let _ = reader_events.send(Event::Panicked(payload));
+        }
+    });
+    let (jobs_tx, jobs_rx) = mpsc::channel();
+    let jobs_rx = Mutex::new(jobs_rx);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (jobs, stop, events) = (&jobs_rx, &stop, events_tx.clone());
+            scope.spawn(move || work(masker, jobs, stop, &events));
+        }
+        drop(events_tx);
+        let writer = Writer {
+            masker,
+            options,
+            workers,
+            jobs: jobs_tx,
+            free: free_tx,
+            outs: Vec::new(),
+            _stop: Stop(&stop),
+        };
+        writer.run(&events, output, errors, summary)
+    })
+}
+
+/// What the reader and the workers tell the writing thread.
+enum Event {
+    /// Whole lines read, `buf[..len]`, in input order; the last line lacks its line break
+    /// only at the end of the input.
+    Block(Vec<u8>, usize),
+    /// The input ended: at its end (`None`), or on a read error after the blocks before it.
+    End(Option<std::io::Error>),
+    /// A piece masked by a worker.
+    Masked(Piece),
+    /// A thread panicked (a bug): the panic goes on on the calling thread.
+    Panicked(Box<dyn Any + Send>),
+}
+
+/// A piece of a block: whole lines, handed to a worker and given back masked.
+struct Piece {
+    /// Position in the output.
+    seq: u64,
+    block: Arc<Vec<u8>>,
+    range: Range<usize>,
+    /// The masked piece, when `clean`.
+    out: String,
+    /// Lines in the piece, counting a last one without a line break.
+    lines: usize,
+    /// Valid UTF-8 and every rule searched in full; otherwise the piece is redone line by line.
+    clean: bool,
+}
+
+/// Tells the workers to drop what is still queued once the writer is gone, however it went.
+struct Stop<'a>(&'a AtomicBool);
+
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The calling thread's part: cuts blocks into pieces for the workers and writes them back in
+/// order. Dropping it (return or panic) closes the job queue, which ends the workers.
+struct Writer<'a> {
+    masker: &'a Masker,
+    options: &'a Options,
+    workers: usize,
+    jobs: Sender<Piece>,
+    /// Buffers given back to the reader.
+    free: Sender<Vec<u8>>,
+    /// Masked-text buffers to reuse.
+    outs: Vec<String>,
+    _stop: Stop<'a>,
+}
+
+impl Writer<'_> {
+    fn run(
+        mut self,
+        events: &Receiver<Event>,
+        output: &mut impl Write,
+        errors: &mut impl Write,
+        summary: &mut Summary,
+    ) -> Result<(), Failure> {
+        let mut handed_out = 0;
+        let mut written = 0;
+        let mut ready = BTreeMap::new();
+        let mut end: Option<Option<std::io::Error>> = None;
+        loop {
+            while let Some(piece) = ready.remove(&written) {
+                self.write(piece, output, errors, summary)?;
+                written += 1;
+            }
+            if written == handed_out {
+                if let Some(end) = end.take() {
+                    return end.map_or(Ok(()), |e| Err(Failure::Read(e)));
+                }
+            }
+            let event = match events.try_recv() {
+                Ok(event) => event,
+                Err(_) => {
+                    // Nothing more to write now: what was written goes out before waiting.
+                    output.flush().map_err(Failure::Write)?;
+                    events
+                        .recv()
+                        .expect("the workers hold a sender as long as the writer runs")
+                }
+            };
+            match event {
+                Event::Block(buf, len) => {
+                    let block = Arc::new(buf);
+                    for range in split_lines(&block[..len], self.workers) {
+                        let piece = Piece {
+                            seq: handed_out,
+                            block: Arc::clone(&block),
+                            range,
+                            out: self.outs.pop().unwrap_or_default(),
+                            lines: 0,
+                            clean: false,
+                        };
+                        handed_out += 1;
+                        // The workers live as long as `self.jobs`.
+                        let _ = self.jobs.send(piece);
+                    }
+                }
+                Event::End(e) => end = Some(e),
+                Event::Masked(piece) => {
+                    ready.insert(piece.seq, piece);
+                }
+                Event::Panicked(payload) => std::panic::resume_unwind(payload),
+            }
+        }
+    }
+
+    /// Writes one piece, or redoes it line by line; gives its buffers back.
+    fn write(
+        &mut self,
+        piece: Piece,
+        output: &mut impl Write,
+        errors: &mut impl Write,
+        summary: &mut Summary,
+    ) -> Result<(), Failure> {
+        if piece.clean {
+            output
+                .write_all(piece.out.as_bytes())
+                .map_err(Failure::Write)?;
+            summary.lines += piece.lines;
+        } else {
+            let lines = &piece.block[piece.range.clone()];
+            process_lines(self.masker, self.options, lines, output, errors, summary)?;
+        }
+        // A buffer grown for a long line is not kept at that size.
+        if piece.out.capacity() <= 2 * BLOCK {
+            self.outs.push(piece.out);
+        }
+        if let Ok(mut buf) = Arc::try_unwrap(piece.block) {
+            if buf.len() > 2 * BLOCK {
+                buf.truncate(BLOCK);
+                buf.shrink_to_fit();
+            }
+            // The reader may have ended.
+            let _ = self.free.send(buf);
+        }
+        Ok(())
+    }
+}
+
+/// A worker: takes pieces until the queue closes, masks each, sends it back.
+fn work(masker: &Masker, jobs: &Mutex<Receiver<Piece>>, stop: &AtomicBool, events: &Sender<Event>) {
+    let mut warnings = Vec::new();
+    loop {
+        // The lock is held while waiting; the other workers wait on it.
+        let next = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let Ok(mut piece) = next else { return };
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let done = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            mask_piece(masker, &mut piece, &mut warnings);
+        }));
+        let event = match done {
+            Ok(()) => Event::Masked(piece),
+            Err(payload) => Event::Panicked(payload),
+        };
+        if events.send(event).is_err() {
+            return;
+        }
+    }
+}
+
+/// Checks a piece as UTF-8, counts its lines and masks it.
+fn mask_piece(masker: &Masker, piece: &mut Piece, warnings: &mut Vec<RuleWarning>) {
+    let bytes = &piece.block[piece.range.clone()];
+    piece.lines = lines_in(bytes);
+    piece.out.clear();
+    // Masked text is about as long as the original: one allocation, not a series of doublings.
+    piece.out.reserve(bytes.len() + bytes.len() / 8);
+    warnings.clear();
+    // The check that only says whether: a piece that fails is redone line by line, which names
+    // the line and the byte.
+    piece.clean = match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => {
+            masker.mask_into_reporting(text, &mut piece.out, warnings);
+            warnings.is_empty()
+        }
+        Err(_) => false,
+    };
+}
+
+/// The reader: fills free buffers with whole lines and passes them on, then `End`.
+fn read_blocks(mut input: impl Read, free: &Receiver<Vec<u8>>, events: &Sender<Event>) {
+    // The start of a line read with the block before.
+    let mut carry = Vec::new();
+    loop {
+        // No free buffer: the run has stopped.
+        let Ok(mut buf) = free.recv() else { return };
+        let mut filled = carry.len();
+        if buf.len() < filled + BLOCK {
+            buf.resize(filled + BLOCK, 0);
+        }
+        buf[..filled].copy_from_slice(&carry);
+        carry.clear();
+        let cut = loop {
+            // The buffer grows only for a line longer than a block.
+            if buf.len() < filled + BLOCK {
+                buf.resize(filled + BLOCK, 0);
+            }
+            let old = filled;
+            match read_some(&mut input, &mut buf[old..old + BLOCK]) {
+                Ok(0) => break None,
+                // What was there before this read holds no line break.
+                Ok(n) => {
+                    filled += n;
+                    if let Some(p) = buf[old..filled].iter().rposition(|&c| c == b'\n') {
+                        break Some(old + p + 1);
+                    }
+                }
+                Err(e) => {
+                    let _ = events.send(Event::End(Some(e)));
+                    return;
+                }
+            }
+        };
+        let Some(cut) = cut else {
+            if filled > 0 {
+                let _ = events.send(Event::Block(buf, filled));
+            }
+            let _ = events.send(Event::End(None));
+            return;
+        };
+        carry.extend_from_slice(&buf[cut..filled]);
+        if events.send(Event::Block(buf, cut)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Cuts `block` (whole lines) at line breaks into up to `n` pieces of at least [`MIN_PART`]
+/// bytes, about equal.
+pub(super) fn split_lines(block: &[u8], n: usize) -> Vec<Range<usize>> {
+    let n = n.min(block.len() / MIN_PART).max(1);
+    let mut pieces = Vec::with_capacity(n);
+    let mut start = 0;
+    for k in (1..n).rev() {
+        let rest = block.len() - start;
+        let at = start + rest - rest * k / (k + 1);
+        match block[at..].iter().position(|&c| c == b'\n') {
+            Some(p) if at + p + 1 < block.len() => {
+                pieces.push(start..at + p + 1);
+                start = at + p + 1;
+            }
+            _ => break,
+        }
+    }
+    pieces.push(start..block.len());
+    pieces
+}
+
+/// Lines in a piece: its line breaks, and a last line without one.
+fn lines_in(piece: &[u8]) -> usize {
     // Sums of at most 255 in a `u8` vectorize well.
-    let breaks: usize = block
+    let breaks: usize = piece
         .chunks(255)
         .map(|c| usize::from(c.iter().map(|&b| u8::from(b == b'\n')).sum::<u8>()))
         .sum();
-    breaks + usize::from(block.last().is_some_and(|&c| c != b'\n'))
+    breaks + usize::from(piece.last().is_some_and(|&c| c != b'\n'))
 }
 
 /// One `read`, retried when interrupted.
-fn read_some(input: &mut impl BufRead, buf: &mut [u8]) -> Result<usize, Failure> {
+fn read_some(input: &mut impl Read, buf: &mut [u8]) -> Result<usize, std::io::Error> {
     loop {
         match input.read(buf) {
-            Ok(n) => return Ok(n),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Failure::Read(e)),
+            done => return done,
         }
     }
 }
