@@ -64,6 +64,24 @@ pub(super) fn version_context(b: &[u8], s: usize) -> bool {
         .any(|w| word_in(w, &VERSION_WORDS_KEYS))
 }
 
+/// Is the `:` at `c` the first colon of its hex-and-colon token, with no other colon in the
+/// five bytes after it (`12:40 PM`, `Note: see`)? Then no IPv6 address holds it: an address
+/// starts at its token's start, so its first colon is `c`, and the next one is at most five
+/// bytes on (a group has four hex digits at most). Decided in a few byte reads, where
+/// [`ipv6`] reads the whole token.
+#[inline]
+pub(super) fn lone_colon(b: &[u8], c: usize) -> bool {
+    let mut s = c;
+    while s > 0 && is_hex(b[s - 1]) {
+        if c - s == 4 {
+            // A fifth hex digit: the token may start further back, past another colon.
+            return false;
+        }
+        s -= 1;
+    }
+    (s == 0 || b[s - 1] != b':') && !b[c + 1..].iter().take(5).any(|&x| x == b':')
+}
+
 /// An IPv6 address around the `:` at `c`, parsed with `core::net::Ipv6Addr`. Returns the finding
 /// and the end of the hex-and-colon token, so later colons in it are not re-examined.
 pub(super) fn ipv6(text: &str, c: usize, floor: usize) -> (Option<Span>, usize) {
@@ -123,4 +141,43 @@ pub(super) fn ipv6(text: &str, c: usize, floor: usize) -> (Option<Span>, usize) 
         }),
         token_end,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lone_colon_is_never_part_of_an_address() {
+        let texts = [
+            "12:40 PM",
+            "Note: see",
+            "9:56:12",
+            "fe80::1",
+            "::1",
+            "2001:db8::8a2e:370:7334",
+            "1:2:3:4:5:6:7:8",
+            "abcd:",
+            "abcde:1::2",
+            "x 1::ffff:1.2.3.4 y",
+            "a:b",
+            ":",
+            "::",
+            "1234:5678:9abc:def0:1234:5678:9abc:def0",
+            "0:0:0:0:0:ffff:192.168.1.1",
+        ];
+        for t in texts {
+            let b = t.as_bytes();
+            for c in (0..b.len()).filter(|&c| b[c] == b':') {
+                // Only the first colon of a token is ever examined on its own.
+                if c > 0 && (is_hex(b[c - 1]) || b[c - 1] == b':') && b[..c].contains(&b':') {
+                    continue;
+                }
+                if lone_colon(b, c) {
+                    assert!(ipv6(t, c, 0).0.is_none(), "{t:?} at {c}");
+                }
+            }
+        }
+        assert!(lone_colon(b"at 12:40 PM", 5) && !lone_colon(b"fe80::1", 4));
+    }
 }

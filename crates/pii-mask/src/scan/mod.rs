@@ -20,7 +20,7 @@ use crate::EntityType;
 use bytes::{
     digit_mask, digits_end, first_newline, is_hex, is_word, last_newline, next_trigger, HI,
 };
-use card::{card, digit_groups};
+use card::{card, card_counted, digit_groups, digits_in_20};
 use chars::{fold_text, next_fold, Folded};
 use context::{
     contains, continues, ends_with_word, keys, label_before, label_kind, left_ok, line_before,
@@ -28,7 +28,7 @@ use context::{
 };
 use email::email;
 use iban::{iban, IbanScan};
-use ip::{ipv4, ipv6, version_context};
+use ip::{ipv4, ipv6, lone_colon, version_context};
 use phone::{intl_phone, local_phone, nanp, national_phone};
 use ssn::{ssn, ssn_context};
 use zip::zip;
@@ -186,6 +186,10 @@ impl State {
         let b = text.as_bytes();
         let found = match b[i] {
             b'@' => email(text, i, self.last_end),
+            b':' if i >= self.v6_checked_until && lone_colon(b, i) => {
+                self.v6_checked_until = i + 1;
+                None
+            }
             b':' if i >= self.v6_checked_until => {
                 let (found, token_end) = ipv6(text, i, self.last_end);
                 self.v6_checked_until = token_end;
@@ -293,12 +297,17 @@ fn numeric(b: &[u8], s: usize, last_end: usize) -> Option<Span> {
             }
         }
     }
-    if let Some((e, spaced)) = national_phone(b, s) {
-        if !(spaced && after_space_digit) {
-            return Some(span(EntityType::Phone, e));
+    // A national phone number not starting with the trunk 0 is North American: ten or eleven
+    // digits within 16 bytes (`1 (555) 123-4567`).
+    let digits = digits_in_20(b, s);
+    if b[s] == b'0' || digits >= 10 {
+        if let Some((e, spaced)) = national_phone(b, s) {
+            if !(spaced && after_space_digit) {
+                return Some(span(EntityType::Phone, e));
+            }
         }
     }
-    if let Some(e) = card(b, s, after_space_digit) {
+    if let Some(e) = card_counted(b, s, after_space_digit, digits) {
         return Some(span(EntityType::CreditCard, e));
     }
     if len == 5 {
