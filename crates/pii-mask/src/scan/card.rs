@@ -113,8 +113,8 @@ pub(super) fn digits_in_20(b: &[u8], s: usize) -> usize {
 
 /// A card printed in its usual groups (4-4-4-4, 4-4-4-1…4, 4-4-4-4-3, 4-6-4, 4-6-5) joined by
 /// spaces or dashes, mixed or not, whatever follows a group end but more of a word: another
-/// number (`4111 1111 1111 1111 12/25`, `5555 5555 5555 4444 999`). The longest valid grouping
-/// wins.
+/// number (`4111 1111 1111 1111 12/25`, `5555 5555 5555 4444 999`, `…1111/555-123-4567`). The
+/// longest valid grouping wins.
 fn grouped_card(b: &[u8], s: usize) -> Option<usize> {
     let mut lens = [0usize; 6];
     let mut total = 0;
@@ -134,7 +134,10 @@ fn grouped_card(b: &[u8], s: usize) -> Option<usize> {
         }
         let more =
             matches!(b.get(e), Some(b' ' | b'-')) && b.get(e + 1).is_some_and(u8::is_ascii_digit);
-        if total >= 13 && (more || right_ok(b, e)) && card_digits_ok(&b[s..e]) {
+        // A slash and another number may follow too (`4111 1111 1111 1111/555-123-4567`, a
+        // card and a phone; `…/12`, an expiry date).
+        let then_slash = b.get(e) == Some(&b'/') && b.get(e + 1).is_some_and(u8::is_ascii_digit);
+        if total >= 13 && (more || then_slash || right_ok(b, e)) && card_digits_ok(&b[s..e]) {
             best = Some(e);
         }
         if !more {

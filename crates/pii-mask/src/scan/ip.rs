@@ -95,13 +95,28 @@ pub(super) fn ipv6(text: &str, c: usize, floor: usize) -> (Option<Span>, usize) 
         e += 1;
     }
     let token_end = e;
-    if s < floor
-        || (s > 0 && (is_word(b[s - 1]) || matches!(b[s - 1], b':' | b'.' | b'@')))
-        || (e < b.len() && is_word(b[e]))
+    // Right after a finding an address may start whatever the finding's last character was
+    // (`555-123-4567::1`): masked, the finding leaves a `]` there, and masking the output
+    // again must find nothing new.
+    let after_finding = floor > 0 && s <= floor;
+    let s = s.max(floor);
+    // An email right after the token may take the token's tail as its local part
+    // (`0A::0A0Aa@a.aa`, `0A::0A0Aa_@a.aa`: the address `0A::` and an email): the address is
+    // looked for before it, where masking the email leaves a `[`.
+    let local =
+        |c: u8| c.is_ascii_alphanumeric() || c >= 0x80 || b"._%+-!#$&'*/=?^`{|}~".contains(&c);
+    let at = (e..b.len().min(e + 64)).find(|&k| !local(b[k]));
+    let local_start = at
+        .filter(|&k| b[k] == b'@')
+        .and_then(|k| email(text, k, s))
+        .map(|m| m.start)
+        .filter(|&m| m > s && m <= e);
+    if (!after_finding && s > 0 && (is_word(b[s - 1]) || matches!(b[s - 1], b':' | b'.' | b'@')))
+        || (local_start.is_none() && e < b.len() && is_word(b[e]))
     {
         return (None, token_end);
     }
-    let mut cand = &text[s..e];
+    let mut cand = &text[s..local_start.unwrap_or(e)];
     // An IPv6 address has a `::` or at least six colons (eight groups, or six and a dotted
     // quad); times such as `12:34:56` are turned away without parsing.
     let colons = cand.bytes().filter(|&c| c == b':').count();
