@@ -45,29 +45,35 @@ pub(super) fn is_hex(c: u8) -> bool {
 const LO: u64 = 0x0101_0101_0101_0101;
 pub(super) const HI: u64 = 0x8080_8080_8080_8080;
 
-/// Non-zero when some byte of `x` may be a trigger: an ASCII byte in 0x28–0x40, the range that
-/// holds `(`, `+`, the digits, `:` and `@` (and a little punctuation, sorted out byte by byte).
-/// Bytes of multi-byte characters never pass.
-#[inline]
-fn maybe_trigger(x: u64) -> u64 {
+/// The high bit of each byte of `x` equal to `c` (exact for every byte).
+#[inline(always)]
+fn eq_mask(x: u64, c: u8) -> u64 {
+    let v = x ^ (LO * u64::from(c));
+    !(((v & (LO * 0x7F)) + LO * 0x7F) | v) & HI
+}
+
+/// The high bit of each byte of `x` that is a trigger: a digit, `:`, `@`, `+` or `(`. Exact for
+/// every byte, so the first trigger of a word is its lowest set bit, with no byte loop.
+#[inline(always)]
+fn trigger_mask(x: u64) -> u64 {
+    // The digits and `:` are 0x30–0x3A.
     let low7 = x & (LO * 0x7F);
-    let ge_28 = low7.wrapping_add(LO * (0x80 - 0x28));
-    let ge_41 = low7.wrapping_add(LO * (0x80 - 0x41));
-    ge_28 & !ge_41 & !x & HI
+    let ge_30 = low7.wrapping_add(LO * (0x80 - 0x30));
+    let ge_3b = low7.wrapping_add(LO * (0x80 - 0x3B));
+    (ge_30 & !ge_3b & !x & HI) | eq_mask(x, b'@') | eq_mask(x, b'+') | eq_mask(x, b'(')
 }
 
 /// Position of the next trigger byte at or after `i` (or `b.len()`).
 #[inline]
 pub(super) fn next_trigger(b: &[u8], mut i: usize) -> usize {
-    // Eight bytes at a time: skip whole words that hold no candidate byte.
+    // Eight bytes at a time.
     while let Some(word) = b.get(i..i + 8) {
         let Ok(bytes) = <[u8; 8]>::try_from(word) else {
             break;
         };
-        if maybe_trigger(u64::from_le_bytes(bytes)) != 0 {
-            if let Some(k) = bytes.iter().position(|&c| TRIGGER[c as usize]) {
-                return i + k;
-            }
+        let m = trigger_mask(u64::from_le_bytes(bytes));
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
@@ -155,14 +161,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_word_prefilter_never_misses_a_trigger() {
-        for c in 0..=255u8 {
-            for pos in 0..8 {
-                let mut w = [b'a'; 8];
-                w[pos] = c;
-                let maybe = maybe_trigger(u64::from_le_bytes(w)) != 0;
-                assert!(maybe || !TRIGGER[c as usize], "byte {c:#x} at {pos}");
-                assert_eq!(maybe, (0x28..=0x40).contains(&c), "byte {c:#x} at {pos}");
+    fn the_word_trigger_mask_is_exact_for_every_byte() {
+        // Every byte at every position, next to fillers that could carry or borrow.
+        for filler in [b'a', 0x00, 0x7F, 0x80, 0xFF, b'/', b';', b'?', b'@', b'9'] {
+            for c in 0..=255u8 {
+                for pos in 0..8 {
+                    let mut w = [filler; 8];
+                    w[pos] = c;
+                    let m = trigger_mask(u64::from_le_bytes(w));
+                    for (k, &byte) in w.iter().enumerate() {
+                        let bit = m & (0x80 << (8 * k)) != 0;
+                        assert_eq!(bit, TRIGGER[byte as usize], "{w:?} byte {k}");
+                    }
+                }
             }
         }
         for c in 0..=255u8 {

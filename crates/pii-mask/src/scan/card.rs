@@ -43,15 +43,28 @@ pub(super) fn digit_groups(
 /// More digits may follow a card in its usual groups or a bare one (a CVV, an expiry date, a
 /// year: `4111 1111 1111 1111 123`); the card is still found.
 pub(super) fn card(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize> {
-    // Every issuer prefix starts with 2–6 (`validate::card_issuer_ok`): most digit runs stop
-    // here.
-    if !matches!(b.get(s), Some(b'2'..=b'6')) {
+    card_counted(b, s, after_space_digit, digits_in_20(b, s))
+}
+
+/// [`card`] given `digits`, the [`digits_in_20`] at `s`.
+#[inline]
+pub(super) fn card_counted(
+    b: &[u8],
+    s: usize,
+    after_space_digit: bool,
+    digits: usize,
+) -> Option<usize> {
+    // Every issuer prefix starts with 2–6 (`validate::card_issuer_ok`), and a card has
+    // thirteen digits at least, within 20 bytes (at most eight groups: seven separators):
+    // most digit runs stop here.
+    if !matches!(b.get(s), Some(b'2'..=b'6')) || digits < 13 {
         return None;
     }
-    // Thirteen digits at least, within 20 bytes (at most eight groups: seven separators).
-    if digits_in_20(b, s) < 13 {
-        return None;
-    }
+    card_read(b, s, after_space_digit)
+}
+
+/// [`card`] past its quick rejects.
+fn card_read(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize> {
     let first_run = digits_end(b, s, MAX_DIGITS + 1);
     let sep = match b.get(first_run) {
         Some(&c @ (b' ' | b'-')) if b.get(first_run + 1).is_some_and(u8::is_ascii_digit) => c,
@@ -81,7 +94,7 @@ pub(super) fn card(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize>
 /// Number of ASCII digits among the 20 bytes from `s` (fewer at the end of `b`), counted a
 /// word at a time.
 #[inline]
-fn digits_in_20(b: &[u8], s: usize) -> usize {
+pub(super) fn digits_in_20(b: &[u8], s: usize) -> usize {
     let word = |k: usize| {
         let mut w = [0u8; 8];
         w.copy_from_slice(&b[k..k + 8]);
@@ -100,8 +113,8 @@ fn digits_in_20(b: &[u8], s: usize) -> usize {
 
 /// A card printed in its usual groups (4-4-4-4, 4-4-4-1…4, 4-4-4-4-3, 4-6-4, 4-6-5) joined by
 /// spaces or dashes, mixed or not, whatever follows a group end but more of a word: another
-/// number (`4111 1111 1111 1111 12/25`, `5555 5555 5555 4444 999`). The longest valid grouping
-/// wins.
+/// number (`4111 1111 1111 1111 12/25`, `5555 5555 5555 4444 999`, `…1111/555-123-4567`). The
+/// longest valid grouping wins.
 fn grouped_card(b: &[u8], s: usize) -> Option<usize> {
     let mut lens = [0usize; 6];
     let mut total = 0;
@@ -121,7 +134,10 @@ fn grouped_card(b: &[u8], s: usize) -> Option<usize> {
         }
         let more =
             matches!(b.get(e), Some(b' ' | b'-')) && b.get(e + 1).is_some_and(u8::is_ascii_digit);
-        if total >= 13 && (more || right_ok(b, e)) && card_digits_ok(&b[s..e]) {
+        // A slash and another number may follow too (`4111 1111 1111 1111/555-123-4567`, a
+        // card and a phone; `…/12`, an expiry date).
+        let then_slash = b.get(e) == Some(&b'/') && b.get(e + 1).is_some_and(u8::is_ascii_digit);
+        if total >= 13 && (more || then_slash || right_ok(b, e)) && card_digits_ok(&b[s..e]) {
             best = Some(e);
         }
         if !more {

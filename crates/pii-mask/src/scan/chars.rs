@@ -35,20 +35,42 @@ pub(super) fn wide_digit(b: &[u8], k: usize) -> Option<(u8, usize)> {
     }
 }
 
-/// Whether the first two bytes at `k` may start a character that [`fold_at`] folds (see
-/// [`unicode_sep`] and [`wide_digit`]): most other characters (letters, CJK, quotes, emoji)
-/// are turned away by these two bytes.
+/// A cheap necessary condition for [`fold_at`] at the lead byte `k`: the character's first
+/// bytes (see [`unicode_sep`] and [`wide_digit`]) and, for a separator, the byte before it (a
+/// digit, `)` or the last byte of a wide digit; for a space also a letter, for IBAN groups; for
+/// a dash also a space after one of those, for `555 — 123`). Most other characters (letters,
+/// CJK, quotes, emoji) and the dashes and spaces of prose (`word — word`) are turned away here,
+/// without a call.
 #[inline(always)]
-fn fold_prefix(b: &[u8], k: usize) -> bool {
-    matches!(
-        (b[k], b.get(k + 1)),
-        (0xC2, Some(0xA0))
-            | (0xD9, Some(0xA0..=0xA9))
-            | (0xDB, Some(0xB0..=0xB9))
-            | (0xE2, Some(0x80 | 0x88))
-            | (0xE3, Some(0x80))
-            | (0xEF, Some(0xB9 | 0xBC))
-    )
+fn may_fold(b: &[u8], k: usize) -> bool {
+    // A digit, `)` or the last byte of a multi-byte character (a wide digit) before `p`.
+    let ends_group = |p: usize| p > 0 && matches!(b[p - 1], b'0'..=b'9' | b')' | 0x80..=0xFF);
+    let dash = || ends_group(k) || (k >= 1 && b[k - 1] == b' ' && ends_group(k - 1));
+    let space = || ends_group(k) || (k > 0 && b[k - 1].is_ascii_alphanumeric());
+    // Leads of other characters (accented letters, CJK, emoji) go at the first compare.
+    if !matches!(b[k], 0xC2 | 0xD9 | 0xDB | 0xE2 | 0xE3 | 0xEF) {
+        return false;
+    }
+    let second = b.get(k + 1).copied().unwrap_or(0);
+    let third = b.get(k + 2).copied().unwrap_or(0);
+    match (b[k], second) {
+        (0xD9, 0xA0..=0xA9) | (0xDB, 0xB0..=0xB9) => true,
+        (0xEF, 0xBC) => match third {
+            0x90..=0x99 => true,
+            0x8D => dash(),
+            _ => false,
+        },
+        (0xE2, 0x80) => match third {
+            0x90..=0x95 => dash(),
+            0x82..=0x8A | 0xAF => space(),
+            _ => false,
+        },
+        (0xE2, 0x88) => third == 0x92 && dash(),
+        (0xEF, 0xB9) => third == 0xA3 && dash(),
+        (0xC2, 0xA0) => space(),
+        (0xE3, 0x80) => third == 0x80 && space(),
+        _ => false,
+    }
 }
 
 /// Does a digit (of any script [`wide_digit`] knows) or `)` end just before `k`?
@@ -168,7 +190,7 @@ pub(super) fn next_fold(b: &[u8], mut i: usize) -> Option<Fold> {
         let mut leads = w & (w << 1) & HI;
         while leads != 0 {
             let k = (leads.trailing_zeros() / 8) as usize;
-            if fold_prefix(b, i + k) {
+            if may_fold(b, i + k) {
                 if let Some(f) = fold_at(b, i + k) {
                     return Some(f);
                 }
@@ -177,7 +199,7 @@ pub(super) fn next_fold(b: &[u8], mut i: usize) -> Option<Fold> {
         }
         i += 8;
     }
-    (i..b.len()).find_map(|k| fold_prefix(b, k).then(|| fold_at(b, k)).flatten())
+    (i..b.len()).find_map(|k| may_fold(b, k).then(|| fold_at(b, k)).flatten())
 }
 
 /// A line copied with its folds applied, and where its offsets shift; kept between lines so
@@ -217,17 +239,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_two_byte_prefilter_lets_every_folded_character_through() {
+    fn the_prefilter_lets_every_fold_through() {
         let mut folded = 0;
         for c in ('\u{80}'..='\u{ffff}').filter_map(|c| Some(c).filter(|c| c.len_utf8() > 1)) {
             let mut buf = [0u8; 4];
-            let b = c.encode_utf8(&mut buf).as_bytes();
-            if unicode_sep(b, 0).is_some() || wide_digit(b, 0).is_some() {
+            let ch = c.encode_utf8(&mut buf);
+            if unicode_sep(ch.as_bytes(), 0).is_some() || wide_digit(ch.as_bytes(), 0).is_some() {
                 folded += 1;
-                assert!(fold_prefix(b, 0), "U+{:04X}", u32::from(c));
+            }
+            for before in [
+                "", "5", ")", "a", " ", "5 ", ") ", "a ", "\u{665}", "\u{665} ", "#",
+            ] {
+                for after in ["", "5", "(", " 5", "a", "\u{665}", "1 2"] {
+                    let text = format!("{before}{ch}{after}");
+                    let b = text.as_bytes();
+                    let k = before.len();
+                    if fold_at(b, k).is_some() {
+                        assert!(may_fold(b, k), "{text:?}");
+                    }
+                }
             }
         }
         // 9 dashes, 12 spaces (U+00A0, U+2002–U+200A, U+202F, U+3000), 30 digits.
         assert_eq!(folded, 51);
+        // Prose dashes, quotes and letters are turned away without a call.
+        for text in [
+            "word \u{2014} word",
+            "it\u{2019}s",
+            "\u{201c}hi\u{201d}",
+            "caf\u{e9}",
+        ] {
+            let b = text.as_bytes();
+            assert!((0..b.len()).all(|k| !may_fold(b, k)), "{text:?}");
+        }
     }
 }

@@ -64,6 +64,24 @@ pub(super) fn version_context(b: &[u8], s: usize) -> bool {
         .any(|w| word_in(w, &VERSION_WORDS_KEYS))
 }
 
+/// Is the `:` at `c` the first colon of its hex-and-colon token, with no other colon in the
+/// five bytes after it (`12:40 PM`, `Note: see`)? Then no IPv6 address holds it: an address
+/// starts at its token's start, so its first colon is `c`, and the next one is at most five
+/// bytes on (a group has four hex digits at most). Decided in a few byte reads, where
+/// [`ipv6`] reads the whole token.
+#[inline]
+pub(super) fn lone_colon(b: &[u8], c: usize) -> bool {
+    let mut s = c;
+    while s > 0 && is_hex(b[s - 1]) {
+        if c - s == 4 {
+            // A fifth hex digit: the token may start further back, past another colon.
+            return false;
+        }
+        s -= 1;
+    }
+    (s == 0 || b[s - 1] != b':') && !b[c + 1..].iter().take(5).any(|&x| x == b':')
+}
+
 /// An IPv6 address around the `:` at `c`, parsed with `core::net::Ipv6Addr`. Returns the finding
 /// and the end of the hex-and-colon token, so later colons in it are not re-examined.
 pub(super) fn ipv6(text: &str, c: usize, floor: usize) -> (Option<Span>, usize) {
@@ -77,13 +95,28 @@ pub(super) fn ipv6(text: &str, c: usize, floor: usize) -> (Option<Span>, usize) 
         e += 1;
     }
     let token_end = e;
-    if s < floor
-        || (s > 0 && (is_word(b[s - 1]) || matches!(b[s - 1], b':' | b'.' | b'@')))
-        || (e < b.len() && is_word(b[e]))
+    // Right after a finding an address may start whatever the finding's last character was
+    // (`555-123-4567::1`): masked, the finding leaves a `]` there, and masking the output
+    // again must find nothing new.
+    let after_finding = floor > 0 && s <= floor;
+    let s = s.max(floor);
+    // An email right after the token may take the token's tail as its local part
+    // (`0A::0A0Aa@a.aa`, `0A::0A0Aa_@a.aa`: the address `0A::` and an email): the address is
+    // looked for before it, where masking the email leaves a `[`.
+    let local =
+        |c: u8| c.is_ascii_alphanumeric() || c >= 0x80 || b"._%+-!#$&'*/=?^`{|}~".contains(&c);
+    let at = (e..b.len().min(e + 64)).find(|&k| !local(b[k]));
+    let local_start = at
+        .filter(|&k| b[k] == b'@')
+        .and_then(|k| email(text, k, s))
+        .map(|m| m.start)
+        .filter(|&m| m > s && m <= e);
+    if (!after_finding && s > 0 && (is_word(b[s - 1]) || matches!(b[s - 1], b':' | b'.' | b'@')))
+        || (local_start.is_none() && e < b.len() && is_word(b[e]))
     {
         return (None, token_end);
     }
-    let mut cand = &text[s..e];
+    let mut cand = &text[s..local_start.unwrap_or(e)];
     // An IPv6 address has a `::` or at least six colons (eight groups, or six and a dotted
     // quad); times such as `12:34:56` are turned away without parsing.
     let colons = cand.bytes().filter(|&c| c == b':').count();
@@ -123,4 +156,43 @@ pub(super) fn ipv6(text: &str, c: usize, floor: usize) -> (Option<Span>, usize) 
         }),
         token_end,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lone_colon_is_never_part_of_an_address() {
+        let texts = [
+            "12:40 PM",
+            "Note: see",
+            "9:56:12",
+            "fe80::1",
+            "::1",
+            "2001:db8::8a2e:370:7334",
+            "1:2:3:4:5:6:7:8",
+            "abcd:",
+            "abcde:1::2",
+            "x 1::ffff:1.2.3.4 y",
+            "a:b",
+            ":",
+            "::",
+            "1234:5678:9abc:def0:1234:5678:9abc:def0",
+            "0:0:0:0:0:ffff:192.168.1.1",
+        ];
+        for t in texts {
+            let b = t.as_bytes();
+            for c in (0..b.len()).filter(|&c| b[c] == b':') {
+                // Only the first colon of a token is ever examined on its own.
+                if c > 0 && (is_hex(b[c - 1]) || b[c - 1] == b':') && b[..c].contains(&b':') {
+                    continue;
+                }
+                if lone_colon(b, c) {
+                    assert!(ipv6(t, c, 0).0.is_none(), "{t:?} at {c}");
+                }
+            }
+        }
+        assert!(lone_colon(b"at 12:40 PM", 5) && !lone_colon(b"fe80::1", 4));
+    }
 }

@@ -20,7 +20,7 @@ use crate::EntityType;
 use bytes::{
     digit_mask, digits_end, first_newline, is_hex, is_word, last_newline, next_trigger, HI,
 };
-use card::{card, digit_groups};
+use card::{card, card_counted, digit_groups, digits_in_20};
 use chars::{fold_text, next_fold, Folded};
 use context::{
     contains, continues, ends_with_word, keys, label_before, label_kind, left_ok, line_before,
@@ -28,7 +28,7 @@ use context::{
 };
 use email::email;
 use iban::{iban, IbanScan};
-use ip::{ipv4, ipv6, version_context};
+use ip::{ipv4, ipv6, lone_colon, version_context};
 use phone::{intl_phone, local_phone, nanp, national_phone};
 use ssn::{ssn, ssn_context};
 use zip::zip;
@@ -145,8 +145,22 @@ fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
             Some(span) if span.start >= st.last_end || span.entity == EntityType::Email => {
                 // An email may start before the previous finding's end only when that finding lay
                 // inside its local part; the email wins.
+                let mut cut = None;
                 while out.len() > keep && out.last().is_some_and(|p| p.end > span.start) {
-                    out.pop();
+                    if let Some(p) = out.pop().filter(|p| p.start < span.start) {
+                        cut = Some(p.start);
+                    }
+                }
+                // What that finding held before the local part is scanned again on its own, as
+                // masking the output would find it there (`0A::0@a.aa`: the address `0A::`).
+                if let Some(head) = cut.and_then(|from| Some((from, text.get(from..span.start)?))) {
+                    let (from, head) = head;
+                    let old = out.len();
+                    scan_folded(head, enabled, out);
+                    for s in &mut out[old..] {
+                        s.start += from;
+                        s.end += from;
+                    }
                 }
                 if enabled & span.entity.bit() != 0 {
                     out.push(span);
@@ -186,6 +200,10 @@ impl State {
         let b = text.as_bytes();
         let found = match b[i] {
             b'@' => email(text, i, self.last_end),
+            b':' if i >= self.v6_checked_until && lone_colon(b, i) => {
+                self.v6_checked_until = i + 1;
+                None
+            }
             b':' if i >= self.v6_checked_until => {
                 let (found, token_end) = ipv6(text, i, self.last_end);
                 self.v6_checked_until = token_end;
@@ -194,15 +212,22 @@ impl State {
             b':' => None,
             // Right after a finding a value may start whatever the finding's last character
             // was: it is masked away, and masking again must find nothing new.
-            b'+' if i >= self.quiet_until && (left_ok(b, i) || self.last_end == i) => {
-                intl_phone(b, i).filter(|_| !label_before(b, i))
+            b'+' if i >= self.quiet_until
+                && (left_ok(b, i) || after_finding(b, i, self.last_end)) =>
+            {
+                intl_phone(b, i)
+                    .filter(|_| !label_before(since(b, self.last_end, i), i - self.last_end.min(i)))
             }
-            b'(' if i >= self.quiet_until && (left_ok(b, i) || self.last_end == i) => {
-                nanp(b, i).filter(|_| !label_before(b, i)).map(|e| Span {
-                    entity: EntityType::Phone,
-                    start: i,
-                    end: e,
-                })
+            b'(' if i >= self.quiet_until
+                && (left_ok(b, i) || after_finding(b, i, self.last_end)) =>
+            {
+                nanp(b, i)
+                    .filter(|_| !label_before(since(b, self.last_end, i), i - self.last_end.min(i)))
+                    .map(|e| Span {
+                        entity: EntityType::Phone,
+                        start: i,
+                        end: e,
+                    })
             }
             b'+' | b'(' => None,
             // A digit.
@@ -234,7 +259,10 @@ impl State {
         if i < self.quiet_until || !(after_finding(b, i, self.last_end) || left_ok(b, i)) {
             return Candidate::Nothing;
         }
-        let found = numeric(b, i, self.last_end).filter(|span| match label_kind(b, i) {
+        // Words inside the last finding say nothing: masked, it is a label (`a@a.os555-…`).
+        let after = since(b, self.last_end, i);
+        let at = i - self.last_end.min(i);
+        let found = numeric(b, i, self.last_end).filter(|span| match label_kind(after, at) {
             Label::None => true,
             Label::Reference => false,
             // `customer ID 8472619350` is an identifier; a formatted phone number or a
@@ -249,11 +277,19 @@ impl State {
 }
 
 /// Does a value start at `s` right after the finding that ended at `last_end`, with nothing
-/// or one `-`, `.` or `_` between (`a@b.io555-123-4567`, `a@b.io.DE89…`)? What the finding was
+/// or one `-`, `.`, `_` or `:` between (`a@b.io555-123-4567`, `a@b.io.DE89…`,
+/// `555-123-4567:555-987-6543`)? What the finding was
 /// is masked away (a label ending in `]`), so the value must be found whatever the finding's
 /// last character, or masking the output would find what the first pass missed.
 fn after_finding(b: &[u8], s: usize, last_end: usize) -> bool {
-    last_end == s || (s >= 1 && last_end + 1 == s && matches!(b[s - 1], b'-' | b'.' | b'_'))
+    last_end == s || (s >= 1 && last_end + 1 == s && matches!(b[s - 1], b'-' | b'.' | b'_' | b':'))
+}
+
+/// The text from the end of the last finding (`last_end`, at most `i`) on: what context words
+/// before a value at `i` are read in. Masked, the finding is a label that names nothing, so its
+/// own words (`a@a.os` before `555-…`, `ver@x.io` before `1.2.3.4`) must not count either.
+fn since(b: &[u8], last_end: usize, i: usize) -> &[u8] {
+    &b[last_end.min(i)..]
 }
 
 /// A number starting with a digit at `s` (left boundary already checked); `last_end` is the
@@ -282,7 +318,9 @@ fn numeric(b: &[u8], s: usize, last_end: usize) -> Option<Span> {
     let after_space_digit =
         s >= 2 && b[s - 1] == b' ' && b[s - 2].is_ascii_digit() && last_end != s - 1;
     if next == Some(b'.') && len <= 3 {
-        if let Some(e) = ipv4(b, s).filter(|_| !version_context(b, s)) {
+        if let Some(e) =
+            ipv4(b, s).filter(|_| !version_context(since(b, last_end, s), s - last_end.min(s)))
+        {
             return Some(span(EntityType::IpAddress, e));
         }
     }
@@ -293,12 +331,17 @@ fn numeric(b: &[u8], s: usize, last_end: usize) -> Option<Span> {
             }
         }
     }
-    if let Some((e, spaced)) = national_phone(b, s) {
-        if !(spaced && after_space_digit) {
-            return Some(span(EntityType::Phone, e));
+    // A national phone number not starting with the trunk 0 is North American: ten or eleven
+    // digits within 16 bytes (`1 (555) 123-4567`).
+    let digits = digits_in_20(b, s);
+    if b[s] == b'0' || digits >= 10 {
+        if let Some((e, spaced)) = national_phone(b, s) {
+            if !(spaced && after_space_digit) {
+                return Some(span(EntityType::Phone, e));
+            }
         }
     }
-    if let Some(e) = card(b, s, after_space_digit) {
+    if let Some(e) = card_counted(b, s, after_space_digit, digits) {
         return Some(span(EntityType::CreditCard, e));
     }
     if len == 5 {

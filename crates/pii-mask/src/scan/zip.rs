@@ -104,6 +104,40 @@ pub(super) const STATE_NAMES: &[&str] = &[
     "palau",
 ];
 
+/// The [`STATE_NAMES`] by their last letter: bit `k` of entry `c - 'a'` is set when name `k`
+/// ends in `c`.
+const STATE_NAMES_BY_LAST: [u64; 26] = {
+    assert!(STATE_NAMES.len() <= 64);
+    let mut t = [0u64; 26];
+    let mut k = 0;
+    while k < STATE_NAMES.len() {
+        let name = STATE_NAMES[k].as_bytes();
+        let last = name[name.len() - 1];
+        assert!(last.is_ascii_lowercase());
+        t[(last - b'a') as usize] |= 1 << k;
+        k += 1;
+    }
+    t
+};
+
+/// Does a state name end at `j` (ASCII case-insensitive, at a word start)?
+fn state_name_before(b: &[u8], j: usize) -> bool {
+    let Some(last) = j.checked_sub(1).map(|p| b[p].to_ascii_lowercase()) else {
+        return false;
+    };
+    if !last.is_ascii_lowercase() {
+        return false;
+    }
+    let mut names = STATE_NAMES_BY_LAST[(last - b'a') as usize];
+    while names != 0 {
+        if ends_with_word(b, j, STATE_NAMES[names.trailing_zeros() as usize]) {
+            return true;
+        }
+        names &= names - 1;
+    }
+    false
+}
+
 pub(super) const ZIP_LABELS: &[&str] = &[
     "zip",
     "zipcode",
@@ -128,15 +162,9 @@ pub(super) fn address_context(b: &[u8], s: usize) -> bool {
             return true;
         }
     }
-    // Only names ending in the letter before the ZIP can match: one byte compare rules out
-    // the others before the word comparison.
-    let last = j.checked_sub(1).map(|p| b[p].to_ascii_lowercase());
-    if j < s
-        && last.is_some_and(|c| c.is_ascii_lowercase())
-        && STATE_NAMES
-            .iter()
-            .any(|name| name.as_bytes().last() == last.as_ref() && ends_with_word(b, j, name))
-    {
+    // Only names ending in the letter before the ZIP can match: a table lookup rules out the
+    // others before any word comparison.
+    if j < s && state_name_before(b, j) {
         return true;
     }
     // `zip: 94105`, `ZIP code is 94105`, `postal code #94105`.
@@ -154,12 +182,32 @@ pub(super) fn address_context(b: &[u8], s: usize) -> bool {
             }
         }
     }
-    ZIP_LABELS.iter().any(|l| ends_with_word(b, k, l))
+    // Every label ends in `p`, `e` or `4`.
+    k > 0
+        && matches!(b[k - 1].to_ascii_lowercase(), b'p' | b'e' | b'4')
+        && ZIP_LABELS.iter().any(|l| ends_with_word(b, k, l))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_state_name_table_finds_what_comparing_every_name_finds() {
+        let mut texts: Vec<String> = STATE_NAMES
+            .iter()
+            .flat_map(|n| [format!("in {n}"), n.to_uppercase(), format!("x{n}")])
+            .collect();
+        texts.extend(["", "a", "Paris", "new", "island", "new yorke", "Texas!"].map(String::from));
+        for t in &texts {
+            let b = t.as_bytes();
+            let want = STATE_NAMES.iter().any(|n| ends_with_word(b, b.len(), n));
+            assert_eq!(state_name_before(b, b.len()), want, "{t:?}");
+        }
+        assert!(ZIP_LABELS
+            .iter()
+            .all(|l| matches!(l.as_bytes()[l.len() - 1], b'p' | b'e' | b'4')));
+    }
 
     #[test]
     fn the_state_table_holds_exactly_the_listed_abbreviations() {

@@ -382,3 +382,100 @@ fn an_ipv6_address_before_a_dot_and_a_number_is_found_in_the_first_pass() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].end, "::ffff:10.20.30.40".len());
 }
+
+#[test]
+fn an_ipv6_address_right_after_a_phone_is_found_in_the_first_pass() {
+    let m = Masker::default();
+    let text = "555-123-4567::1";
+    let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
+    assert_eq!(entities, [EntityType::Phone, EntityType::IpAddress]);
+    let once = m.mask(text).text;
+    assert!(m.find(&once).is_empty(), "{once:?}");
+    // A colon inside a word still starts nothing.
+    assert!(m.find("ratio zab::1 here").is_empty());
+}
+
+#[test]
+fn an_international_number_after_a_phone_and_a_dash_is_found_in_the_first_pass() {
+    let m = Masker::default();
+    for text in [
+        "555-123-4567-+44 20 7946 0958",
+        "555-123-4567.(555) 123-4567",
+        "555-123-4567-+555\u{2014}123\u{ff0d}4567 10\u{2009}000 \u{20ac}",
+    ] {
+        let found = m.find(text);
+        assert_eq!(found.len(), 2, "{text:?}: {found:?}");
+        let once = m.mask(text).text;
+        assert!(m.find(&once).is_empty(), "{text:?} -> {once:?}");
+    }
+}
+
+#[test]
+fn a_value_cut_short_by_an_email_is_found_in_what_is_left_of_it() {
+    let m = Masker::default();
+    for text in [
+        "0A::0@a.aa",
+        "0A::0A0Aa@a.aa",
+        "0A::0A0Aa_@a.aa",
+        "1::2:a@example.com",
+        "fe80::1:jos\u{e9}@example.com",
+    ] {
+        let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
+        assert_eq!(
+            entities,
+            [EntityType::IpAddress, EntityType::Email],
+            "{text:?}"
+        );
+        let once = m.mask(text).text;
+        assert!(m.find(&once).is_empty(), "{text:?} -> {once:?}");
+    }
+}
+
+#[test]
+fn a_value_after_a_finding_and_a_colon_is_found_in_the_first_pass() {
+    let m = Masker::default();
+    for (text, want) in [
+        (
+            "555-123-4567:DE89\u{a0}3704\u{a0}0044\u{a0}0532\u{a0}0130\u{a0}00",
+            [EntityType::Phone, EntityType::Iban],
+        ),
+        ("a@a.os555-123-4567", [EntityType::Email, EntityType::Phone]),
+        (
+            "ver@x.io 1.2.3.4",
+            [EntityType::Email, EntityType::IpAddress],
+        ),
+    ] {
+        let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
+        assert_eq!(entities, want, "{text:?}");
+        let once = m.mask(text).text;
+        assert!(m.find(&once).is_empty(), "{text:?} -> {once:?}");
+    }
+    // Times stay times.
+    assert!(m.find("at 12:30 or 9:45").is_empty());
+}
+
+#[test]
+fn a_grouped_card_before_a_slash_and_another_number_is_found() {
+    let m = Masker::default();
+    for (text, want) in [
+        (
+            "4111 1111 1111 1111/555-123-4567",
+            &[EntityType::CreditCard, EntityType::Phone][..],
+        ),
+        (
+            "4111\u{a0}1111\u{a0}1111\u{a0}1111/555\u{2014}123\u{ff0d}4567 10\u{2009}000 \u{20ac}",
+            &[EntityType::CreditCard, EntityType::Phone][..],
+        ),
+        (
+            "card 4111-1111-1111-1111/12 exp",
+            &[EntityType::CreditCard][..],
+        ),
+    ] {
+        let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
+        assert_eq!(entities, want, "{text:?}");
+        let once = m.mask(text).text;
+        assert!(m.find(&once).is_empty(), "{text:?} -> {once:?}");
+    }
+    // A Luhn-invalid grouping before a slash is still not a card.
+    assert!(m.find("4111 1111 1111 1112/12").is_empty());
+}
