@@ -56,7 +56,7 @@ const fn left_table() -> [u8; 256] {
 static LEFT: [u8; 256] = left_table();
 
 /// May a number start at `s`? Not inside a word, a URL, an amount, a hashtag, a decimal.
-#[inline]
+#[inline(always)]
 pub(super) fn left_ok(b: &[u8], s: usize) -> bool {
     if s == 0 {
         return true;

@@ -196,6 +196,7 @@ enum Candidate {
 
 impl State {
     /// Reads the candidate at the trigger byte `i`.
+    #[inline(always)]
     fn candidate(&mut self, text: &str, i: usize) -> Candidate {
         let b = text.as_bytes();
         let found = match b[i] {
@@ -256,7 +257,7 @@ impl State {
                 }
             };
         }
-        if i < self.quiet_until || !(after_finding(b, i, self.last_end) || left_ok(b, i)) {
+        if i < self.quiet_until || !(left_ok(b, i) || after_finding(b, i, self.last_end)) {
             return Candidate::Nothing;
         }
         // Words inside the last finding say nothing: masked, it is a label (`a@a.os555-…`).
