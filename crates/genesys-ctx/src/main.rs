@@ -98,6 +98,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("{}", panic_report(info.payload(), info.location()));
+    }));
     let cli = Cli::parse();
     logging::init(cli.log_format);
     cmd::config::init(cli.config.clone());
@@ -135,5 +138,45 @@ fn main() -> ExitCode {
             eprintln!("error: {}", e.message);
             ExitCode::from(e.code)
         }
+    }
+}
+
+/// What the program prints when it panics (a bug): where, and the message only when it is a
+/// literal written in the code. A formatted message may quote what was being processed (a
+/// string slicing panic quotes the text: a customer's message, personal data), and stderr may
+/// end up in logs, so it is withheld.
+fn panic_report(
+    payload: &(dyn std::any::Any + Send),
+    location: Option<&std::panic::Location<'_>>,
+) -> String {
+    let at = location.map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
+    let message = payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .unwrap_or("details withheld: they may quote the input");
+    format!("genesys-ctx: internal error{at}: {message}; please report this")
+}
+
+#[cfg(test)]
+mod panic_tests {
+    use super::panic_report;
+
+    #[test]
+    fn a_panic_report_never_quotes_a_formatted_message() {
+        let text = "call jane@example.com or 555-123-4567";
+        let formatted: Box<dyn std::any::Any + Send> = Box::new(format!("byte 7 of `{text}`"));
+        let report = panic_report(formatted.as_ref(), None);
+        assert!(
+            !report.contains("jane@example.com") && !report.contains("555-123"),
+            "{report}"
+        );
+        assert!(report.contains("details withheld"), "{report}");
+        let literal: Box<dyn std::any::Any + Send> = Box::new("a literal from the code");
+        let here = std::panic::Location::caller();
+        let report = panic_report(literal.as_ref(), Some(here));
+        assert!(
+            report.contains("a literal from the code") && report.contains("main.rs:"),
+            "{report}"
+        );
     }
 }
