@@ -148,9 +148,14 @@ fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
                 let mut cut = None;
                 while out.len() > keep && out.last().is_some_and(|p| p.end > span.start) {
                     if let Some(p) = out.pop().filter(|p| p.start < span.start) {
-                        cut = Some(p.start);
+                        // An email popped in turn gives back what it had displaced.
+                        cut = Some(match st.displaced {
+                            Some((email, from)) if email == p.start => from.min(p.start),
+                            _ => p.start,
+                        });
                     }
                 }
+                st.displaced = cut.map(|from| (span.start, from));
                 // What that finding held before the local part is scanned again on its own, as
                 // masking the output would find it there (`0A::0@a.aa`: the address `0A::`).
                 if let Some(head) = cut.and_then(|from| Some((from, text.get(from..span.start)?))) {
@@ -168,8 +173,19 @@ fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
                 st.last_end = span.end;
                 i = span.end.max(i + 1);
             }
-            // A digit run that starts nothing is skipped whole: nothing starts inside it.
-            _ if b[i].is_ascii_digit() => i = digits_end(b, i, usize::MAX),
+            // A digit run that starts nothing is skipped whole: nothing starts inside it, nor in
+            // the digit groups joined to it by `-` or `.` (`19.09.2010`, `2024-05-01`): a digit
+            // after one of those and a digit starts no value (see `left_ok`), and no finding
+            // ends in them.
+            _ if b[i].is_ascii_digit() => {
+                let mut j = digits_end(b, i, usize::MAX);
+                while matches!(b.get(j), Some(b'-' | b'.'))
+                    && b.get(j + 1).is_some_and(u8::is_ascii_digit)
+                {
+                    j = digits_end(b, j + 1, usize::MAX);
+                }
+                i = j;
+            }
             _ => i += 1,
         }
     }
@@ -184,6 +200,10 @@ struct State {
     v6_checked_until: usize,
     /// End of an invalid IBAN-shaped text, inside which no number starts.
     quiet_until: usize,
+    /// The start of the last email that displaced an earlier finding, and where the displaced
+    /// text began: if a later email displaces that email, the text is scanned again from there
+    /// (`DE89 3704 … 00-@0.AA+@a.aa`: the IBAN comes back).
+    displaced: Option<(usize, usize)>,
 }
 
 /// What a trigger byte led to.

@@ -479,3 +479,13 @@ fn a_grouped_card_before_a_slash_and_another_number_is_found() {
     // A Luhn-invalid grouping before a slash is still not a card.
     assert!(m.find("4111 1111 1111 1112/12").is_empty());
 }
+
+#[test]
+fn a_value_displaced_by_an_email_that_a_later_email_displaces_comes_back() {
+    let m = Masker::default();
+    let text = "DE89\u{a0}3704\u{a0}0044\u{a0}0532\u{a0}0130\u{a0}00-@0.AA+@a.aa";
+    let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
+    assert_eq!(entities, [EntityType::Iban, EntityType::Email]);
+    let once = m.mask(text).text;
+    assert!(m.find(&once).is_empty(), "{once:?}");
+}
