@@ -303,23 +303,24 @@ fn every_leak_family_of_the_generator_scores_at_least_99_5_percent() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// `text` gives exactly the entities `want`, in order, and masking the output finds nothing.
+fn in_one_pass(text: &str, want: &[EntityType]) {
+    let m = Masker::default();
+    let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
+    assert_eq!(entities, want, "{text:?}");
+    let once = m.mask(text).text;
+    assert!(m.find(&once).is_empty(), "{text:?} -> {once:?}");
+}
+
 #[test]
 fn a_card_right_after_a_phone_is_masked_in_one_pass() {
-    let m = Masker::default();
     for text in [
         "call 555-123-4567 4111 1111 1111 1111 thanks",
         "555-123-4567/4111 1111 1111 1111",
         "555\u{2011}123\u{2011}4567/4111 1111 1111 1111",
         "555\u{2011}123\u{2011}4567\u{a0}4111\u{a0}1111\u{a0}1111\u{a0}1111é",
     ] {
-        let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
-        assert_eq!(
-            entities,
-            [EntityType::Phone, EntityType::CreditCard],
-            "{text:?}"
-        );
-        let once = m.mask(text).text;
-        assert!(m.find(&once).is_empty(), "{once:?}");
+        in_one_pass(text, &[EntityType::Phone, EntityType::CreditCard]);
     }
 }
 
@@ -327,15 +328,11 @@ fn a_card_right_after_a_phone_is_masked_in_one_pass() {
 fn a_number_right_after_a_finding_and_a_dot_is_found_in_the_first_pass() {
     let m = Masker::default();
     let text = "a@a.aa.555-123-4567";
-    let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
-    assert_eq!(entities, [EntityType::Email, EntityType::Phone]);
-    assert!(m.find(&m.mask(text).text).is_empty());
+    in_one_pass(text, &[EntityType::Email, EntityType::Phone]);
     // Inside a word the same number is still no phone.
     assert!(m.find("abc.555-123-4567").is_empty());
     let text = "DE89\u{a0}3704\u{a0}0044\u{a0}0532\u{a0}0130\u{a0}00+555-123-4567";
-    let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
-    assert_eq!(entities, [EntityType::Iban, EntityType::Phone]);
-    assert!(m.find(&m.mask(text).text).is_empty());
+    in_one_pass(text, &[EntityType::Iban, EntityType::Phone]);
 }
 
 #[test]
@@ -361,10 +358,7 @@ fn a_value_right_after_an_address_is_found_in_the_first_pass() {
     assert!(m.find("abc.DE89 3704 0044 0532 0130 00").is_empty());
     // A phone typed straight after an address (the top-level label ends at its letters).
     for text in ["jane@example.com555-123-4567", "A@a.aé555—123－4567"] {
-        let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
-        assert_eq!(entities, [EntityType::Email, EntityType::Phone], "{text:?}");
-        let once = m.mask(text).text;
-        assert!(m.find(&once).is_empty(), "{text:?} -> {once:?}");
+        in_one_pass(text, &[EntityType::Email, EntityType::Phone]);
     }
 }
 
@@ -372,10 +366,7 @@ fn a_value_right_after_an_address_is_found_in_the_first_pass() {
 fn an_ipv6_address_before_a_dot_and_a_number_is_found_in_the_first_pass() {
     let m = Masker::default();
     let text = "1::.555-123-4567";
-    let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
-    assert_eq!(entities, [EntityType::IpAddress, EntityType::Phone]);
-    let once = m.mask(text).text;
-    assert!(m.find(&once).is_empty(), "{once:?}");
+    in_one_pass(text, &[EntityType::IpAddress, EntityType::Phone]);
     // Embedded dotted quads still parse whole.
     let text = "::ffff:10.20.30.40 x";
     let found = m.find(text);
@@ -387,10 +378,7 @@ fn an_ipv6_address_before_a_dot_and_a_number_is_found_in_the_first_pass() {
 fn an_ipv6_address_right_after_a_phone_is_found_in_the_first_pass() {
     let m = Masker::default();
     let text = "555-123-4567::1";
-    let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
-    assert_eq!(entities, [EntityType::Phone, EntityType::IpAddress]);
-    let once = m.mask(text).text;
-    assert!(m.find(&once).is_empty(), "{once:?}");
+    in_one_pass(text, &[EntityType::Phone, EntityType::IpAddress]);
     // A colon inside a word still starts nothing.
     assert!(m.find("ratio zab::1 here").is_empty());
 }
@@ -412,7 +400,6 @@ fn an_international_number_after_a_phone_and_a_dash_is_found_in_the_first_pass()
 
 #[test]
 fn a_value_cut_short_by_an_email_is_found_in_what_is_left_of_it() {
-    let m = Masker::default();
     for text in [
         "0A::0@a.aa",
         "0A::0A0Aa@a.aa",
@@ -420,14 +407,7 @@ fn a_value_cut_short_by_an_email_is_found_in_what_is_left_of_it() {
         "1::2:a@example.com",
         "fe80::1:jos\u{e9}@example.com",
     ] {
-        let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
-        assert_eq!(
-            entities,
-            [EntityType::IpAddress, EntityType::Email],
-            "{text:?}"
-        );
-        let once = m.mask(text).text;
-        assert!(m.find(&once).is_empty(), "{text:?} -> {once:?}");
+        in_one_pass(text, &[EntityType::IpAddress, EntityType::Email]);
     }
 }
 
@@ -445,10 +425,7 @@ fn a_value_after_a_finding_and_a_colon_is_found_in_the_first_pass() {
             [EntityType::Email, EntityType::IpAddress],
         ),
     ] {
-        let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
-        assert_eq!(entities, want, "{text:?}");
-        let once = m.mask(text).text;
-        assert!(m.find(&once).is_empty(), "{text:?} -> {once:?}");
+        in_one_pass(text, &want);
     }
     // Times stay times.
     assert!(m.find("at 12:30 or 9:45").is_empty());
@@ -471,10 +448,7 @@ fn a_grouped_card_before_a_slash_and_another_number_is_found() {
             &[EntityType::CreditCard][..],
         ),
     ] {
-        let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
-        assert_eq!(entities, want, "{text:?}");
-        let once = m.mask(text).text;
-        assert!(m.find(&once).is_empty(), "{text:?} -> {once:?}");
+        in_one_pass(text, want);
     }
     // A Luhn-invalid grouping before a slash is still not a card.
     assert!(m.find("4111 1111 1111 1112/12").is_empty());
@@ -482,10 +456,6 @@ fn a_grouped_card_before_a_slash_and_another_number_is_found() {
 
 #[test]
 fn a_value_displaced_by_an_email_that_a_later_email_displaces_comes_back() {
-    let m = Masker::default();
     let text = "DE89\u{a0}3704\u{a0}0044\u{a0}0532\u{a0}0130\u{a0}00-@0.AA+@a.aa";
-    let entities: Vec<EntityType> = m.find(text).iter().map(|f| f.entity).collect();
-    assert_eq!(entities, [EntityType::Iban, EntityType::Email]);
-    let once = m.mask(text).text;
-    assert!(m.find(&once).is_empty(), "{once:?}");
+    in_one_pass(text, &[EntityType::Iban, EntityType::Email]);
 }
