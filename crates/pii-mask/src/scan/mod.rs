@@ -13,6 +13,7 @@ mod iban;
 mod ip;
 mod phone;
 mod ssn;
+mod steps;
 mod zip;
 
 use crate::validate;
@@ -31,6 +32,7 @@ use iban::{iban, IbanScan};
 use ip::{ipv4, ipv6, lone_colon, version_context};
 use phone::{intl_phone, local_phone, nanp, national_phone};
 use ssn::{ssn, ssn_context};
+use steps::step;
 use zip::zip;
 
 /// A detected value: entity and byte span in the scanned text.
@@ -96,6 +98,7 @@ fn scan_folded_line(
 ) {
     // `to` ends a line, so it is a character boundary.
     let lines = text.get(..to).unwrap_or(text);
+    step(to - from);
     fold_text(lines, from, first, buf);
     let Folded {
         text: folded,
@@ -123,6 +126,12 @@ fn scan_folded_line(
 ///
 /// Spans already in `out` (of other parts of a text, in other offsets) are left alone.
 fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
+    scan_range(text, enabled, out, false);
+}
+
+/// [`scan_folded`]; `nested` for the text before an email scanned again, which does not scan
+/// again in turn (so each byte is scanned a bounded number of times).
+fn scan_range(text: &str, enabled: u8, out: &mut Vec<Span>, nested: bool) {
     let keep = out.len();
     let b = text.as_bytes();
     let n = b.len();
@@ -133,6 +142,7 @@ fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
         if i >= n {
             break;
         }
+        step(1);
         let found = match st.candidate(text, i) {
             Candidate::Found(span) => Some(span),
             Candidate::Nothing => None,
@@ -148,9 +158,10 @@ fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
                 let mut cut = None;
                 while out.len() > keep && out.last().is_some_and(|p| p.end > span.start) {
                     if let Some(p) = out.pop().filter(|p| p.start < span.start) {
-                        // An email popped in turn gives back what it had displaced.
+                        // An email popped in turn gives back what it had displaced, when that
+                        // lay just before it (a chain of glued addresses is not followed).
                         cut = Some(match st.displaced {
-                            Some((email, from)) if email == p.start => from.min(p.start),
+                            Some((email, from)) if email == p.start && p.start - from <= 64 => from,
                             _ => p.start,
                         });
                     }
@@ -158,10 +169,13 @@ fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
                 st.displaced = cut.map(|from| (span.start, from));
                 // What that finding held before the local part is scanned again on its own, as
                 // masking the output would find it there (`0A::0@a.aa`: the address `0A::`).
-                if let Some(head) = cut.and_then(|from| Some((from, text.get(from..span.start)?))) {
-                    let (from, head) = head;
+                let head = cut
+                    .filter(|_| !nested)
+                    .and_then(|from| Some((from, text.get(from..span.start)?)));
+                if let Some((from, head)) = head {
+                    step(head.len());
                     let old = out.len();
-                    scan_folded(head, enabled, out);
+                    scan_range(head, enabled, out, true);
                     for s in &mut out[old..] {
                         s.start += from;
                         s.end += from;
