@@ -233,4 +233,3 @@ proptest! {
         prop_assert_eq!(joined, format!("{}\n{}", m.mask(&a).text, m.mask(&b).text));
     }
 }
-
