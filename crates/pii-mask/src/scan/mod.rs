@@ -250,14 +250,15 @@ impl State {
             b'+' if i >= self.quiet_until
                 && (left_ok(b, i) || after_finding(b, i, self.last_end)) =>
             {
-                intl_phone(b, i)
-                    .filter(|_| !label_before(since(b, self.last_end, i), i - self.last_end.min(i)))
+                let (before, at) = since(b, self.last_end, i);
+                intl_phone(b, i).filter(|_| !label_before(before, at))
             }
             b'(' if i >= self.quiet_until
                 && (left_ok(b, i) || after_finding(b, i, self.last_end)) =>
             {
+                let (before, at) = since(b, self.last_end, i);
                 nanp(b, i)
-                    .filter(|_| !label_before(since(b, self.last_end, i), i - self.last_end.min(i)))
+                    .filter(|_| !label_before(before, at))
                     .map(|e| Span {
                         entity: EntityType::Phone,
                         start: i,
@@ -295,9 +296,8 @@ impl State {
             return Candidate::Nothing;
         }
         // Words inside the last finding say nothing: masked, it is a label (`a@a.os555-…`).
-        let after = since(b, self.last_end, i);
-        let at = i - self.last_end.min(i);
-        let found = numeric(b, i, self.last_end).filter(|span| match label_kind(after, at) {
+        let (before, at) = since(b, self.last_end, i);
+        let found = numeric(b, i, self.last_end).filter(|span| match label_kind(before, at) {
             Label::None => true,
             Label::Reference => false,
             // `customer ID 8472619350` is an identifier; a formatted phone number or a
@@ -320,11 +320,13 @@ fn after_finding(b: &[u8], s: usize, last_end: usize) -> bool {
     last_end == s || (s >= 1 && last_end + 1 == s && matches!(b[s - 1], b'-' | b'.' | b'_' | b':'))
 }
 
-/// The text from the end of the last finding (`last_end`, at most `i`) on: what context words
-/// before a value at `i` are read in. Masked, the finding is a label that names nothing, so its
-/// own words (`a@a.os` before `555-…`, `ver@x.io` before `1.2.3.4`) must not count either.
-fn since(b: &[u8], last_end: usize, i: usize) -> &[u8] {
-    &b[last_end.min(i)..]
+/// The text from the end of the last finding (`last_end`, at most `i`) on, and `i`'s offset in
+/// it: what context words before a value at `i` are read in. Masked, the finding is a label
+/// that names nothing, so its own words (`a@a.os` before `555-…`, `ver@x.io` before `1.2.3.4`)
+/// must not count either.
+fn since(b: &[u8], last_end: usize, i: usize) -> (&[u8], usize) {
+    let from = last_end.min(i);
+    (&b[from..], i - from)
 }
 
 /// A number starting with a digit at `s` (left boundary already checked); `last_end` is the
@@ -353,9 +355,8 @@ fn numeric(b: &[u8], s: usize, last_end: usize) -> Option<Span> {
     let after_space_digit =
         s >= 2 && b[s - 1] == b' ' && b[s - 2].is_ascii_digit() && last_end != s - 1;
     if next == Some(b'.') && len <= 3 {
-        if let Some(e) =
-            ipv4(b, s).filter(|_| !version_context(since(b, last_end, s), s - last_end.min(s)))
-        {
+        let (before, at) = since(b, last_end, s);
+        if let Some(e) = ipv4(b, s).filter(|_| !version_context(before, at)) {
             return Some(span(EntityType::IpAddress, e));
         }
     }
