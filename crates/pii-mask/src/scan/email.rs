@@ -59,6 +59,12 @@ fn local_start(text: &str, a: usize) -> Option<usize> {
     (s < a).then_some(s)
 }
 
+/// May the byte `c` be part of a local part ([`local_start`] decides exactly: this admits every
+/// byte of a multi-byte character and `'` wherever they stand)?
+pub(super) fn may_be_local(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c >= 0x80 || c == b'\'' || is_atext_symbol(c)
+}
+
 /// Symbols of RFC 5322's `atext` (and `.`) that a local part may hold; `'` is handled apart.
 fn is_atext_symbol(c: u8) -> bool {
     matches!(

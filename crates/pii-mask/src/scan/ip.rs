@@ -1,5 +1,6 @@
 //! IPv4 (octet ranges) and IPv6 (`core::net::Ipv6Addr`) addresses.
 
+use super::email::may_be_local;
 use super::*;
 
 /// `a.b.c.d`, each octet 0–255 without a leading zero.
@@ -103,9 +104,7 @@ pub(super) fn ipv6(text: &str, c: usize, floor: usize) -> (Option<Span>, usize) 
     // An email right after the token may take the token's tail as its local part
     // (`0A::0A0Aa@a.aa`, `0A::0A0Aa_@a.aa`: the address `0A::` and an email): the address is
     // looked for before it, where masking the email leaves a `[`.
-    let local =
-        |c: u8| c.is_ascii_alphanumeric() || c >= 0x80 || b"._%+-!#$&'*/=?^`{|}~".contains(&c);
-    let at = (e..b.len().min(e + 64)).find(|&k| !local(b[k]));
+    let at = (e..b.len().min(e + 64)).find(|&k| !may_be_local(b[k]));
     let local_start = at
         .filter(|&k| b[k] == b'@')
         .and_then(|k| email(text, k, s))
