@@ -206,57 +206,6 @@ const KEY_WORDS_KEYS: [u128; KEY_WORDS.len()] = keys(KEY_WORDS);
 const FILLERS_KEYS: [u128; FILLERS.len()] = keys(FILLERS);
 const ID_WORDS_KEYS: [u128; ID_WORDS.len()] = keys(ID_WORDS);
 
-/// What a word before a number is, as bits: a reference label, an identifier word, a filler.
-const IS_LABEL: u8 = 1;
-const IS_ID: u8 = 2;
-const IS_FILLER: u8 = 4;
-
-/// [`LABELS`], [`ID_WORDS`] and [`FILLERS`] in one sorted table of keys and bits, so
-/// [`label_kind`] looks each word up once; the tail is padded with `u128::MAX` (no word's key).
-const LABEL_TABLE: [(u128, u8); LABELS.len() + ID_WORDS.len() + FILLERS.len()] = {
-    let lists: [(&[u128], u8); 3] = [
-        (&LABELS_KEYS, IS_LABEL),
-        (&ID_WORDS_KEYS, IS_ID),
-        (&FILLERS_KEYS, IS_FILLER),
-    ];
-    let mut out = [(u128::MAX, 0u8); LABELS.len() + ID_WORDS.len() + FILLERS.len()];
-    let mut pos = [0usize; 3];
-    let mut n = 0;
-    loop {
-        // The smallest key not yet taken, and the bits of every list holding it.
-        let mut min = u128::MAX;
-        let mut l = 0;
-        while l < 3 {
-            if pos[l] < lists[l].0.len() && lists[l].0[pos[l]] < min {
-                min = lists[l].0[pos[l]];
-            }
-            l += 1;
-        }
-        if min == u128::MAX {
-            break;
-        }
-        let mut bits = 0;
-        let mut l = 0;
-        while l < 3 {
-            if pos[l] < lists[l].0.len() && lists[l].0[pos[l]] == min {
-                bits |= lists[l].1;
-                pos[l] += 1;
-            }
-            l += 1;
-        }
-        out[n] = (min, bits);
-        n += 1;
-    }
-    out
-};
-
-/// The [`LABEL_TABLE`] bits of a word's key (0 when it is in no list).
-fn label_bits(key: u128) -> u8 {
-    LABEL_TABLE
-        .binary_search_by(|(k, _)| k.cmp(&key))
-        .map_or(0, |i| LABEL_TABLE[i].1)
-}
-
 /// Reads the ASCII word ending at `end` (at most 16 letters); returns its start.
 pub(super) fn word_before(b: &[u8], end: usize) -> usize {
     let mut s = end;
@@ -357,8 +306,7 @@ pub(super) fn label_kind(b: &[u8], s: usize) -> Label {
         let Some(word) = word_key(&b[w..j]) else {
             return kind;
         };
-        let bits = label_bits(word);
-        if bits & IS_LABEL != 0 {
+        if LABELS_KEYS.binary_search(&word).is_ok() {
             // `in case 555-123-4567 is busy`, `in order to …` are not labels.
             let k = w.saturating_sub(1);
             if w >= 1 && b[k] == b' ' && ends_with_word(b, k, "in") {
@@ -366,10 +314,10 @@ pub(super) fn label_kind(b: &[u8], s: usize) -> Label {
             }
             return Label::Reference;
         }
-        if bits & IS_ID != 0 {
+        if ID_WORDS_KEYS.binary_search(&word).is_ok() {
             kind = Label::Identifier;
         }
-        if bits & IS_FILLER == 0 && kind != Label::Identifier {
+        if FILLERS_KEYS.binary_search(&word).is_err() && kind != Label::Identifier {
             return kind;
         }
         j = w;
@@ -420,32 +368,6 @@ mod tests {
             assert!(!word_in(w.as_bytes(), &LABELS_KEYS), "{w}");
         }
         assert!(word_in(b"Number", &FILLERS_KEYS) && word_in(b"ID", &ID_WORDS_KEYS));
-    }
-
-    #[test]
-    fn the_merged_label_table_answers_as_the_three_lists_do() {
-        let words = LABELS
-            .iter()
-            .chain(ID_WORDS)
-            .chain(FILLERS)
-            .chain(&["zz", "a", "orderx"]);
-        for w in words {
-            let k = word_key(w.as_bytes()).unwrap();
-            let bit = |list: &[u128], bit: u8| {
-                if list.binary_search(&k).is_ok() {
-                    bit
-                } else {
-                    0
-                }
-            };
-            let want = bit(&LABELS_KEYS, IS_LABEL)
-                | bit(&ID_WORDS_KEYS, IS_ID)
-                | bit(&FILLERS_KEYS, IS_FILLER);
-            assert_eq!(label_bits(k), want, "{w}");
-        }
-        assert!(LABEL_TABLE
-            .windows(2)
-            .all(|p| p[0].0 < p[1].0 || p[1].0 == u128::MAX));
     }
 
     #[test]
