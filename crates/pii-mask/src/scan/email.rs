@@ -3,10 +3,24 @@
 use super::*;
 
 /// An email address around the `@` at `a`: a dot-atom local part (Latin letters allowed) and a
-/// domain of at least two labels with an alphabetic top-level label.
+/// domain of at least two labels with an alphabetic top-level label. `floor` is the end of the
+/// last finding.
+///
+/// A local part read back up to another `@` has run over the domain of the address before it
+/// (`jane@x.com/bob@y.com`: RFC 5322 allows `/` and `+`): when that address was found, this
+/// one starts after it (two findings; if nothing is left after it, `x.com/@y.com`, the scanner
+/// lets this one take the other in); when it was not (`jane@x.com.bob@y.com`), this one takes
+/// it in (one finding over both), so no part of either is left in clear.
 pub(super) fn email(text: &str, a: usize, floor: usize) -> Option<Span> {
-    let _ = floor;
-    let start = local_start(text, a)?;
+    let b = text.as_bytes();
+    let mut start = local_start(text, a)?;
+    if start > 0 && b[start - 1] == b'@' {
+        if floor > start {
+            start = trim_local(b, floor, a).unwrap_or(start);
+        } else {
+            start = glued_start(text, start);
+        }
+    }
     let end = domain_end(text, a)?;
     Some(Span {
         entity: EntityType::Email,
@@ -53,10 +67,36 @@ fn local_start(text: &str, a: usize) -> Option<usize> {
             break;
         }
     }
+    trim_local(b, s, a)
+}
+
+/// The local part `b[s..a]` without the symbols that do not start one; `None` when none is
+/// left.
+fn trim_local(b: &[u8], mut s: usize, a: usize) -> Option<usize> {
     while s < a && matches!(b[s], b'.' | b'-' | b'+' | b'=' | b'/' | b'!' | b'?' | b'#') {
         s += 1;
     }
     (s < a).then_some(s)
+}
+
+/// How many addresses glued by their `@`s (`a@b.c.d@e.f`) one address takes in at most.
+const GLUED: usize = 4;
+
+/// The start of an address whose local part starts at `s`, right after an `@`: the local
+/// part before that `@`, and so on for at most [`GLUED`] addresses (each read back at most 64
+/// bytes, so the look stays bounded).
+fn glued_start(text: &str, mut s: usize) -> usize {
+    let b = text.as_bytes();
+    for _ in 0..GLUED {
+        if s == 0 || b[s - 1] != b'@' {
+            break;
+        }
+        match local_start(text, s - 1) {
+            Some(p) => s = p,
+            None => break,
+        }
+    }
+    s
 }
 
 /// May the byte `c` be part of a local part ([`local_start`] decides exactly: this admits every

@@ -15,12 +15,11 @@ fn is_nanp_sep(c: u8) -> bool {
 /// North American numbers (`(555) 123-4567`, `555-123-4567`, `555.123.4567`, `555 123 4567`,
 /// `5551234567`, `1-800-555-1234`) starting at `s`. Returns the end.
 pub(super) fn nanp(b: &[u8], s: usize) -> Option<usize> {
-    nanp_spaced(b, s, true).map(|(e, _)| e)
+    nanp_spaced(b, s).map(|(e, _)| e)
 }
 
 /// Like [`nanp`], also telling whether the groups are separated by spaces only.
-/// With `list`, a `/` and a second number may follow (looked at without recursing further).
-pub(super) fn nanp_spaced(b: &[u8], s: usize, list: bool) -> Option<(usize, bool)> {
+pub(super) fn nanp_spaced(b: &[u8], s: usize) -> Option<(usize, bool)> {
     let mut i = s;
     let mut spaced = false;
     // Optional trunk prefix `1-`, `1 `, `1.`.
@@ -59,13 +58,9 @@ pub(super) fn nanp_spaced(b: &[u8], s: usize, list: bool) -> Option<(usize, bool
     // the unmistakable `(555) 123-4567`, `555-123-4567`, `555.123.4567` shapes, so only the
     // weaker all-spaces shape is held to the plan.
     let all_spaces = !paren && sep1 == Some(b' ') && sep2 == b' ';
-    // `555-123-4567/555-987-6543` lists two numbers, and `555-123-4567/4111 1111 1111 1111`
-    // a phone and a card (the card is found after the `/` either way, see `left_ok`; the
-    // phone must be too, or masking the output would find it). Neither look recurses.
-    let listed = list
-        && b.get(i) == Some(&b'/')
-        && (nanp_spaced(b, i + 1, false).is_some() || card(b, i + 1, false).is_some());
-    if (all_spaces && !(b'2'..=b'9').contains(&area_first)) || !(listed || right_ok(b, i)) {
+    // A `/` ends the number whatever follows (`555-123-4567/555-987-6543`, `…/home`): see
+    // `right_ok`.
+    if (all_spaces && !(b'2'..=b'9').contains(&area_first)) || !right_ok(b, i) {
         return None;
     }
     // A longer number with the same separators (`555-123-4567-89`) is something else.
@@ -141,7 +136,7 @@ fn phone_context(b: &[u8], s: usize) -> bool {
 
 /// A phone number without `+`: North American, or French / UK / Australian national formats.
 pub(super) fn national_phone(b: &[u8], s: usize) -> Option<(usize, bool)> {
-    if let Some(r) = nanp_spaced(b, s, true) {
+    if let Some(r) = nanp_spaced(b, s) {
         return Some(r);
     }
     if b[s] != b'0' {
