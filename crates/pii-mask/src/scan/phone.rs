@@ -208,8 +208,16 @@ pub(super) fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
         return None;
     }
     let g = IntlGroups::read(b, s + 1)?;
+    let span = |end| Span {
+        entity: EntityType::Phone,
+        start: s,
+        end,
+    };
     // Longest run of groups that is a valid number and ends cleanly; backing off is allowed
-    // only over a space (`+44 20 7946 0958 2 days`), not inside `-` or `.` groups.
+    // only over a space (`+44 20 7946 0958 2 days`), not inside `-` or `.` groups. A last
+    // group after a space and before `/` and a digit may begin a date (`+49 30 7972577 12/27`):
+    // it is taken only when no shorter number ends at that space.
+    let mut dated = None;
     for k in (0..g.groups).rev() {
         let (end, count) = g.ends[k];
         let next = b.get(end).copied();
@@ -219,17 +227,21 @@ pub(super) fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
             next == Some(b' ')
         };
         if clean && intl_digits_ok(&g.digits[..count], g.trunk_dropped) {
-            return Some(Span {
-                entity: EntityType::Phone,
-                start: s,
-                end,
-            });
+            let date = k > 0
+                && k + 1 == g.groups
+                && next == Some(b'/')
+                && b.get(end + 1).is_some_and(u8::is_ascii_digit)
+                && b.get(g.ends[k - 1].0) == Some(&b' ');
+            if !date {
+                return Some(span(end));
+            }
+            dated = Some(end);
         }
         if next.is_some_and(|c| c != b' ') && k + 1 < g.groups {
-            return None;
+            break;
         }
     }
-    None
+    dated.map(span)
 }
 
 /// The digit groups of an international number after its `+`.

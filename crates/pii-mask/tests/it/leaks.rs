@@ -475,6 +475,33 @@ fn a_phone_before_a_slash_and_an_iban_is_masked_in_one_pass() {
 }
 
 #[test]
+fn an_iban_before_a_slash_and_a_phone_is_masked_in_one_pass() {
+    // The shrunk case the idempotence proptest found for the mirror shape: the IBAN was read
+    // as invalid before `/` and a digit, and the phone after it was found only on the output.
+    let text = "DE89\u{a0}3704\u{a0}0044\u{a0}0532\u{a0}0130\u{a0}00/555\u{2014}123\u{ff0d}4567 10\u{2009}000 \u{20ac}";
+    in_one_pass(text, &[EntityType::Iban, EntityType::Phone]);
+    in_one_pass(
+        "DE89 3704 0044 0532 0130 00/555-123-4567",
+        &[EntityType::Iban, EntityType::Phone],
+    );
+}
+
+#[test]
+fn an_international_number_before_a_space_and_a_date_keeps_the_date() {
+    // A last group before `/` and a digit may begin a date; a shorter valid number wins.
+    for (text, phone) in [
+        ("contact +49 30 7972577 12/27 thanks", "+49 30 7972577"),
+        ("+49 151 76056433 12/27", "+49 151 76056433"),
+        ("+44 20 7946 0958 12/27", "+44 20 7946 0958"),
+        // Nothing shorter is a number: the whole one is taken, the slash ends it.
+        ("+49 30 7972577/12", "+49 30 7972577"),
+    ] {
+        assert_eq!(found(text), vec![(EntityType::Phone, phone)], "{text:?}");
+        in_one_pass(text, &[EntityType::Phone]);
+    }
+}
+
+#[test]
 fn a_phone_before_a_slash_and_a_word_is_masked() {
     in_one_pass("555-123-4567/home", &[EntityType::Phone]);
     assert_eq!(masked("555-123-4567/home"), "[PHONE_REDACTED]/home");
