@@ -6,20 +6,15 @@ use super::*;
 /// domain of at least two labels with an alphabetic top-level label. `floor` is the end of the
 /// last finding.
 ///
-/// A local part read back up to another `@` has run over the domain of the address before it
-/// (`jane@x.com/bob@y.com`: RFC 5322 allows `/` and `+`): when that address was found, this
-/// one starts after it (two findings; if nothing is left after it, `x.com/@y.com`, the scanner
-/// lets this one take the other in); when it was not (`jane@x.com.bob@y.com`), this one takes
-/// it in (one finding over both), so no part of either is left in clear.
+/// A local part read back up to another `@` over the last finding has run over the domain of
+/// the address before it (`jane@x.com/bob@y.com`: RFC 5322 allows `/` and `+`): it starts
+/// after that finding, so both addresses are found whole. If nothing is left after it
+/// (`jane@x.com/@y.com`), it is read as before and the scanner lets it take the other in.
 pub(super) fn email(text: &str, a: usize, floor: usize) -> Option<Span> {
     let b = text.as_bytes();
     let mut start = local_start(text, a)?;
-    if start > 0 && b[start - 1] == b'@' {
-        if floor > start {
-            start = trim_local(b, floor, a).unwrap_or(start);
-        } else {
-            start = glued_start(text, start);
-        }
+    if start > 0 && b[start - 1] == b'@' && floor > start {
+        start = trim_local(b, floor, a).unwrap_or(start);
     }
     let end = domain_end(text, a)?;
     Some(Span {
@@ -77,26 +72,6 @@ fn trim_local(b: &[u8], mut s: usize, a: usize) -> Option<usize> {
         s += 1;
     }
     (s < a).then_some(s)
-}
-
-/// How many addresses glued by their `@`s (`a@b.c.d@e.f`) one address takes in at most.
-const GLUED: usize = 4;
-
-/// The start of an address whose local part starts at `s`, right after an `@`: the local
-/// part before that `@`, and so on for at most [`GLUED`] addresses (each read back at most 64
-/// bytes, so the look stays bounded).
-fn glued_start(text: &str, mut s: usize) -> usize {
-    let b = text.as_bytes();
-    for _ in 0..GLUED {
-        if s == 0 || b[s - 1] != b'@' {
-            break;
-        }
-        match local_start(text, s - 1) {
-            Some(p) => s = p,
-            None => break,
-        }
-    }
-    s
 }
 
 /// May the byte `c` be part of a local part ([`local_start`] decides exactly: this admits every

