@@ -323,10 +323,13 @@ impl State {
 /// `555-123-4567:555-987-6543`, `jane@x.com/555-123-4567`)? What the finding was
 /// is masked away (a label ending in `]`), so the value must be found whatever the finding's
 /// last character, or masking the output would find what the first pass missed; and a value
-/// after a finding and a `/` is a list, not a path segment.
+/// after a finding and a `/` is a list, not a path segment. `last_end` is 0 when nothing was
+/// found yet: a line's first byte is no finding (`/555-123-4567` is a path on any line).
 fn after_finding(b: &[u8], s: usize, last_end: usize) -> bool {
     last_end == s
-        || (s >= 1 && last_end + 1 == s && matches!(b[s - 1], b'-' | b'.' | b'_' | b':' | b'/'))
+        || (last_end > 0
+            && last_end + 1 == s
+            && matches!(b[s - 1], b'-' | b'.' | b'_' | b':' | b'/'))
 }
 
 /// The text from the end of the last finding (`last_end`, at most `i`) on, and `i`'s offset in

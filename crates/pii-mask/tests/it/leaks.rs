@@ -635,6 +635,18 @@ fn glued_addresses_leave_no_part_in_clear() {
 }
 
 #[test]
+fn a_phone_after_a_slash_at_the_start_of_a_line_is_a_path_on_every_line() {
+    // The shrunk case of the line proptest: at the start of the text, a `/` was taken for the
+    // end of a finding.
+    let m = Masker::default();
+    for text in ["/555-123-4567\u{a1}", "_555-123-4567"] {
+        assert!(found(text).is_empty(), "{text:?}");
+        let joined = format!("x\n{text}");
+        assert_eq!(m.mask(&joined).text, joined, "{joined:?}");
+    }
+}
+
+#[test]
 fn a_slash_keeps_dates_fractions_paths_and_prefix_lengths() {
     for text in [
         "on 12/27/2024",
