@@ -65,6 +65,14 @@
 //! `ref`, `version`, `build`, …, with fillers such as `number is #` in between); a digit run of
 //! the wrong length or checksum; an IBAN-shaped text whose checksum fails (nor any part of it).
 //!
+//! A `/` ends a value whatever follows it (`555-123-4567/home`, `4111111111111111/x`,
+//! `123-45-6789/x`, `…1111/12`). After a `/`, a value starts when the slash follows a digit
+//! (`555-123-4567/555-987-6543`, but a date `12/27/2024` is no value), another `/`
+//! (`http://10.0.0.1`) or a finding (`jane@x.com/555-123-4567`); after a letter it is a URL
+//! path segment (`/users/5551234567`). Two addresses joined by a symbol a local part may hold
+//! (`jane@x.com/bob@y.com`, `…+bob@…`) are two findings: the second local part does not run
+//! back over the first address.
+//!
 //! ## Key design decision: one linear scan, validators after it
 //! Chat text is mostly letters. A byte table finds the few candidate positions (digits, `@`, `+`,
 //! `(`, `:`) eight bytes at a time; hand-written recognizers with bounded look-ahead read each

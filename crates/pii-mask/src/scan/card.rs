@@ -39,14 +39,10 @@ pub(super) fn digit_groups(
     right_ok(b, i).then_some((i, lens, count))
 }
 
-/// A payment card: 13–19 digits, bare or grouped by spaces or dashes, known issuer, Luhn-valid.
-/// More digits may follow a card in its usual groups or a bare one (a CVV, an expiry date, a
-/// year: `4111 1111 1111 1111 123`); the card is still found.
-pub(super) fn card(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize> {
-    card_counted(b, s, after_space_digit, digits_in_20(b, s))
-}
-
-/// [`card`] given `digits`, the [`digits_in_20`] at `s`.
+/// A payment card at `s`: 13–19 digits, bare or grouped by spaces or dashes, known issuer,
+/// Luhn-valid; `digits` is the [`digits_in_20`] at `s`. More digits may follow a card in its
+/// usual groups or a bare one (a CVV, an expiry date, a year: `4111 1111 1111 1111 123`); the
+/// card is still found.
 #[inline]
 pub(super) fn card_counted(
     b: &[u8],
@@ -63,7 +59,7 @@ pub(super) fn card_counted(
     card_read(b, s, after_space_digit)
 }
 
-/// [`card`] past its quick rejects.
+/// [`card_counted`] past its quick rejects.
 fn card_read(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize> {
     let first_run = digits_end(b, s, MAX_DIGITS + 1);
     let sep = match b.get(first_run) {
@@ -83,7 +79,7 @@ fn card_read(b: &[u8], s: usize, after_space_digit: bool) -> Option<usize> {
     }
     // A bare card number followed by a separator and some other number.
     let run = first_run - s;
-    let then_number = matches!(b.get(first_run), Some(b' ' | b'-' | b'/'))
+    let then_number = matches!(b.get(first_run), Some(b' ' | b'-'))
         && b.get(first_run + 1).is_some_and(u8::is_ascii_digit);
     ((13..=MAX_DIGITS).contains(&run)
         && (then_number || b.get(first_run) == Some(&b' ') && right_ok(b, first_run))
@@ -114,8 +110,9 @@ pub(super) fn digits_in_20(b: &[u8], s: usize) -> usize {
 
 /// A card printed in its usual groups (4-4-4-4, 4-4-4-1…4, 4-4-4-4-3, 4-6-4, 4-6-5) joined by
 /// spaces or dashes, mixed or not, whatever follows a group end but more of a word: another
-/// number (`4111 1111 1111 1111 12/25`, `5555 5555 5555 4444 999`, `…1111/555-123-4567`). The
-/// longest valid grouping wins.
+/// number (`4111 1111 1111 1111 12/25`, `5555 5555 5555 4444 999`), a slash and anything
+/// (`…1111/555-123-4567`, `…1111/12` an expiry, see `right_ok`). The longest valid grouping
+/// wins.
 fn grouped_card(b: &[u8], s: usize) -> Option<usize> {
     let mut lens = [0usize; 6];
     let mut total = 0;
@@ -135,10 +132,7 @@ fn grouped_card(b: &[u8], s: usize) -> Option<usize> {
         }
         let more =
             matches!(b.get(e), Some(b' ' | b'-')) && b.get(e + 1).is_some_and(u8::is_ascii_digit);
-        // A slash and another number may follow too (`4111 1111 1111 1111/555-123-4567`, a
-        // card and a phone; `…/12`, an expiry date).
-        let then_slash = b.get(e) == Some(&b'/') && b.get(e + 1).is_some_and(u8::is_ascii_digit);
-        if total >= 13 && (more || then_slash || right_ok(b, e)) && card_digits_ok(&b[s..e]) {
+        if total >= 13 && (more || right_ok(b, e)) && card_digits_ok(&b[s..e]) {
             best = Some(e);
         }
         if !more {

@@ -86,6 +86,10 @@ fn left_ok_closer(b: &[u8], s: usize) -> bool {
 }
 
 /// May a number end at `e`? Not followed by more of a word, a decimal part, a domain, a unit `%`.
+///
+/// A `/` always ends a value, whatever follows it (`555-123-4567/home`, `4111…1111/x`,
+/// `…/12` an expiry, `…/555-987-6543` a second number): a value written before a slash is
+/// still personal data, and a path segment is told apart on its left (see [`left_ok`]).
 pub(super) fn right_ok(b: &[u8], e: usize) -> bool {
     if e >= b.len() {
         return true;
@@ -97,7 +101,7 @@ pub(super) fn right_ok(b: &[u8], e: usize) -> bool {
     let after = b.get(e + 1).copied();
     match c {
         b'.' | b':' => !after.is_some_and(|a| a.is_ascii_digit()),
-        b'-' | b'/' => !after.is_some_and(|a| a.is_ascii_alphanumeric()),
+        b'-' => !after.is_some_and(|a| a.is_ascii_alphanumeric()),
         _ => true,
     }
 }

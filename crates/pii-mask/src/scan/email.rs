@@ -3,10 +3,19 @@
 use super::*;
 
 /// An email address around the `@` at `a`: a dot-atom local part (Latin letters allowed) and a
-/// domain of at least two labels with an alphabetic top-level label.
+/// domain of at least two labels with an alphabetic top-level label. `floor` is the end of the
+/// last finding.
+///
+/// A local part read back up to another `@` over the last finding has run over the domain of
+/// the address before it (`jane@x.com/bob@y.com`: RFC 5322 allows `/` and `+`): it starts
+/// after that finding, so both addresses are found whole. If nothing is left after it
+/// (`jane@x.com/@y.com`), it is read as before and the scanner lets it take the other in.
 pub(super) fn email(text: &str, a: usize, floor: usize) -> Option<Span> {
-    let _ = floor;
-    let start = local_start(text, a)?;
+    let b = text.as_bytes();
+    let mut start = local_start(text, a)?;
+    if start > 0 && b[start - 1] == b'@' && floor > start {
+        start = trim_local(b, floor, a).unwrap_or(start);
+    }
     let end = domain_end(text, a)?;
     Some(Span {
         entity: EntityType::Email,
@@ -53,6 +62,12 @@ fn local_start(text: &str, a: usize) -> Option<usize> {
             break;
         }
     }
+    trim_local(b, s, a)
+}
+
+/// The local part `b[s..a]` without the symbols that do not start one; `None` when none is
+/// left.
+fn trim_local(b: &[u8], mut s: usize, a: usize) -> Option<usize> {
     while s < a && matches!(b[s], b'.' | b'-' | b'+' | b'=' | b'/' | b'!' | b'?' | b'#') {
         s += 1;
     }

@@ -65,10 +65,9 @@ pub(super) fn iban(b: &[u8], i: usize, last_end: usize) -> IbanScan {
         }
         return invalid();
     }
-    if j < b.len()
-        && (b[j] == b'@'
-            || (b[j] == b'-' || b[j] == b'/') && b.get(j + 1).is_some_and(|c| is_word(*c)))
-    {
+    // Part of an address or of a longer dashed code; a `/` ends it whatever follows
+    // (`DE89…3000/x`, see `right_ok`).
+    if j < b.len() && (b[j] == b'@' || b[j] == b'-' && b.get(j + 1).is_some_and(|c| is_word(*c))) {
         return invalid();
     }
     if validate::iban_ok(&chars[..n]) {

@@ -21,7 +21,7 @@ use crate::EntityType;
 use bytes::{
     digit_mask, digits_end, first_newline, is_hex, is_word, last_newline, next_trigger, HI,
 };
-use card::{card, card_counted, digit_groups, digits_in_20};
+use card::{card_counted, digit_groups, digits_in_20};
 use chars::{fold_text, next_fold, Folded};
 use context::{
     contains, continues, ends_with_word, keys, label_before, label_kind, left_ok, line_before,
@@ -152,7 +152,7 @@ fn scan_range(text: &str, enabled: u8, out: &mut Vec<Span>, nested: bool) {
             }
         };
         match found {
-            Some(span) if span.start >= st.last_end || span.entity == EntityType::Email => {
+            Some(mut span) if span.start >= st.last_end || span.entity == EntityType::Email => {
                 // An email may start before the previous finding's end only when that finding lay
                 // inside its local part; the email wins.
                 let mut cut = None;
@@ -172,14 +172,21 @@ fn scan_range(text: &str, enabled: u8, out: &mut Vec<Span>, nested: bool) {
                 let head = cut
                     .filter(|_| !nested)
                     .and_then(|from| Some((from, text.get(from..span.start)?)));
+                let mut found_again = false;
                 if let Some((from, head)) = head {
                     step(head.len());
                     let old = out.len();
                     scan_range(head, enabled, out, true);
+                    found_again = out.len() > old;
                     for s in &mut out[old..] {
                         s.start += from;
                         s.end += from;
                     }
+                }
+                // Nothing found there again: the email takes that text in, so what the popped
+                // finding held is not left in clear (`555 123 4567.jane@x.com`, `jane@x.com/@y.io`).
+                if let Some(from) = cut.filter(|_| !found_again) {
+                    span.start = from;
                 }
                 if enabled & span.entity.bit() != 0 {
                     out.push(span);
@@ -312,12 +319,17 @@ impl State {
 }
 
 /// Does a value start at `s` right after the finding that ended at `last_end`, with nothing
-/// or one `-`, `.`, `_` or `:` between (`a@b.io555-123-4567`, `a@b.io.DE89…`,
-/// `555-123-4567:555-987-6543`)? What the finding was
+/// or one `-`, `.`, `_`, `:` or `/` between (`a@b.io555-123-4567`, `a@b.io.DE89…`,
+/// `555-123-4567:555-987-6543`, `jane@x.com/555-123-4567`)? What the finding was
 /// is masked away (a label ending in `]`), so the value must be found whatever the finding's
-/// last character, or masking the output would find what the first pass missed.
+/// last character, or masking the output would find what the first pass missed; and a value
+/// after a finding and a `/` is a list, not a path segment. `last_end` is 0 when nothing was
+/// found yet: a line's first byte is no finding (`/555-123-4567` is a path on any line).
 fn after_finding(b: &[u8], s: usize, last_end: usize) -> bool {
-    last_end == s || (s >= 1 && last_end + 1 == s && matches!(b[s - 1], b'-' | b'.' | b'_' | b':'))
+    last_end == s
+        || (last_end > 0
+            && last_end + 1 == s
+            && matches!(b[s - 1], b'-' | b'.' | b'_' | b':' | b'/'))
 }
 
 /// The text from the end of the last finding (`last_end`, at most `i`) on, and `i`'s offset in

@@ -15,12 +15,11 @@ fn is_nanp_sep(c: u8) -> bool {
 /// North American numbers (`(555) 123-4567`, `555-123-4567`, `555.123.4567`, `555 123 4567`,
 /// `5551234567`, `1-800-555-1234`) starting at `s`. Returns the end.
 pub(super) fn nanp(b: &[u8], s: usize) -> Option<usize> {
-    nanp_spaced(b, s, true).map(|(e, _)| e)
+    nanp_spaced(b, s).map(|(e, _)| e)
 }
 
 /// Like [`nanp`], also telling whether the groups are separated by spaces only.
-/// With `list`, a `/` and a second number may follow (looked at without recursing further).
-pub(super) fn nanp_spaced(b: &[u8], s: usize, list: bool) -> Option<(usize, bool)> {
+pub(super) fn nanp_spaced(b: &[u8], s: usize) -> Option<(usize, bool)> {
     let mut i = s;
     let mut spaced = false;
     // Optional trunk prefix `1-`, `1 `, `1.`.
@@ -59,13 +58,9 @@ pub(super) fn nanp_spaced(b: &[u8], s: usize, list: bool) -> Option<(usize, bool
     // the unmistakable `(555) 123-4567`, `555-123-4567`, `555.123.4567` shapes, so only the
     // weaker all-spaces shape is held to the plan.
     let all_spaces = !paren && sep1 == Some(b' ') && sep2 == b' ';
-    // `555-123-4567/555-987-6543` lists two numbers, and `555-123-4567/4111 1111 1111 1111`
-    // a phone and a card (the card is found after the `/` either way, see `left_ok`; the
-    // phone must be too, or masking the output would find it). Neither look recurses.
-    let listed = list
-        && b.get(i) == Some(&b'/')
-        && (nanp_spaced(b, i + 1, false).is_some() || card(b, i + 1, false).is_some());
-    if (all_spaces && !(b'2'..=b'9').contains(&area_first)) || !(listed || right_ok(b, i)) {
+    // A `/` ends the number whatever follows (`555-123-4567/555-987-6543`, `…/home`): see
+    // `right_ok`.
+    if (all_spaces && !(b'2'..=b'9').contains(&area_first)) || !right_ok(b, i) {
         return None;
     }
     // A longer number with the same separators (`555-123-4567-89`) is something else.
@@ -141,7 +136,7 @@ fn phone_context(b: &[u8], s: usize) -> bool {
 
 /// A phone number without `+`: North American, or French / UK / Australian national formats.
 pub(super) fn national_phone(b: &[u8], s: usize) -> Option<(usize, bool)> {
-    if let Some(r) = nanp_spaced(b, s, true) {
+    if let Some(r) = nanp_spaced(b, s) {
         return Some(r);
     }
     if b[s] != b'0' {
@@ -213,8 +208,16 @@ pub(super) fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
         return None;
     }
     let g = IntlGroups::read(b, s + 1)?;
+    let span = |end| Span {
+        entity: EntityType::Phone,
+        start: s,
+        end,
+    };
     // Longest run of groups that is a valid number and ends cleanly; backing off is allowed
-    // only over a space (`+44 20 7946 0958 2 days`), not inside `-` or `.` groups.
+    // only over a space (`+44 20 7946 0958 2 days`), not inside `-` or `.` groups. A last
+    // group after a space and before `/` and a digit may begin a date (`+49 30 7972577 12/27`):
+    // it is taken only when no shorter number ends at that space.
+    let mut dated = None;
     for k in (0..g.groups).rev() {
         let (end, count) = g.ends[k];
         let next = b.get(end).copied();
@@ -224,17 +227,21 @@ pub(super) fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
             next == Some(b' ')
         };
         if clean && intl_digits_ok(&g.digits[..count], g.trunk_dropped) {
-            return Some(Span {
-                entity: EntityType::Phone,
-                start: s,
-                end,
-            });
+            let date = k > 0
+                && k + 1 == g.groups
+                && next == Some(b'/')
+                && b.get(end + 1).is_some_and(u8::is_ascii_digit)
+                && b.get(g.ends[k - 1].0) == Some(&b' ');
+            if !date {
+                return Some(span(end));
+            }
+            dated = Some(end);
         }
         if next.is_some_and(|c| c != b' ') && k + 1 < g.groups {
-            return None;
+            break;
         }
     }
-    None
+    dated.map(span)
 }
 
 /// The digit groups of an international number after its `+`.
