@@ -97,6 +97,20 @@ enum Command {
     },
 }
 
+impl Command {
+    /// Works without the network and without tasks of its own.
+    fn is_local(&self) -> bool {
+        matches!(
+            self,
+            Command::Regions(_)
+                | Command::Tokens(_)
+                | Command::Fit(_)
+                | Command::Mask(_)
+                | Command::Completions { .. }
+        )
+    }
+}
+
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("{}", panic_report(info.payload(), info.location()));
@@ -104,10 +118,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.log_format);
     cmd::config::init(cli.config.clone());
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // Commands that do their work on the calling thread (or threads of their own) do not
+    // start the runtime's worker threads.
+    let mut builder = if cli.command.is_local() {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -75,7 +75,7 @@
 //!
 //! ## Key design decision: one linear scan, validators after it
 //! Chat text is mostly letters. A byte table finds the few candidate positions (digits, `@`, `+`,
-//! `(`, `:`) eight bytes at a time; hand-written recognizers with bounded look-ahead read each
+//! `(`, `:`) sixteen bytes at a time (vector compares); hand-written recognizers with bounded look-ahead read each
 //! candidate and cheap validators (Luhn and issuer prefixes, IBAN mod-97 and length, SSN ranges,
 //! North American numbering rules, octet ranges, `Ipv6Addr` parsing, an address context for ZIPs,
 //! a label context such as `order #` for references) decide. No backtracking regex, so no input,

@@ -16,22 +16,25 @@ use std::time::Duration;
 use genesys_context::genesys_conversations::{ConversationSource, ImportError, ImportOptions};
 use genesys_context::{ContextManager, Error, ImportUpdateError, Since, UpdateSummary};
 use serde_json::Value;
+#[cfg(unix)]
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::{CliError, EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_UNAUDITED, EXIT_UNKNOWN};
+use super::{CliError, EXIT_FAILURE, EXIT_SIGINT, EXIT_UNAUDITED, EXIT_UNKNOWN};
 
 /// How long updates in flight may take to finish after a signal.
 pub const DRAIN: Duration = Duration::from_secs(10);
 
 /// SIGINT and SIGTERM, caught from the start so neither kills an update in flight.
+#[cfg(unix)]
 #[derive(Debug)]
 pub struct Signals {
     interrupt: Signal,
     terminate: Signal,
 }
 
+#[cfg(unix)]
 impl Signals {
     /// Installs the handlers.
     pub fn install() -> Result<Signals, CliError> {
@@ -48,7 +51,30 @@ impl Signals {
     pub async fn next(&mut self) -> u8 {
         tokio::select! {
             _ = self.interrupt.recv() => EXIT_SIGINT,
-            _ = self.terminate.recv() => EXIT_SIGTERM,
+            _ = self.terminate.recv() => super::EXIT_SIGTERM,
+        }
+    }
+}
+
+/// Ctrl-C (Ctrl-Break and console close are not caught): where there are no Unix signals, the
+/// first Ctrl-C drains the run as SIGINT does, with exit code 130.
+#[cfg(not(unix))]
+#[derive(Debug)]
+pub struct Signals(());
+
+#[cfg(not(unix))]
+impl Signals {
+    /// Nothing to install ahead: the Ctrl-C handler is registered on the first wait, at the
+    /// start of the run.
+    pub fn install() -> Result<Signals, CliError> {
+        Ok(Signals(()))
+    }
+
+    /// The exit code of the next Ctrl-C: 130. A handler that cannot be registered never fires.
+    pub async fn next(&mut self) -> u8 {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => EXIT_SIGINT,
+            Err(_) => std::future::pending().await,
         }
     }
 }

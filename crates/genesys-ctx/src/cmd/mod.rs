@@ -74,6 +74,7 @@ pub const EXIT_UNKNOWN: u8 = 4;
 /// Exit code: interrupted by SIGINT (128 + 2).
 pub const EXIT_SIGINT: u8 = 130;
 /// Exit code: interrupted by SIGTERM (128 + 15).
+#[cfg_attr(not(unix), allow(dead_code))]
 pub const EXIT_SIGTERM: u8 = 143;
 
 /// A command failure: the message printed after `error: ` and the process exit code.

@@ -1,6 +1,10 @@
-//! Word-at-a-time byte searches the scanner is built on: trigger bytes, digit runs, line
-//! breaks, and the byte classes it looks up in tables.
+//! Vector byte searches the scanner is built on (trigger bytes, digit runs, line breaks, the
+//! lead bytes of folds), and the byte classes it looks up in tables.
 
+use wide::{i8x16, CmpEq, CmpGt};
+
+/// The trigger bytes, byte by byte: what the vector search is tested against.
+#[cfg(test)]
 const fn trigger_table() -> [bool; 256] {
     let mut t = [false; 256];
     let mut c = b'0';
@@ -15,6 +19,7 @@ const fn trigger_table() -> [bool; 256] {
     t
 }
 
+#[cfg(test)]
 static TRIGGER: [bool; 256] = trigger_table();
 
 const fn word_table() -> [bool; 256] {
@@ -43,108 +48,151 @@ pub(super) fn is_hex(c: u8) -> bool {
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
-pub(super) const HI: u64 = 0x8080_8080_8080_8080;
+const HI: u64 = 0x8080_8080_8080_8080;
 
-/// The high bit of each byte of `x` equal to `c` (exact for every byte).
+/// Sixteen bytes as one vector (SSE2 on x86-64, NEON on aarch64, through `wide`'s safe types).
 #[inline(always)]
-fn eq_mask(x: u64, c: u8) -> u64 {
-    let v = x ^ (LO * u64::from(c));
-    !(((v & (LO * 0x7F)) + LO * 0x7F) | v) & HI
+fn vector(w: &[u8; 16]) -> i8x16 {
+    i8x16::new(w.map(|x| x as i8))
 }
 
-/// The high bit of each byte of `x` that is a trigger: a digit, `:`, `@`, `+` or `(`. Exact for
-/// every byte, so the first trigger of a word is its lowest set bit, with no byte loop.
+/// `f`'s lane bits for the bytes of `b` from `i` on (bit `k` for byte `i + k`): none for lanes
+/// past the end of `b`. Near the end the last sixteen bytes of `b` are read and the bits
+/// shifted, so no copy is made; only a text shorter than sixteen bytes is copied.
 #[inline(always)]
-fn trigger_mask(x: u64) -> u64 {
+fn lane_bits(b: &[u8], i: usize, f: impl Fn(i8x16) -> u32) -> u32 {
+    if let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<16>()) {
+        return f(vector(w));
+    }
+    if let Some(w) = b.last_chunk::<16>() {
+        // `i` is within the last sixteen bytes (or past the end: no bits).
+        let from = b.len() - 16;
+        return f(vector(w)).checked_shr((i - from) as u32).unwrap_or(0);
+    }
+    let mut w = [0u8; 16];
+    let rest = b.get(i..).unwrap_or_default();
+    w[..rest.len()].copy_from_slice(rest);
+    // The lanes past the end (NUL here) are cleared.
+    f(vector(&w)) & ((1 << rest.len()) - 1)
+}
+
+/// One bit per lane (bit `k` for byte `k`) of a lane-wise comparison.
+#[inline(always)]
+fn bits(m: i8x16) -> u32 {
+    // `move_mask` sets the low 16 bits only.
+    m.move_mask() as u32
+}
+
+/// The lanes equal to the byte `c`.
+#[inline(always)]
+fn lanes_eq(v: i8x16, c: u8) -> i8x16 {
+    v.cmp_eq(i8x16::splat(c as i8))
+}
+
+/// The lanes holding a byte in `lo..=hi` (both ASCII).
+#[inline(always)]
+fn lanes_in(v: i8x16, lo: u8, hi: u8) -> i8x16 {
+    // Bytes from 0x80 are negative as `i8`, so below every ASCII bound.
+    v.cmp_gt(i8x16::splat(lo as i8 - 1)) & i8x16::splat(hi as i8 + 1).cmp_gt(v)
+}
+
+/// The triggers among sixteen bytes: a digit, `:`, `@`, `+` or `(`.
+#[inline(always)]
+fn trigger_bits(v: i8x16) -> u32 {
     // The digits and `:` are 0x30–0x3A.
-    let low7 = x & (LO * 0x7F);
-    let ge_30 = low7.wrapping_add(LO * (0x80 - 0x30));
-    let ge_3b = low7.wrapping_add(LO * (0x80 - 0x3B));
-    (ge_30 & !ge_3b & !x & HI) | eq_mask(x, b'@') | eq_mask(x, b'+') | eq_mask(x, b'(')
+    bits(lanes_in(v, b'0', b':') | lanes_eq(v, b'@') | lanes_eq(v, b'+') | lanes_eq(v, b'('))
 }
 
-/// Position of the next trigger byte at or after `i` (or `b.len()`).
+/// Position of the next trigger byte at or after `i` (or `b.len()`), sixteen bytes at a time.
 #[inline]
 pub(super) fn next_trigger(b: &[u8], mut i: usize) -> usize {
-    // Eight bytes at a time.
-    while let Some(word) = b.get(i..i + 8) {
-        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
-            break;
-        };
-        let m = trigger_mask(u64::from_le_bytes(bytes));
+    while i < b.len() {
+        let m = lane_bits(b, i, trigger_bits);
         if m != 0 {
-            return i + (m.trailing_zeros() / 8) as usize;
+            return i + m.trailing_zeros() as usize;
         }
-        i += 8;
+        i += 16;
     }
-    while i < b.len() && !TRIGGER[b[i] as usize] {
-        i += 1;
-    }
-    i
+    b.len()
 }
 
-/// The high bit of each byte of `x` that is a line break (exact for every byte).
-#[inline]
-fn newline_mask(x: u64) -> u64 {
-    let v = x ^ (LO * u64::from(b'\n'));
-    !(((v & (LO * 0x7F)) + LO * 0x7F) | v) & HI
+/// The lead bytes among sixteen of the characters a fold starts with (see [`super::chars`]):
+/// U+00A0 (`C2`), Arabic-Indic digits (`D9`, `DB`), dashes and spaces from U+2000 (`E2`),
+/// U+3000 (`E3`) and the full-width and small forms (`EF`). Other letters, CJK and emoji have
+/// other leads and cost nothing more.
+#[inline(always)]
+pub(super) fn fold_lead_bits(v: i8x16) -> u32 {
+    bits(
+        lanes_eq(v, 0xC2)
+            | lanes_eq(v, 0xD9)
+            | lanes_eq(v, 0xDB)
+            | lanes_eq(v, 0xE2)
+            | lanes_eq(v, 0xE3)
+            | lanes_eq(v, 0xEF),
+    )
 }
 
-/// Offset of the first line break in `b`, eight bytes at a time.
+/// [`fold_lead_bits`] of the bytes of `b` from `i` on (see [`lane_bits`]).
+#[inline(always)]
+pub(super) fn fold_leads(b: &[u8], i: usize) -> u32 {
+    lane_bits(b, i, fold_lead_bits)
+}
+
+/// The line breaks among sixteen bytes.
+#[inline(always)]
+fn newline_bits(v: i8x16) -> u32 {
+    bits(lanes_eq(v, b'\n'))
+}
+
+/// The ASCII digits among sixteen bytes.
+#[inline(always)]
+fn digit_bits(v: i8x16) -> u32 {
+    bits(lanes_in(v, b'0', b'9'))
+}
+
+/// Offset of the first line break in `b`, sixteen bytes at a time.
 pub(super) fn first_newline(b: &[u8]) -> Option<usize> {
     let mut k = 0;
-    while let Some(word) = b.get(k..k + 8) {
-        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
-            break;
-        };
-        let m = newline_mask(u64::from_le_bytes(bytes));
+    while k < b.len() {
+        let m = lane_bits(b, k, newline_bits);
         if m != 0 {
-            return Some(k + (m.trailing_zeros() / 8) as usize);
+            return Some(k + m.trailing_zeros() as usize);
         }
-        k += 8;
+        k += 16;
     }
-    b[k..].iter().position(|&c| c == b'\n').map(|p| k + p)
+    None
 }
 
-/// Offset of the last line break in `b`, eight bytes at a time.
+/// Offset of the last line break in `b`, sixteen bytes at a time from the end.
 pub(super) fn last_newline(b: &[u8]) -> Option<usize> {
     let mut k = b.len();
-    while let Some(word) = k.checked_sub(8).and_then(|s| b.get(s..k)) {
-        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
-            break;
-        };
-        let m = newline_mask(u64::from_le_bytes(bytes));
+    while k > 0 {
+        // The last window may reach back over bytes already searched: none is a line break.
+        let s = k.saturating_sub(16);
+        let m = lane_bits(b, s, newline_bits);
         if m != 0 {
-            return Some(k - 8 + ((63 - m.leading_zeros()) / 8) as usize);
+            return Some(s + (31 - m.leading_zeros()) as usize);
         }
-        k -= 8;
+        k = s;
     }
-    b[..k].iter().rposition(|&c| c == b'\n')
+    None
 }
 
-/// End of the run of ASCII digits starting at `i`, reading at most `max` digits, eight bytes
+/// End of the run of ASCII digits starting at `i`, reading at most `max` digits, sixteen bytes
 /// at a time.
 #[inline]
 pub(super) fn digits_end(b: &[u8], i: usize, max: usize) -> usize {
     let limit = i.saturating_add(max).min(b.len());
     let mut j = i;
-    while let Some(word) = b.get(j..j + 8) {
-        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
-            break;
-        };
-        let other = !digit_mask(u64::from_le_bytes(bytes)) & HI;
+    while j < limit {
+        // Lanes past the end end the run.
+        let other = !lane_bits(b, j, digit_bits) & 0xFFFF;
         if other != 0 {
-            return (j + (other.trailing_zeros() / 8) as usize).min(limit);
+            return (j + other.trailing_zeros() as usize).min(limit);
         }
-        j += 8;
-        if j >= limit {
-            return limit;
-        }
+        j += 16;
     }
-    while j < limit && b[j].is_ascii_digit() {
-        j += 1;
-    }
-    j
+    j.min(limit).max(i)
 }
 
 /// The high bit of each byte of `x` that is an ASCII digit.
@@ -161,19 +209,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_word_trigger_mask_is_exact_for_every_byte() {
-        // Every byte at every position, next to fillers that could carry or borrow.
-        for filler in [b'a', 0x00, 0x7F, 0x80, 0xFF, b'/', b';', b'?', b'@', b'9'] {
+    fn the_vector_masks_are_exact_for_every_byte_in_every_lane() {
+        // Every byte in every lane, next to fillers of every class.
+        for filler in [
+            b'a', 0x00, 0x7F, 0x80, 0xFF, b'/', b';', b'?', b'@', b'9', 0xC2, b'\n',
+        ] {
             for c in 0..=255u8 {
-                for pos in 0..8 {
-                    let mut w = [filler; 8];
+                for pos in 0..16 {
+                    let mut w = [filler; 16];
                     w[pos] = c;
-                    let m = trigger_mask(u64::from_le_bytes(w));
+                    let v = vector(&w);
+                    let (t, d, n, f) = (
+                        trigger_bits(v),
+                        bits(lanes_in(v, b'0', b'9')),
+                        bits(lanes_eq(v, b'\n')),
+                        fold_lead_bits(v),
+                    );
                     for (k, &byte) in w.iter().enumerate() {
-                        let bit = m & (0x80 << (8 * k)) != 0;
-                        assert_eq!(bit, TRIGGER[byte as usize], "{w:?} byte {k}");
+                        let lane = |m: u32| m & (1 << k) != 0;
+                        assert_eq!(lane(t), TRIGGER[byte as usize], "{w:?} lane {k}");
+                        assert_eq!(lane(d), byte.is_ascii_digit(), "{w:?} lane {k}");
+                        assert_eq!(lane(n), byte == b'\n', "{w:?} lane {k}");
+                        let lead = matches!(byte, 0xC2 | 0xD9 | 0xDB | 0xE2 | 0xE3 | 0xEF);
+                        assert_eq!(lane(f), lead, "{w:?} lane {k}");
                     }
+                    assert!(t >> 16 == 0 && d >> 16 == 0 && n >> 16 == 0 && f >> 16 == 0);
                 }
+            }
+        }
+        // No bits past the end, near the end of a long text or in a short one.
+        let long = b"0123456789abcdef:@+(12";
+        for i in 0..long.len() + 3 {
+            for text in [&long[..], &long[..15], &long[..1], b""] {
+                let want: u32 = (0..16)
+                    .filter(|k| text.get(i + k).is_some_and(|&c| TRIGGER[c as usize]))
+                    .map(|k| 1 << k)
+                    .sum();
+                assert_eq!(lane_bits(text, i, trigger_bits), want, "{text:?} from {i}");
+                let digits = lane_bits(text, i, digit_bits);
+                assert_eq!(digits & !want, 0, "{text:?} from {i}");
             }
         }
         for c in 0..=255u8 {

@@ -177,29 +177,23 @@ pub(super) fn iban_group_space(b: &[u8], k: usize, len: usize) -> bool {
     before.take(4).any(u8::is_ascii_digit) || after[..run_after].iter().any(u8::is_ascii_digit)
 }
 
-/// Offset of the first character [`fold_at`] folds at or after `i`, skipping ASCII eight bytes
-/// at a time.
+/// Offset of the first character [`fold_at`] folds at or after `i` (a character boundary),
+/// sixteen bytes at a time: only the lead bytes a fold can start with are looked at.
 pub(super) fn next_fold(b: &[u8], mut i: usize) -> Option<Fold> {
-    while let Some(word) = b.get(i..i + 8) {
-        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
-            break;
-        };
-        let w = u64::from_le_bytes(bytes);
-        // The high bit of each byte that has its two top bits set: the lead bytes of multi-byte
-        // characters, the only places a fold starts (continuation bytes are skipped unread).
-        let mut leads = w & (w << 1) & HI;
+    while i < b.len() {
+        let mut leads = fold_leads(b, i);
         while leads != 0 {
-            let k = (leads.trailing_zeros() / 8) as usize;
-            if may_fold(b, i + k) {
-                if let Some(f) = fold_at(b, i + k) {
+            let k = i + leads.trailing_zeros() as usize;
+            if may_fold(b, k) {
+                if let Some(f) = fold_at(b, k) {
                     return Some(f);
                 }
             }
             leads &= leads - 1;
         }
-        i += 8;
+        i += 16;
     }
-    (i..b.len()).find_map(|k| may_fold(b, k).then(|| fold_at(b, k)).flatten())
+    None
 }
 
 /// A line copied with its folds applied, and where its offsets shift; kept between lines so

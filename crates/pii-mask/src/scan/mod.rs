@@ -19,7 +19,7 @@ mod zip;
 use crate::validate;
 use crate::EntityType;
 use bytes::{
-    digit_mask, digits_end, first_newline, is_hex, is_word, last_newline, next_trigger, HI,
+    digit_mask, digits_end, first_newline, fold_leads, is_hex, is_word, last_newline, next_trigger,
 };
 use card::{card_counted, digit_groups, digits_in_20};
 use chars::{fold_text, next_fold, Folded};
