@@ -36,6 +36,13 @@ pub(super) fn digit_groups(
         }
         break;
     }
+    // A last group after a space that begins a date (`396938982228 12/27`, see
+    // [`begins_date`]): the number ends before it.
+    if count >= 2 && sep == b' ' && begins_date(b, i - lens[count - 1], i) {
+        count -= 1;
+        i -= lens[count] + 1;
+        lens[count] = 0;
+    }
     right_ok(b, i).then_some((i, lens, count))
 }
 

@@ -106,6 +106,23 @@ pub(super) fn right_ok(b: &[u8], e: usize) -> bool {
     }
 }
 
+/// Does the digit group `b[start..end]` begin a date: a day or month (one or two digits, 1–31),
+/// `/`, then one or two digits or a four-digit year, and no more digits (`12/27`, `3/2025`)?
+/// Such a group after a space ends no number (`0051 4170 12/27`); `89/2` is no date.
+pub(super) fn begins_date(b: &[u8], start: usize, end: usize) -> bool {
+    let value = |r: &[u8]| r.iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
+    let group = &b[start..end];
+    if !(1..=2).contains(&group.len())
+        || !group.iter().all(u8::is_ascii_digit)
+        || !(1..=31).contains(&value(group))
+        || b.get(end) != Some(&b'/')
+    {
+        return false;
+    }
+    let after = digits_end(b, end + 1, 5) - (end + 1);
+    matches!(after, 1 | 2 | 4)
+}
+
 /// Words that, right before a number, say it is a reference, not personal data.
 pub(super) const LABELS: &[&str] = &[
     "amount",

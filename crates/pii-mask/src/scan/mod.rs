@@ -24,8 +24,8 @@ use bytes::{
 use card::{card_counted, digit_groups, digits_in_20};
 use chars::{fold_text, next_fold, Folded};
 use context::{
-    contains, continues, ends_with_word, keys, label_before, label_kind, left_ok, line_before,
-    right_ok, short_tail, word_in, Label,
+    begins_date, contains, continues, ends_with_word, keys, label_before, label_kind, left_ok,
+    line_before, right_ok, short_tail, word_in, Label,
 };
 use email::email;
 use iban::{iban, IbanScan};

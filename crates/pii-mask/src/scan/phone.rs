@@ -215,9 +215,8 @@ pub(super) fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
     };
     // Longest run of groups that is a valid number and ends cleanly; backing off is allowed
     // only over a space (`+44 20 7946 0958 2 days`), not inside `-` or `.` groups. A last
-    // group after a space and before `/` and a digit may begin a date (`+49 30 7972577 12/27`):
-    // it is taken only when no shorter number ends at that space.
-    let mut dated = None;
+    // group after a space that begins a date is never taken (`+49 30 7972577 12/27`,
+    // `0051 4170 12/27`; see [`begins_date`]).
     for k in (0..g.groups).rev() {
         let (end, count) = g.ends[k];
         let next = b.get(end).copied();
@@ -226,22 +225,18 @@ pub(super) fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
         } else {
             next == Some(b' ')
         };
-        if clean && intl_digits_ok(&g.digits[..count], g.trunk_dropped) {
-            let date = k > 0
-                && k + 1 == g.groups
-                && next == Some(b'/')
-                && b.get(end + 1).is_some_and(u8::is_ascii_digit)
-                && b.get(g.ends[k - 1].0) == Some(&b' ');
-            if !date {
-                return Some(span(end));
-            }
-            dated = Some(end);
+        let date = k > 0
+            && k + 1 == g.groups
+            && b.get(g.ends[k - 1].0) == Some(&b' ')
+            && begins_date(b, g.ends[k - 1].0 + 1, end);
+        if clean && !date && intl_digits_ok(&g.digits[..count], g.trunk_dropped) {
+            return Some(span(end));
         }
         if next.is_some_and(|c| c != b' ') && k + 1 < g.groups {
-            break;
+            return None;
         }
     }
-    dated.map(span)
+    None
 }
 
 /// The digit groups of an international number after its `+`.

@@ -655,8 +655,33 @@ fn a_slash_keeps_dates_fractions_paths_and_prefix_lengths() {
         "/users/5551234567",
         "/users/5551234567/profile",
         "GET /orders/4111111111111111/items",
+        // A day or month after a space never ends a number (the corpus's look-alikes: a
+        // `00`-prefixed group and a Luhn-valid 14 digits only with the `12`).
+        "ref WEST 0051 4170 12/27 and",
+        "for 396938982228 12/27 or",
     ] {
         assert!(found(text).is_empty(), "{text:?}");
+    }
+    // The number before the date is still found when it is one on its own.
+    for (text, entity, value) in [
+        (
+            "card 5555 5555 5555 4444 12/27",
+            EntityType::CreditCard,
+            "5555 5555 5555 4444",
+        ),
+        (
+            "card 4111 1111 1111 1111/12",
+            EntityType::CreditCard,
+            "4111 1111 1111 1111",
+        ),
+        (
+            "+33 1 23 45 67 89/2",
+            EntityType::Phone,
+            "+33 1 23 45 67 89",
+        ),
+    ] {
+        assert_eq!(found(text), vec![(entity, value)], "{text:?}");
+        in_one_pass(text, &[entity]);
     }
     assert_eq!(
         found("route 10.1.2.3/24 here"),
