@@ -38,8 +38,9 @@ pub struct Args {
     /// --fields; object keys are not masked).
     #[arg(long, requires = "jsonl", conflicts_with = "fields")]
     pub all_strings: bool,
-    /// Skip a line that is not UTF-8 or (with --jsonl) not an object with the fields, instead of
-    /// stopping: each skipped line is named on stderr and counted in a final summary.
+    /// Skip a line that is not UTF-8, longer than --max-line-bytes or (with --jsonl) not an
+    /// object with the fields, instead of stopping: each skipped line is named on stderr and
+    /// counted in a final summary; nothing of it is written.
     #[arg(long)]
     pub skip_bad_lines: bool,
     /// The longest line accepted, in bytes without its line break: a byte count or a count
