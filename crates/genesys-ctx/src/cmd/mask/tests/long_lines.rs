@@ -172,6 +172,18 @@ fn the_limit_parses_counts_and_suffixes_and_refuses_zero_and_garbage() {
             Ok(n) => panic!("{text:?} gave {n}"),
         }
     }
+    // The flag's default is the one the code documents.
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+    let cli = <Cli as clap::Parser>::try_parse_from(["mask"]).expect("parses");
+    assert_eq!(cli.args.max_line_bytes, MAX_LINE_DEFAULT);
+    let cli = <Cli as clap::Parser>::try_parse_from(["mask", "--max-line-bytes", "3KiB"])
+        .expect("parses");
+    assert_eq!(cli.args.max_line_bytes, 3 << 10);
+    assert!(<Cli as clap::Parser>::try_parse_from(["mask", "--max-line-bytes", "0"]).is_err());
     assert_eq!(show_bytes(64 << 20), "64 MiB");
     assert_eq!(show_bytes(1 << 30), "1 GiB");
     assert_eq!(show_bytes(1536), "1536 bytes");
