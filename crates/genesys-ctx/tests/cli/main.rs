@@ -7,6 +7,7 @@ use gateway_emulator::{Emulator, EmulatorConfig};
 
 mod config;
 mod logs;
+mod mask_lines;
 mod rule_errors;
 mod trust;
 

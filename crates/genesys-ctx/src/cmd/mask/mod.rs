@@ -1,7 +1,8 @@
 //! `genesys-ctx mask`: masks personal data, streaming stdin to stdout line by line (bounded
-//! memory: a few blocks of lines, see [`plain`], or one line at a time for JSON Lines). Plain text, or JSON Lines with chosen fields or every string
-//! masked; user-defined rules from a file; bad lines stop the run or, on request, are skipped
-//! and reported.
+//! memory: a few blocks of lines, see [`plain`], or one line at a time for JSON Lines; a line is
+//! never held past `--max-line-bytes`, see [`read_line`]). Plain text, or JSON Lines with chosen
+//! fields or every string masked; user-defined rules from a file; bad lines (a line over the
+//! limit among them) stop the run or, on request, are skipped and reported.
 
 mod jsonl;
 mod plain;
@@ -37,10 +38,17 @@ pub struct Args {
     /// --fields; object keys are not masked).
     #[arg(long, requires = "jsonl", conflicts_with = "fields")]
     pub all_strings: bool,
-    /// Skip a line that is not UTF-8 or (with --jsonl) not an object with the fields, instead of
-    /// stopping: each skipped line is named on stderr and counted in a final summary.
+    /// Skip a line that is not UTF-8, longer than --max-line-bytes or (with --jsonl) not an
+    /// object with the fields, instead of stopping: each skipped line is named on stderr and
+    /// counted in a final summary; nothing of it is written.
     #[arg(long)]
     pub skip_bad_lines: bool,
+    /// The longest line accepted, in bytes without its line break: a byte count or a count
+    /// with KiB, MiB or GiB (`256MiB`). A longer line is never held whole: it stops the run
+    /// naming the line or, with --skip-bad-lines, is read past and skipped. Memory stays
+    /// within a few times this limit whatever the input.
+    #[arg(long, value_name = "BYTES", default_value = "64MiB", value_parser = parse_byte_count)]
+    pub max_line_bytes: usize,
     /// User-defined recognizers, allow- and deny-lists (a JSON rules file, see the README).
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
@@ -157,6 +165,7 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             },
         }),
         skip_bad_lines: args.skip_bad_lines,
+        max_line: args.max_line_bytes,
     };
     let stdout = std::io::stdout();
     let mut stderr = std::io::stderr();
@@ -184,11 +193,130 @@ enum Failure {
 }
 
 /// How lines are read and masked.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Options {
     /// JSON Lines, or plain text when `None`.
     jsonl: Option<jsonl::Options>,
     skip_bad_lines: bool,
+    /// The longest line, in bytes without its `\n` or `\r\n` (`--max-line-bytes`, at least 1).
+    max_line: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            jsonl: None,
+            skip_bad_lines: false,
+            max_line: MAX_LINE_DEFAULT,
+        }
+    }
+}
+
+/// The default of `--max-line-bytes`: 64 MiB.
+const MAX_LINE_DEFAULT: usize = 64 << 20;
+
+/// Parses `--max-line-bytes`: a byte count, or a count followed by `KiB`, `MiB` or `GiB`
+/// (any case, a space allowed before it); at least 1 byte.
+fn parse_byte_count(value: &str) -> Result<usize, String> {
+    let value = value.trim();
+    let digits = value.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = value.split_at(digits);
+    let shift = match unit.trim_start().to_ascii_lowercase().as_str() {
+        "" => 0,
+        "kib" => 10,
+        "mib" => 20,
+        "gib" => 30,
+        _ => {
+            return Err(format!(
+                "expected a byte count such as 1048576, 512KiB, 64MiB or 1GiB, not \"{value}\""
+            ))
+        }
+    };
+    if number.is_empty() {
+        return Err(format!(
+            "expected a byte count such as 1048576, 512KiB, 64MiB or 1GiB, not \"{value}\""
+        ));
+    }
+    let bytes = number
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| format!("\"{value}\" is too large"))?;
+    if bytes == 0 {
+        return Err("the limit must be at least 1 byte".to_owned());
+    }
+    Ok(bytes)
+}
+
+/// A limit as a person would write it: `64 MiB`, `1000 bytes`.
+fn show_bytes(n: usize) -> String {
+    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
+        if n >= 1 << shift && n.is_multiple_of(1 << shift) {
+            return format!("{} {unit}", n >> shift);
+        }
+    }
+    if n == 1 {
+        "1 byte".to_owned()
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// A line longer than `--max-line-bytes`, number `number`: skipped and counted with
+/// `--skip-bad-lines` (named on stderr, never its content), else the end of the run.
+fn long_line(
+    options: &Options,
+    number: usize,
+    errors: &mut impl Write,
+    summary: &mut Summary,
+) -> Result<(), Failure> {
+    let limit = show_bytes(options.max_line);
+    if options.skip_bad_lines {
+        summary.skipped += 1;
+        let _ = writeln!(
+            errors,
+            "mask: line {number}: longer than {limit} (--max-line-bytes); skipped"
+        );
+        Ok(())
+    } else {
+        Err(Failure::Input(format!(
+            "line {number}: longer than {limit}, the limit; raise it with --max-line-bytes, \
+             or pass --skip-bad-lines to skip such lines"
+        )))
+    }
+}
+
+/// What [`read_line`] read.
+#[derive(Debug, PartialEq, Eq)]
+enum Line {
+    /// The input has ended.
+    End,
+    /// A whole line, its ending included (none for a last line without one).
+    Whole,
+    /// A line longer than the limit: `raw` holds its start; `rest` when the remainder of the
+    /// line (up to and including its `\n`) is still unread.
+    TooLong { rest: bool },
+}
+
+/// Reads the next line into `raw`, holding at most `max + 2` bytes of it (the longest line and
+/// `\r\n`), however long it is.
+fn read_line(input: &mut impl BufRead, raw: &mut Vec<u8>, max: usize) -> std::io::Result<Line> {
+    raw.clear();
+    let cap = max.saturating_add(2);
+    let n = input
+        .by_ref()
+        .take(u64::try_from(cap).unwrap_or(u64::MAX))
+        .read_until(b'\n', raw)?;
+    if n == 0 {
+        return Ok(Line::End);
+    }
+    if raw.last() != Some(&b'\n') && n == cap {
+        return Ok(Line::TooLong { rest: true });
+    }
+    if split_ending(raw).0.len() > max {
+        return Ok(Line::TooLong { rest: false });
+    }
+    Ok(Line::Whole)
 }
 
 /// What a run skipped or could not search in full, for the final report.
@@ -255,13 +383,20 @@ fn process_lines(
     let mut masked = String::new();
     let mut warnings = Vec::new();
     loop {
-        raw.clear();
-        let n = input.read_until(b'\n', &mut raw).map_err(Failure::Read)?;
-        if n == 0 {
+        let line = read_line(&mut input, &mut raw, options.max_line).map_err(Failure::Read)?;
+        if line == Line::End {
             break;
         }
         summary.lines += 1;
         let number = summary.lines;
+        if let Line::TooLong { rest } = line {
+            long_line(options, number, errors, summary)?;
+            if rest {
+                // Read past the rest of the line, a buffer at a time.
+                input.skip_until(b'\n').map_err(Failure::Read)?;
+            }
+            continue;
+        }
         let (body, ending) = split_ending(&raw);
         masked.clear();
         warnings.clear();

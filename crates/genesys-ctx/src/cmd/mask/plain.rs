@@ -1,7 +1,8 @@
 //! Plain text as a pipeline, so that reading, masking and writing overlap and every core masks:
 //!
 //! - a **reader** thread reads blocks of whole lines (up to [`BLOCK`] bytes a read; a line longer
-//!   than that is gathered over several reads) into a few recycled buffers and passes them on;
+//!   than that is gathered over several reads, up to the `--max-line-bytes` limit) into a few
+//!   recycled buffers and passes them on;
 //! - a fixed pool of **workers**, one per core (at most four), kept for the whole run, checks
 //!   each piece of a block (cut at line breaks) as UTF-8, counts its lines and masks it in one
 //!   call, so the cost per line is the scan alone;
@@ -17,12 +18,18 @@
 //!
 //! Memory is bounded: [`buffers`] blocks exist at once (the reader waits for one to be written
 //! before reading more), each about [`BLOCK`] bytes read and as much masked. A line longer than
-//! a block makes one buffer, and the masked text of its one piece, as large as the line; both
-//! are given back after it is written, so a 64 MiB line costs a few times 64 MiB, not more.
+//! a block makes one buffer, and the masked text of its one piece, as large as the line; only
+//! one such buffer exists at a time (the reader waits for the last one to be written before it
+//! grows another), and both are given back after it is written, so a 64 MiB line costs a few
+//! times 64 MiB, not more. A line longer than the limit is never held whole: once the line
+//! being gathered passes it, the reader sends [`Event::LongLine`] in its place and, with
+//! `--skip-bad-lines`, reads past the rest of it a buffer at a time (else it stops reading).
+//! A line over the limit that came whole within one block (a limit below a block) is found by
+//! the worker, and its piece redone line by line, which names it.
 
 use std::any::Any;
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::ops::Range;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,7 +38,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use pii_mask::{Masker, RuleWarning};
 
-use super::{process_lines, Failure, Options, Summary};
+use super::{long_line, process_lines, split_ending, Failure, Options, Summary};
 
 /// Largest read; a line longer than this is gathered over several reads.
 const BLOCK: usize = 1 << 20;
@@ -79,12 +86,19 @@ pub(super) fn process_with(
         // Allocated by the reader when first used.
         let _ = free_tx.send(Vec::new());
     }
+    // The one permit for a buffer grown past two blocks (a line longer than a block).
+    let (big_tx, big_rx) = mpsc::channel();
+    let _ = big_tx.send(());
+    let limits = Limits {
+        max_line: options.max_line,
+        skip: options.skip_bad_lines,
+    };
     // Not scoped: a reader blocked on a slow input must not keep the program from exiting
     // once the run has stopped (a bad line, a closed stdout). It ends at its next read.
     let reader_events = events_tx.clone();
     std::thread::spawn(move || {
         let panicked = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            read_blocks(input, &free_rx, &reader_events);
+            read_blocks(input, limits, &free_rx, &big_rx, &reader_events);
         }));
         if let Err(payload) = panicked {
             let _ = reader_events.send(Event::Panicked(payload));
@@ -96,7 +110,8 @@ pub(super) fn process_with(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let (jobs, stop, events) = (&jobs_rx, &stop, events_tx.clone());
-            scope.spawn(move || work(masker, jobs, stop, &events));
+            let max_line = options.max_line;
+            scope.spawn(move || work(masker, max_line, jobs, stop, &events));
         }
         drop(events_tx);
         let writer = Writer {
@@ -105,6 +120,7 @@ pub(super) fn process_with(
             workers,
             jobs: jobs_tx,
             free: free_tx,
+            big: big_tx,
             outs: Vec::new(),
             _stop: Stop(&stop),
         };
@@ -119,6 +135,8 @@ enum Event {
     Block(Vec<u8>, usize),
     /// The input ended: at its end (`None`), or on a read error after the blocks before it.
     End(Option<std::io::Error>),
+    /// In place of a line longer than the limit, after the blocks before it.
+    LongLine,
     /// A piece masked by a worker.
     Masked(Piece),
     /// A thread panicked (a bug): the panic goes on on the calling thread.
@@ -139,6 +157,22 @@ struct Piece {
     clean: bool,
 }
 
+/// What the writer writes next, in input order.
+enum Ready {
+    Piece(Piece),
+    /// A line longer than the limit: skipped or the end of the run.
+    LongLine,
+}
+
+/// How the reader treats a line longer than the limit.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// `--max-line-bytes`.
+    max_line: usize,
+    /// `--skip-bad-lines`: read past it and go on; else stop reading there.
+    skip: bool,
+}
+
 /// Tells the workers to drop what is still queued once the writer is gone, however it went.
 struct Stop<'a>(&'a AtomicBool);
 
@@ -157,6 +191,8 @@ struct Writer<'a> {
     jobs: Sender<Piece>,
     /// Buffers given back to the reader.
     free: Sender<Vec<u8>>,
+    /// The permit for a buffer past two blocks, given back when such a buffer is.
+    big: Sender<()>,
     /// Masked-text buffers to reuse.
     outs: Vec<String>,
     _stop: Stop<'a>,
@@ -175,8 +211,14 @@ impl Writer<'_> {
         let mut ready = BTreeMap::new();
         let mut end: Option<Option<std::io::Error>> = None;
         loop {
-            while let Some(piece) = ready.remove(&written) {
-                self.write(piece, output, errors, summary)?;
+            while let Some(next) = ready.remove(&written) {
+                match next {
+                    Ready::Piece(piece) => self.write(piece, output, errors, summary)?,
+                    Ready::LongLine => {
+                        summary.lines += 1;
+                        long_line(self.options, summary.lines, errors, summary)?;
+                    }
+                }
                 written += 1;
             }
             if written == handed_out {
@@ -212,8 +254,12 @@ impl Writer<'_> {
                     }
                 }
                 Event::End(e) => end = Some(e),
+                Event::LongLine => {
+                    ready.insert(handed_out, Ready::LongLine);
+                    handed_out += 1;
+                }
                 Event::Masked(piece) => {
-                    ready.insert(piece.seq, piece);
+                    ready.insert(piece.seq, Ready::Piece(piece));
                 }
                 Event::Panicked(payload) => std::panic::resume_unwind(payload),
             }
@@ -245,6 +291,8 @@ impl Writer<'_> {
             if buf.len() > 2 * BLOCK {
                 buf.truncate(BLOCK);
                 buf.shrink_to_fit();
+                // The reader may grow another.
+                let _ = self.big.send(());
             }
             // The reader may have ended.
             let _ = self.free.send(buf);
@@ -254,7 +302,13 @@ impl Writer<'_> {
 }
 
 /// A worker: takes pieces until the queue closes, masks each, sends it back.
-fn work(masker: &Masker, jobs: &Mutex<Receiver<Piece>>, stop: &AtomicBool, events: &Sender<Event>) {
+fn work(
+    masker: &Masker,
+    max_line: usize,
+    jobs: &Mutex<Receiver<Piece>>,
+    stop: &AtomicBool,
+    events: &Sender<Event>,
+) {
     let mut warnings = Vec::new();
     loop {
         // The lock is held while waiting; the other workers wait on it.
@@ -264,7 +318,7 @@ fn work(masker: &Masker, jobs: &Mutex<Receiver<Piece>>, stop: &AtomicBool, event
             return;
         }
         let done = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            mask_piece(masker, &mut piece, &mut warnings);
+            mask_piece(masker, max_line, &mut piece, &mut warnings);
         }));
         let event = match done {
             Ok(()) => Event::Masked(piece),
@@ -276,9 +330,19 @@ fn work(masker: &Masker, jobs: &Mutex<Receiver<Piece>>, stop: &AtomicBool, event
     }
 }
 
-/// Checks a piece as UTF-8, counts its lines and masks it.
-fn mask_piece(masker: &Masker, piece: &mut Piece, warnings: &mut Vec<RuleWarning>) {
+/// Checks a piece as UTF-8 and its lines' lengths, counts its lines and masks it.
+fn mask_piece(
+    masker: &Masker,
+    max_line: usize,
+    piece: &mut Piece,
+    warnings: &mut Vec<RuleWarning>,
+) {
     let bytes = &piece.block[piece.range.clone()];
+    if has_long_line(bytes, max_line) {
+        // Redone line by line, which names the line.
+        piece.clean = false;
+        return;
+    }
     piece.lines = lines_in(bytes);
     piece.out.clear();
     // Masked text is about as long as the original: one allocation, not a series of doublings.
@@ -295,13 +359,44 @@ fn mask_piece(masker: &Masker, piece: &mut Piece, warnings: &mut Vec<RuleWarning
     };
 }
 
-/// The reader: fills free buffers with whole lines and passes them on, then `End`.
-fn read_blocks(mut input: impl Read, free: &Receiver<Vec<u8>>, events: &Sender<Event>) {
+/// Where the reader cuts a block.
+enum Cut {
+    /// After the last line break read.
+    At(usize),
+    /// At the end of the input.
+    End,
+    /// Nowhere: the line being gathered, the whole buffer, passed the limit.
+    TooLong,
+}
+
+/// The reader: fills free buffers with whole lines and passes them on, then `End`. A line that
+/// passes the limit while it is gathered is passed on as `LongLine`, then read past (`skip`) or
+/// the last thing read.
+fn read_blocks(
+    input: impl Read,
+    limits: Limits,
+    free: &Receiver<Vec<u8>>,
+    big: &Receiver<()>,
+    events: &Sender<Event>,
+) {
+    // Reads of a whole block go straight to `input`; its buffer serves to read past a line
+    // longer than the limit, and holds what came after it.
+    let mut input = BufReader::with_capacity(BLOCK, input);
     // The start of a line read with the block before.
     let mut carry = Vec::new();
+    // Whether this thread holds the permit to grow a buffer past two blocks.
+    let mut holds_big = false;
+    // A buffer kept after a line read past.
+    let mut spare = None;
     loop {
-        // No free buffer: the run has stopped.
-        let Ok(mut buf) = free.recv() else { return };
+        let mut buf = match spare.take() {
+            Some(buf) => buf,
+            // No free buffer: the run has stopped.
+            None => match free.recv() {
+                Ok(buf) => buf,
+                Err(_) => return,
+            },
+        };
         let mut filled = carry.len();
         if buf.len() < filled + BLOCK {
             buf.resize(filled + BLOCK, 0);
@@ -309,18 +404,29 @@ fn read_blocks(mut input: impl Read, free: &Receiver<Vec<u8>>, events: &Sender<E
         buf[..filled].copy_from_slice(&carry);
         carry.clear();
         let cut = loop {
-            // The buffer grows only for a line longer than a block.
+            // The buffer grows only for a line longer than a block, one such buffer at a time.
             if buf.len() < filled + BLOCK {
+                if filled + BLOCK > 2 * BLOCK && !holds_big {
+                    if big.recv().is_err() {
+                        return;
+                    }
+                    holds_big = true;
+                }
                 buf.resize(filled + BLOCK, 0);
             }
             let old = filled;
             match read_some(&mut input, &mut buf[old..old + BLOCK]) {
-                Ok(0) => break None,
+                Ok(0) => break Cut::End,
                 // What was there before this read holds no line break.
                 Ok(n) => {
                     filled += n;
                     if let Some(p) = buf[old..filled].iter().rposition(|&c| c == b'\n') {
-                        break Some(old + p + 1);
+                        break Cut::At(old + p + 1);
+                    }
+                    // `buf[..filled]` is the start of one line: past the limit even if the
+                    // next byte is the `\n` of a `\r\n`.
+                    if filled > limits.max_line.saturating_add(1) {
+                        break Cut::TooLong;
                     }
                 }
                 Err(e) => {
@@ -329,18 +435,48 @@ fn read_blocks(mut input: impl Read, free: &Receiver<Vec<u8>>, events: &Sender<E
                 }
             }
         };
-        let Some(cut) = cut else {
-            if filled > 0 {
-                let _ = events.send(Event::Block(buf, filled));
+        match cut {
+            Cut::At(cut) => {
+                carry.extend_from_slice(&buf[cut..filled]);
+                // A grown buffer takes the permit with it; the writer gives it back.
+                holds_big &= buf.len() <= 2 * BLOCK;
+                if events.send(Event::Block(buf, cut)).is_err() {
+                    return;
+                }
             }
-            let _ = events.send(Event::End(None));
-            return;
-        };
-        carry.extend_from_slice(&buf[cut..filled]);
-        if events.send(Event::Block(buf, cut)).is_err() {
-            return;
+            Cut::End => {
+                if filled > 0 {
+                    let _ = events.send(Event::Block(buf, filled));
+                }
+                let _ = events.send(Event::End(None));
+                return;
+            }
+            Cut::TooLong => {
+                if events.send(Event::LongLine).is_err() || !limits.skip {
+                    return;
+                }
+                // The rest of the line is read a buffer at a time and dropped; what follows
+                // its line break stays in `input` for the next block.
+                if let Err(e) = input.skip_until(b'\n') {
+                    let _ = events.send(Event::End(Some(e)));
+                    return;
+                }
+                buf.truncate(BLOCK);
+                buf.shrink_to_fit();
+                spare = Some(buf);
+            }
         }
     }
+}
+
+/// Whether a piece (whole lines) holds a line longer than `max` bytes without its ending.
+fn has_long_line(piece: &[u8], max: usize) -> bool {
+    if piece.len() <= max {
+        return false;
+    }
+    piece
+        .split_inclusive(|&c| c == b'\n')
+        .any(|line| split_ending(line).0.len() > max)
 }
 
 /// Cuts `block` (whole lines) at line breaks into up to `n` pieces of at least [`MIN_PART`]

@@ -57,7 +57,7 @@ fn jsonl(select: Select) -> Options {
             keep_text: false,
             select,
         }),
-        skip_bad_lines: false,
+        ..Options::default()
     }
 }
 
@@ -115,7 +115,7 @@ fn keep_text_keeps_the_original_on_request() {
             keep_text: true,
             ..jsonl::Options::default()
         }),
-        skip_bad_lines: false,
+        ..Options::default()
     };
     let (r, out, _) = run_with(&options, &Masker::default(), b"{\"text\":\"a@b.io\"}\n");
     r.expect("ok");
@@ -250,6 +250,7 @@ fn pseudonym_needs_a_key_variable_and_rules_errors_name_the_file() {
         rules: None,
         operator: Some(OperatorArg::Pseudonym),
         key_env: None,
+        max_line_bytes: MAX_LINE_DEFAULT,
     };
     let err = build_masker(&args).expect_err("no --key-env");
     assert_eq!(err.code, 2);
@@ -278,3 +279,7 @@ fn pseudonym_needs_a_key_variable_and_rules_errors_name_the_file() {
 /// The plain-text pipeline: blocks, pieces on worker threads, bad lines, closed output,
 /// read errors, slow pipes.
 mod pipeline;
+
+/// `--max-line-bytes`: a line over the limit stops the run or is skipped, in plain text (both
+/// the reader's and the workers' paths) and JSON Lines, however the input is cut into reads.
+mod long_lines;

@@ -130,7 +130,7 @@ fn a_line_longer_than_a_block_is_gathered_over_reads() {
 }
 
 /// `input` masked line by line, each line's ending kept: what the pipeline must give.
-fn masked_by_lines(masker: &Masker, input: &[u8]) -> String {
+pub(super) fn masked_by_lines(masker: &Masker, input: &[u8]) -> String {
     let mut out = String::new();
     for raw in input.split_inclusive(|&c| c == b'\n') {
         let (body, ending) = split_ending(raw);
