@@ -47,10 +47,8 @@ fn may_fold(b: &[u8], k: usize) -> bool {
     let ends_group = |p: usize| p > 0 && matches!(b[p - 1], b'0'..=b'9' | b')' | 0x80..=0xFF);
     let dash = || ends_group(k) || (k >= 1 && b[k - 1] == b' ' && ends_group(k - 1));
     let space = || ends_group(k) || (k > 0 && b[k - 1].is_ascii_alphanumeric());
-    // Leads of other characters (accented letters, CJK, emoji) go at the first compare.
-    if !matches!(b[k], 0xC2 | 0xD9 | 0xDB | 0xE2 | 0xE3 | 0xEF) {
-        return false;
-    }
+    // Leads of other characters (accented letters, CJK, emoji) never get here from
+    // `next_fold` (see `bytes::fold_lead_bits`), and every other byte falls to the last arm.
     let second = b.get(k + 1).copied().unwrap_or(0);
     let third = b.get(k + 2).copied().unwrap_or(0);
     match (b[k], second) {
