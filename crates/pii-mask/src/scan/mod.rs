@@ -24,9 +24,11 @@ use bytes::{
 use card::{card_counted, digit_groups, digits_in_20};
 use chars::{fold_text, next_fold, Folded};
 use context::{
-    begins_date, contains, continues, ends_with_word, keys, label_before, label_kind, left_ok,
-    line_before, right_ok, short_tail, word_in, Label,
+    begins_date, context_word, continues, ends_with_word, in_mask, keys, label_before, label_kind,
+    left_ok, line_before, right_ok, short_tail, Label,
 };
+#[cfg(feature = "rules")]
+pub(crate) use context::{blank_masks, mask_start};
 use email::email;
 use iban::{iban, IbanScan};
 use ip::{ipv4, ipv6, lone_colon, version_context};
@@ -126,17 +128,28 @@ fn scan_folded_line(
 ///
 /// Spans already in `out` (of other parts of a text, in other offsets) are left alone.
 fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
-    scan_range(text, enabled, out, false);
+    scan_range(text, 0, 0, enabled, out, false);
 }
 
-/// [`scan_folded`]; `nested` for the text before an email scanned again, which does not scan
-/// again in turn (so each byte is scanned a bounded number of times).
-fn scan_range(text: &str, enabled: u8, out: &mut Vec<Span>, nested: bool) {
+/// [`scan_folded`] of `text` from `start` on, the last finding having ended at `last_end`;
+/// `nested` for a text scanned again (before an email, or before a glued finding), which does
+/// not scan again in turn (so each byte is scanned a bounded number of times).
+fn scan_range(
+    text: &str,
+    start: usize,
+    last_end: usize,
+    enabled: u8,
+    out: &mut Vec<Span>,
+    nested: bool,
+) {
     let keep = out.len();
     let b = text.as_bytes();
     let n = b.len();
-    let mut st = State::default();
-    let mut i = 0;
+    let mut st = State {
+        last_end,
+        ..State::default()
+    };
+    let mut i = start;
     while i < n {
         i = next_trigger(b, i);
         if i >= n {
@@ -176,7 +189,7 @@ fn scan_range(text: &str, enabled: u8, out: &mut Vec<Span>, nested: bool) {
                 if let Some((from, head)) = head {
                     step(head.len());
                     let old = out.len();
-                    scan_range(head, enabled, out, true);
+                    scan_range(head, 0, 0, enabled, out, true);
                     found_again = out.len() > old;
                     for s in &mut out[old..] {
                         s.start += from;
@@ -187,6 +200,12 @@ fn scan_range(text: &str, enabled: u8, out: &mut Vec<Span>, nested: bool) {
                 // finding held is not left in clear (`555 123 4567.jane@x.com`, `jane@x.com/@y.io`).
                 if let Some(from) = cut.filter(|_| !found_again) {
                     span.start = from;
+                }
+                // A value that failed only for what follows it may be found when this finding is
+                // masked away (`+44 20 7946 0958-0A::`, `0A::DE89…`, `TX 78701-1::2`): the text
+                // before the finding is scanned again as if it ended there.
+                if cut.is_none() && !nested && span.start > st.last_end && glued(b, span.start) {
+                    rescan_glued(text, st.last_end, span.start, enabled, out);
                 }
                 if enabled & span.entity.bit() != 0 {
                     out.push(span);
@@ -210,6 +229,48 @@ fn scan_range(text: &str, enabled: u8, out: &mut Vec<Span>, nested: bool) {
             _ => i += 1,
         }
     }
+}
+
+/// Is the finding at `s` glued to what is before it, so that a value there may have failed
+/// only for the finding's first bytes: a `-`, `:` or `.` after a letter, digit or colon
+/// (`0958-0A::`, `0A::DE89…`, `4567:2024jane@…`), or a letter beyond ASCII after an address
+/// (`bob@y.ioé10.1.2.3`, where the address's domain ran on into the number)?
+#[inline]
+fn glued(b: &[u8], s: usize) -> bool {
+    match b[s - 1] {
+        b'-' | b':' | b'.' => s >= 2 && (is_word(b[s - 2]) || b[s - 2] == b':'),
+        0x80.. => b[s.saturating_sub(GLUE_REACH)..s].contains(&b'@'),
+        _ => false,
+    }
+}
+
+/// How far before a finding [`rescan_glued`] reads again: longer than any value the scan reads.
+const GLUE_REACH: usize = 96;
+
+/// Scans `text[..s]` again from the end of the last finding (`last_end`) or the line's start,
+/// at most [`GLUE_REACH`] bytes back (then from a whitespace), as masking the output would read
+/// it: ending where the finding at `s` starts, which masked is a label. A value glued to the
+/// finding by a byte that made it look longer (`555-123-4567:2024jane@x.com`, a `-` or `:`
+/// before a digit, an IPv6 token running into an IBAN) is then found in the first pass.
+#[cold]
+#[inline(never)]
+fn rescan_glued(text: &str, last_end: usize, s: usize, enabled: u8, out: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let mut from = last_newline(&b[last_end..s]).map_or(last_end, |p| last_end + p + 1);
+    if s - from > GLUE_REACH {
+        match b[s - GLUE_REACH..s]
+            .iter()
+            .position(u8::is_ascii_whitespace)
+        {
+            Some(p) => from = s - GLUE_REACH + p + 1,
+            None => return,
+        }
+    }
+    let Some(head) = text.get(..s) else {
+        return;
+    };
+    step(s - from);
+    scan_range(head, from, last_end, enabled, out, true);
 }
 
 /// What the scanner remembers between candidates.

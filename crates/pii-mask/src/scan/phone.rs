@@ -128,10 +128,7 @@ pub(super) const PHONE_WORDS_KEYS: [u128; PHONE_WORDS.len()] = keys(PHONE_WORDS)
 
 /// Is one of [`PHONE_WORDS`] among the words in the 32 bytes before `s`?
 fn phone_context(b: &[u8], s: usize) -> bool {
-    let window = line_before(b, s, 32);
-    window
-        .split(|c| !c.is_ascii_alphabetic())
-        .any(|w| word_in(w, &PHONE_WORDS_KEYS))
+    context_word(line_before(b, s, 32), &PHONE_WORDS_KEYS)
 }
 
 /// A phone number without `+`: North American, or French / UK / Australian national formats.
@@ -214,9 +211,10 @@ pub(super) fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
         end,
     };
     // Longest run of groups that is a valid number and ends cleanly; backing off is allowed
-    // only over a space (`+44 20 7946 0958 2 days`), not inside `-` or `.` groups. A last
-    // group after a space that begins a date is never taken (`+49 30 7972577 12/27`,
-    // `0051 4170 12/27`; see [`begins_date`]).
+    // only over a space (`+44 20 7946 0958 2 days`), not inside `-` or `.` groups, except to
+    // a space before them (`+44 20 7946 0958 10.1.2.3`, `… 0958 2024-05-01`: the number ends
+    // at the space). A last group after a space that begins a date is never taken
+    // (`+49 30 7972577 12/27`, `0051 4170 12/27`; see [`begins_date`]).
     for k in (0..g.groups).rev() {
         let (end, count) = g.ends[k];
         let next = b.get(end).copied();
@@ -232,7 +230,10 @@ pub(super) fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
         if clean && !date && intl_digits_ok(&g.digits[..count], g.trunk_dropped) {
             return Some(span(end));
         }
-        if next.is_some_and(|c| c != b' ') && k + 1 < g.groups {
+        if next.is_some_and(|c| c != b' ')
+            && k + 1 < g.groups
+            && !g.ends[..k].iter().any(|&(e, _)| b.get(e) == Some(&b' '))
+        {
             return None;
         }
     }
@@ -252,7 +253,8 @@ struct IntlGroups {
 }
 
 impl IntlGroups {
-    /// Reads the groups from `i`; `None` when there are too many digits or groups.
+    /// Reads the groups from `i`, up to the last one that fits (17 digits, 10 groups): a
+    /// number followed by a longer one (`+44 20 7946 0958 2024-05-01`) is read without it.
     fn read(b: &[u8], mut i: usize) -> Option<Self> {
         let mut g = IntlGroups {
             digits: [0; 17],
@@ -265,7 +267,9 @@ impl IntlGroups {
             let after_paren = match b.get(i) {
                 Some(c) if c.is_ascii_digit() => {
                     let e = digits_end(b, i, 18);
-                    g.push(&b[i..e])?;
+                    if g.push(&b[i..e]).is_none() {
+                        break;
+                    }
                     i = e;
                     false
                 }
@@ -276,19 +280,19 @@ impl IntlGroups {
                     }
                     if &b[i + 1..e] == b"0" {
                         g.trunk_dropped = true;
-                    } else {
-                        g.push(&b[i + 1..e])?;
+                    } else if g.push(&b[i + 1..e]).is_none() {
+                        break;
                     }
                     i = e + 1;
                     true
                 }
                 _ => break,
             };
-            if g.groups == g.ends.len() {
-                return None;
-            }
             g.ends[g.groups] = (i, g.n);
             g.groups += 1;
+            if g.groups == g.ends.len() {
+                break;
+            }
             match b.get(i) {
                 Some(&c) if is_phone_sep(c) => {
                     if !b
@@ -307,7 +311,11 @@ impl IntlGroups {
         Some(g)
     }
 
+    /// Adds a group's digits; `None`, adding nothing, when they do not fit.
     fn push(&mut self, ascii_digits: &[u8]) -> Option<()> {
+        if self.n + ascii_digits.len() > self.digits.len() {
+            return None;
+        }
         for &d in ascii_digits {
             *self.digits.get_mut(self.n)? = d - b'0';
             self.n += 1;

@@ -32,5 +32,11 @@ pub(super) fn ssn_context(b: &[u8], s: usize) -> bool {
     let lower = &mut buf[..window.len()];
     lower.copy_from_slice(window);
     lower.make_ascii_lowercase();
-    contains(lower, b"ssn") || contains(lower, b"social security")
+    // Not the `SSN` of our own `[US_SSN_REDACTED]` (see `in_mask`).
+    [&b"ssn"[..], b"social security"].iter().any(|needle| {
+        lower
+            .windows(needle.len())
+            .enumerate()
+            .any(|(k, w)| w == *needle && !in_mask(window, k, k + needle.len()))
+    })
 }
