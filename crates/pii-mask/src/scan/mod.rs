@@ -128,19 +128,24 @@ fn scan_folded_line(
 ///
 /// Spans already in `out` (of other parts of a text, in other offsets) are left alone.
 fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
-    scan_range(text, 0, 0, enabled, out, false);
+    scan_range(text, 0, 0, enabled, out, 0);
 }
 
+/// How deep texts are scanned again: the text before a glued finding, then the text before a
+/// glued finding in that (`555-123-4567-0A::5551234567`: the phone, before the address, before
+/// the second phone). The text before an email is scanned again only from the top and does
+/// not scan again in turn. Each level reads each byte at most once, so the scan stays linear.
+const MAX_DEPTH: u8 = 2;
+
 /// [`scan_folded`] of `text` from `start` on, the last finding having ended at `last_end`;
-/// `nested` for a text scanned again (before an email, or before a glued finding), which does
-/// not scan again in turn (so each byte is scanned a bounded number of times).
+/// `depth` counts the scans this one is nested in (see [`MAX_DEPTH`]).
 fn scan_range(
     text: &str,
     start: usize,
     last_end: usize,
     enabled: u8,
     out: &mut Vec<Span>,
-    nested: bool,
+    depth: u8,
 ) {
     let keep = out.len();
     let b = text.as_bytes();
@@ -183,13 +188,13 @@ fn scan_range(
                 // What that finding held before the local part is scanned again on its own, as
                 // masking the output would find it there (`0A::0@a.aa`: the address `0A::`).
                 let head = cut
-                    .filter(|_| !nested)
+                    .filter(|_| depth == 0)
                     .and_then(|from| Some((from, text.get(from..span.start)?)));
                 let mut found_again = false;
                 if let Some((from, head)) = head {
                     step(head.len());
                     let old = out.len();
-                    scan_range(head, 0, 0, enabled, out, true);
+                    scan_range(head, 0, 0, enabled, out, MAX_DEPTH);
                     found_again = out.len() > old;
                     for s in &mut out[old..] {
                         s.start += from;
@@ -204,13 +209,23 @@ fn scan_range(
                 // A value that failed only for what follows it may be found when this finding is
                 // masked away (`+44 20 7946 0958-0A::`, `0A::DE89…`, `TX 78701-1::2`): the text
                 // before the finding is scanned again as if it ended there.
-                if cut.is_none() && !nested && span.start > st.last_end && glued(b, span.start) {
-                    rescan_glued(text, st.last_end, span.start, enabled, out);
+                if cut.is_none()
+                    && depth < MAX_DEPTH
+                    && span.start > st.last_end
+                    && glued(b, span.start)
+                {
+                    rescan_glued(text, st.last_end, span.start, enabled, out, depth + 1);
                 }
                 if enabled & span.entity.bit() != 0 {
                     out.push(span);
                 }
                 st.last_end = span.end;
+                // A finding that ends inside a hex-and-colon token read as no address: the
+                // colons after it are read again, from the finding's end (`0A::10.1.2.31::2`:
+                // after the dotted quad, the address `::2`).
+                if st.v6_checked_until > span.end {
+                    st.v6_checked_until = span.end;
+                }
                 i = span.end.max(i + 1);
             }
             // A digit run that starts nothing is skipped whole: nothing starts inside it, nor in
@@ -232,13 +247,14 @@ fn scan_range(
 }
 
 /// Is the finding at `s` glued to what is before it, so that a value there may have failed
-/// only for the finding's first bytes: a `-`, `:` or `.` after a letter, digit or colon
-/// (`0958-0A::`, `0A::DE89…`, `4567:2024jane@…`), or a letter beyond ASCII after an address
+/// only for the finding's first bytes: a `-`, `:` or `.` after a letter, digit, colon or dot
+/// (`0958-0A::`, `0A::DE89…`, `4567:2024jane@…`, `1::2.:123-45-6789`), or a letter beyond
+/// ASCII after an address
 /// (`bob@y.ioé10.1.2.3`, where the address's domain ran on into the number)?
 #[inline]
 fn glued(b: &[u8], s: usize) -> bool {
     match b[s - 1] {
-        b'-' | b':' | b'.' => s >= 2 && (is_word(b[s - 2]) || b[s - 2] == b':'),
+        b'-' | b':' | b'.' => s >= 2 && (is_word(b[s - 2]) || matches!(b[s - 2], b':' | b'.')),
         0x80.. => b[s.saturating_sub(GLUE_REACH)..s].contains(&b'@'),
         _ => false,
     }
@@ -254,7 +270,14 @@ const GLUE_REACH: usize = 96;
 /// before a digit, an IPv6 token running into an IBAN) is then found in the first pass.
 #[cold]
 #[inline(never)]
-fn rescan_glued(text: &str, last_end: usize, s: usize, enabled: u8, out: &mut Vec<Span>) {
+fn rescan_glued(
+    text: &str,
+    last_end: usize,
+    s: usize,
+    enabled: u8,
+    out: &mut Vec<Span>,
+    depth: u8,
+) {
     let b = text.as_bytes();
     let mut from = last_newline(&b[last_end..s]).map_or(last_end, |p| last_end + p + 1);
     if s - from > GLUE_REACH {
@@ -270,7 +293,7 @@ fn rescan_glued(text: &str, last_end: usize, s: usize, enabled: u8, out: &mut Ve
         return;
     };
     step(s - from);
-    scan_range(head, from, last_end, enabled, out, true);
+    scan_range(head, from, last_end, enabled, out, depth);
 }
 
 /// What the scanner remembers between candidates.

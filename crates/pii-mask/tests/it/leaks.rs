@@ -898,3 +898,48 @@ fn an_international_number_before_a_space_and_a_dotted_or_dashed_number_is_found
     // Inside `-` or `.` groups there is still no backing off.
     assert!(found("+44 20-7946-0958-12345").is_empty());
 }
+
+#[test]
+fn an_address_after_a_finding_inside_a_hex_and_colon_token_is_found() {
+    // The token `0A::10.1.2.31::2` parsed as nothing; after the dotted quad found in it, the
+    // rest `::2` is an address of its own, as masking the output reads it.
+    in_one_pass(
+        "0A::10.1.2.31::2",
+        &[
+            EntityType::IpAddress,
+            EntityType::IpAddress,
+            EntityType::IpAddress,
+        ],
+    );
+    in_one_pass(
+        "1::210.1.2.31::2!",
+        &[
+            EntityType::IpAddress,
+            EntityType::IpAddress,
+            EntityType::IpAddress,
+        ],
+    );
+    // An address cut short by dots before a value.
+    in_one_pass(
+        "1::2.:123-45-6789",
+        &[EntityType::IpAddress, EntityType::UsSsn],
+    );
+    in_one_pass(
+        "1::2..DE89370400440532013000",
+        &[EntityType::IpAddress, EntityType::Iban],
+    );
+}
+
+#[test]
+fn values_glued_in_a_chain_are_all_found_in_the_first_pass() {
+    // Each value fails only for the next one's first bytes: the text before a glued finding
+    // is read again, and the text before a glued finding in that.
+    for (text, first) in [
+        ("555-123-4567-0A::5551234567", EntityType::Phone),
+        ("TX 78701-0A::5551234567", EntityType::Zip),
+        ("123-45-6789-0A::5551234567", EntityType::UsSsn),
+        ("DE89370400440532013000-0A::5551234567", EntityType::Iban),
+    ] {
+        in_one_pass(text, &[first, EntityType::IpAddress, EntityType::Phone]);
+    }
+}
