@@ -365,24 +365,33 @@ pub(super) fn line_before(b: &[u8], s: usize, n: usize) -> &[u8] {
     }
 }
 
+/// Where the context window of a value at `s` starts: `n` bytes back on its line, not counting
+/// the bytes of the last finding (`last`, its start and end, before `s`). Masked, a finding
+/// becomes a label, often shorter than the value (`[EMAIL_REDACTED]` for a long address), and
+/// masking the output again would read words the value kept out of reach
+/// (`call 555-123-45674111…a@a.aa12(555) 123-4567`: `call` and the local number); so the first
+/// pass reads at least as far.
+pub(super) fn context_start(b: &[u8], s: usize, n: usize, (start, end): (usize, usize)) -> usize {
+    let mut lo = s.saturating_sub(n);
+    if end > lo && end <= s {
+        lo = lo.saturating_sub(end - start.max(lo));
+    }
+    match b[lo..s].iter().rposition(|&c| c == b'\n') {
+        Some(p) => lo + p + 1,
+        None => lo,
+    }
+}
+
 /// Is one of the words whose [`keys`] are `list` among the words (ASCII letter runs) of
 /// `window` that lie outside our masks ([`in_mask`])?
 pub(super) fn context_word(window: &[u8], list: &[u128]) -> bool {
-    let mut k = 0;
-    while k < window.len() {
-        if !window[k].is_ascii_alphabetic() {
-            k += 1;
-            continue;
-        }
-        let start = k;
-        while k < window.len() && window[k].is_ascii_alphabetic() {
-            k += 1;
-        }
-        if word_in(&window[start..k], list) && !in_mask(window, start, k) {
-            return true;
-        }
-    }
-    false
+    // The pieces of a split are one separator apart: `at` is where each starts.
+    let mut at = 0;
+    window.split(|c| !c.is_ascii_alphabetic()).any(|w| {
+        let start = at;
+        at += w.len() + 1;
+        word_in(w, list) && !in_mask(window, start, start + w.len())
+    })
 }
 
 /// Does `w[start..end]` lie inside one of our masks ([`mask_start`])? Masking the output again

@@ -24,8 +24,8 @@ use bytes::{
 use card::{card_counted, digit_groups, digits_in_20};
 use chars::{fold_text, next_fold, Folded};
 use context::{
-    begins_date, context_word, continues, ends_with_word, in_mask, keys, label_before, label_kind,
-    left_ok, line_before, right_ok, short_tail, Label,
+    begins_date, context_start, context_word, continues, ends_with_word, in_mask, keys,
+    label_before, label_kind, left_ok, line_before, right_ok, short_tail, Label,
 };
 #[cfg(feature = "rules")]
 pub(crate) use context::{blank_masks, mask_start};
@@ -128,7 +128,7 @@ fn scan_folded_line(
 ///
 /// Spans already in `out` (of other parts of a text, in other offsets) are left alone.
 fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
-    scan_range(text, 0, 0, enabled, out, 0);
+    scan_range(text, 0, (0, 0), enabled, out, 0);
 }
 
 /// How deep texts are scanned again: the text before a glued finding, then the text before a
@@ -137,12 +137,13 @@ fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
 /// not scan again in turn. Each level reads each byte at most once, so the scan stays linear.
 const MAX_DEPTH: u8 = 2;
 
-/// [`scan_folded`] of `text` from `start` on, the last finding having ended at `last_end`;
-/// `depth` counts the scans this one is nested in (see [`MAX_DEPTH`]).
+/// [`scan_folded`] of `text` from `start` on, `last` the start and end of the last finding
+/// (its end 0 when there is none); `depth` counts the scans this one is nested in (see
+/// [`MAX_DEPTH`]).
 fn scan_range(
     text: &str,
     start: usize,
-    last_end: usize,
+    (last_start, last_end): (usize, usize),
     enabled: u8,
     out: &mut Vec<Span>,
     depth: u8,
@@ -151,6 +152,7 @@ fn scan_range(
     let b = text.as_bytes();
     let n = b.len();
     let mut st = State {
+        last_start,
         last_end,
         ..State::default()
     };
@@ -194,7 +196,7 @@ fn scan_range(
                 if let Some((from, head)) = head {
                     step(head.len());
                     let old = out.len();
-                    scan_range(head, 0, 0, enabled, out, MAX_DEPTH);
+                    scan_range(head, 0, (0, 0), enabled, out, MAX_DEPTH);
                     found_again = out.len() > old;
                     for s in &mut out[old..] {
                         s.start += from;
@@ -214,11 +216,13 @@ fn scan_range(
                     && span.start > st.last_end
                     && glued(b, span.start)
                 {
-                    rescan_glued(text, st.last_end, span.start, enabled, out, depth + 1);
+                    let last = (st.last_start, st.last_end);
+                    rescan_glued(text, last, span.start, enabled, out, depth + 1);
                 }
                 if enabled & span.entity.bit() != 0 {
                     out.push(span);
                 }
+                st.last_start = span.start;
                 st.last_end = span.end;
                 // A finding that ends inside a hex-and-colon token read as no address: the
                 // colons after it are read again, from the finding's end (`0A::10.1.2.31::2`:
@@ -272,12 +276,13 @@ const GLUE_REACH: usize = 96;
 #[inline(never)]
 fn rescan_glued(
     text: &str,
-    last_end: usize,
+    last: (usize, usize),
     s: usize,
     enabled: u8,
     out: &mut Vec<Span>,
     depth: u8,
 ) {
+    let last_end = last.1;
     let b = text.as_bytes();
     let mut from = last_newline(&b[last_end..s]).map_or(last_end, |p| last_end + p + 1);
     if s - from > GLUE_REACH {
@@ -293,7 +298,7 @@ fn rescan_glued(
         return;
     };
     step(s - from);
-    scan_range(head, from, last_end, enabled, out, depth);
+    scan_range(head, from, last, enabled, out, depth);
 }
 
 /// What the scanner remembers between candidates.
@@ -309,6 +314,8 @@ struct State {
     /// text began: if a later email displaces that email, the text is scanned again from there
     /// (`DE89 3704 … 00-@0.AA+@a.aa`: the IBAN comes back).
     displaced: Option<(usize, usize)>,
+    /// Start of the last finding.
+    last_start: usize,
 }
 
 /// What a trigger byte led to.
@@ -388,14 +395,16 @@ impl State {
         }
         // Words inside the last finding say nothing: masked, it is a label (`a@a.os555-…`).
         let (before, at) = since(b, self.last_end, i);
-        let found = numeric(b, i, self.last_end).filter(|span| match label_kind(before, at) {
-            Label::None => true,
-            Label::Reference => false,
-            // `customer ID 8472619350` is an identifier; a formatted phone number or a
-            // validated card after `account` is still personal data.
-            Label::Identifier => {
-                span.entity != EntityType::Phone
-                    || !b[span.start..span.end].iter().all(u8::is_ascii_digit)
+        let found = numeric(b, i, (self.last_start, self.last_end)).filter(|span| {
+            match label_kind(before, at) {
+                Label::None => true,
+                Label::Reference => false,
+                // `customer ID 8472619350` is an identifier; a formatted phone number or a
+                // validated card after `account` is still personal data.
+                Label::Identifier => {
+                    span.entity != EntityType::Phone
+                        || !b[span.start..span.end].iter().all(u8::is_ascii_digit)
+                }
             }
         });
         found.map_or(Candidate::Nothing, Candidate::Found)
@@ -425,9 +434,10 @@ fn since(b: &[u8], last_end: usize, i: usize) -> (&[u8], usize) {
     (&b[from..], i - from)
 }
 
-/// A number starting with a digit at `s` (left boundary already checked); `last_end` is the
-/// end of the previous finding.
-fn numeric(b: &[u8], s: usize, last_end: usize) -> Option<Span> {
+/// A number starting with a digit at `s` (left boundary already checked); `last` is the start
+/// and end of the previous finding.
+fn numeric(b: &[u8], s: usize, last: (usize, usize)) -> Option<Span> {
+    let last_end = last.1;
     let span = |entity, end| Span {
         entity,
         start: s,
@@ -481,11 +491,11 @@ fn numeric(b: &[u8], s: usize, last_end: usize) -> Option<Span> {
             return Some(span(EntityType::Zip, e));
         }
     }
-    if len == 9 && right_ok(b, run) && ssn_context(b, s) && validate::ssn_parts(&b[s..run]) {
+    if len == 9 && right_ok(b, run) && ssn_context(b, s, last) && validate::ssn_parts(&b[s..run]) {
         return Some(span(EntityType::UsSsn, run));
     }
     if len == 3 {
-        if let Some(e) = local_phone(b, s) {
+        if let Some(e) = local_phone(b, s, last) {
             return Some(span(EntityType::Phone, e));
         }
     }

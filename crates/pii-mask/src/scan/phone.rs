@@ -112,13 +112,13 @@ fn nanp_area(b: &[u8], i: usize, paren: bool) -> Option<(usize, u8, Option<u8>)>
 /// A seven-digit local number (`555-1234`, `555.1234`) with a phone word (`call`, `phone`,
 /// `tel`, `mobile`, `cell`, `number`) at most 32 bytes before it. Without one, seven digits are
 /// as often a reference or a count as a phone number, and are left alone.
-pub(super) fn local_phone(b: &[u8], s: usize) -> Option<usize> {
+pub(super) fn local_phone(b: &[u8], s: usize, last: (usize, usize)) -> Option<usize> {
     let sep = *b.get(s + 3)?;
     if !matches!(sep, b'-' | b'.') || digits_end(b, s + 4, 5) != s + 8 {
         return None;
     }
     let e = s + 8;
-    (right_ok(b, e) && !continues(b, e, sep) && phone_context(b, s)).then_some(e)
+    (right_ok(b, e) && !continues(b, e, sep) && phone_context(b, s, last)).then_some(e)
 }
 
 /// Words that say a nearby number is a phone number.
@@ -126,9 +126,10 @@ pub(super) const PHONE_WORDS: &[&str] = &["call", "cell", "mobile", "number", "p
 
 pub(super) const PHONE_WORDS_KEYS: [u128; PHONE_WORDS.len()] = keys(PHONE_WORDS);
 
-/// Is one of [`PHONE_WORDS`] among the words in the 32 bytes before `s`?
-fn phone_context(b: &[u8], s: usize) -> bool {
-    context_word(line_before(b, s, 32), &PHONE_WORDS_KEYS)
+/// Is one of [`PHONE_WORDS`] among the words in the 32 bytes before `s` (findings not
+/// counted, see [`context_start`])?
+fn phone_context(b: &[u8], s: usize, last: (usize, usize)) -> bool {
+    context_word(&b[context_start(b, s, 32, last)..s], &PHONE_WORDS_KEYS)
 }
 
 /// A phone number without `+`: North American, or French / UK / Australian national formats.

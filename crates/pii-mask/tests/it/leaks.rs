@@ -943,3 +943,21 @@ fn values_glued_in_a_chain_are_all_found_in_the_first_pass() {
         in_one_pass(text, &[first, EntityType::IpAddress, EntityType::Phone]);
     }
 }
+
+#[test]
+fn a_context_word_a_long_value_kept_out_of_reach_counts_in_the_first_pass() {
+    // Masked, the address is a shorter label, and `call` comes within 32 bytes of the local
+    // number: the first pass reads as far as masking the output again would.
+    for text in [
+        "call me at jane.doe.longname@example.com or 555-1234",
+        "call 555-123-45674111111111111111a@a.aa12(555) 123-4567",
+    ] {
+        in_one_pass(text, &[EntityType::Email, EntityType::Phone]);
+    }
+    in_one_pass(
+        "ssn: see jane.doe.longname@example.com, 219099999",
+        &[EntityType::Email, EntityType::UsSsn],
+    );
+    // Without a finding in between, 32 bytes is still the reach.
+    assert!(found("call me at the office, or else try 555-1234").is_empty());
+}
