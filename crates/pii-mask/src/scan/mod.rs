@@ -251,16 +251,39 @@ fn scan_range(
 }
 
 /// Is the finding at `s` glued to what is before it, so that a value there may have failed
-/// only for the finding's first bytes: a `-`, `:` or `.` after a letter, digit, colon or dot
-/// (`0958-0A::`, `0A::DE89…`, `4567:2024jane@…`, `1::2.:123-45-6789`), or a letter beyond
-/// ASCII after an address
+/// only for the finding's first bytes: a `-`, `:` or `.` after a letter, digit, colon, dot or
+/// letter beyond ASCII (`0958-0A::`, `0A::DE89…`, `4567:2024jane@…`, `1::2.:123-45-6789`), a
+/// `)` after a digit (`+49 30 7972577(2024)10.1.2.3bob@…`), or a letter beyond ASCII after an
+/// address
 /// (`bob@y.ioé10.1.2.3`, where the address's domain ran on into the number)?
 #[inline]
 fn glued(b: &[u8], s: usize) -> bool {
+    GLUE[b[s - 1] as usize] && glued_closer(b, s)
+}
+
+/// The bytes a finding may be glued to what is before it by, for [`glued`].
+static GLUE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0x80;
+    while c < 256 {
+        t[c] = true;
+        c += 1;
+    }
+    t[b'-' as usize] = true;
+    t[b':' as usize] = true;
+    t[b'.' as usize] = true;
+    t[b')' as usize] = true;
+    t
+};
+
+/// [`glued`] after one of its bytes.
+#[inline(never)]
+fn glued_closer(b: &[u8], s: usize) -> bool {
+    let before = if s >= 2 { b[s - 2] } else { b' ' };
     match b[s - 1] {
-        b'-' | b':' | b'.' => s >= 2 && (is_word(b[s - 2]) || matches!(b[s - 2], b':' | b'.')),
-        0x80.. => b[s.saturating_sub(GLUE_REACH)..s].contains(&b'@'),
-        _ => false,
+        b'-' | b':' | b'.' => is_word(before) || matches!(before, b':' | b'.' | 0x80..),
+        b')' => before.is_ascii_digit(),
+        _ => b[s.saturating_sub(GLUE_REACH)..s].contains(&b'@'),
     }
 }
 
@@ -298,7 +321,26 @@ fn rescan_glued(
         return;
     };
     step(s - from);
+    let old = out.len();
     scan_range(head, from, last, enabled, out, depth);
+    // An address found there does not reach back over the finding before (masked, a label;
+    // and not this scan's to take in): `4111…1111!jane@x.comé10.1.2.3`, the address
+    // `jane@x.comé`.
+    let mut k = old;
+    while k < out.len() {
+        let span = out[k];
+        if span.start < last_end {
+            let at = b[span.start..span.end].iter().rposition(|&c| c == b'@');
+            match at.and_then(|a| email::local_from(b, last_end, span.start + a)) {
+                Some(start) => out[k].start = start,
+                None => {
+                    out.remove(k);
+                    continue;
+                }
+            }
+        }
+        k += 1;
+    }
 }
 
 /// What the scanner remembers between candidates.

@@ -129,7 +129,13 @@ pub(super) const PHONE_WORDS_KEYS: [u128; PHONE_WORDS.len()] = keys(PHONE_WORDS)
 /// Is one of [`PHONE_WORDS`] among the words in the 32 bytes before `s` (findings not
 /// counted, see [`context_start`])?
 fn phone_context(b: &[u8], s: usize, last: (usize, usize)) -> bool {
-    context_word(&b[context_start(b, s, 32, last)..s], &PHONE_WORDS_KEYS)
+    let mut lo = context_start(b, s, 32, last);
+    // A word the window cuts is not the word (`xcall`: masked, a shorter label may bring its
+    // tail `call` into the window).
+    while lo < s && lo > 0 && b[lo - 1].is_ascii_alphabetic() && b[lo].is_ascii_alphabetic() {
+        lo += 1;
+    }
+    context_word(&b[lo..s], &PHONE_WORDS_KEYS)
 }
 
 /// A phone number without `+`: North American, or French / UK / Australian national formats.

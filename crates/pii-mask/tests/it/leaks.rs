@@ -961,3 +961,47 @@ fn a_context_word_a_long_value_kept_out_of_reach_counts_in_the_first_pass() {
     // Without a finding in between, 32 bytes is still the reach.
     assert!(found("call me at the office, or else try 555-1234").is_empty());
 }
+
+#[test]
+fn an_address_before_a_letter_beyond_ascii_and_a_value_is_found_in_the_first_pass() {
+    // The domain ran on into the number (`y.ioé10…`) and was no domain; masked, the number is
+    // a label and `bob@y.ioé` an address. Read again, the address stops at the finding before.
+    for (text, want) in [
+        (
+            "bob@y.ioé10.1.2.3",
+            &[EntityType::Email, EntityType::IpAddress][..],
+        ),
+        (
+            "4111111111111111!jane@x.comé10.1.2.3",
+            &[
+                EntityType::CreditCard,
+                EntityType::Email,
+                EntityType::IpAddress,
+            ],
+        ),
+        (
+            "bob@y.io0é.10.1.2.3",
+            &[EntityType::Email, EntityType::IpAddress],
+        ),
+        (
+            "+49 30 7972577(2024)10.1.2.3bob@y.io",
+            &[EntityType::Phone, EntityType::Email],
+        ),
+    ] {
+        in_one_pass(text, want);
+    }
+    assert_eq!(
+        masked("4111111111111111!jane@x.comé10.1.2.3"),
+        "[CREDIT_CARD_REDACTED]![EMAIL_REDACTED][IP_ADDRESS_REDACTED]"
+    );
+}
+
+#[test]
+fn a_phone_word_cut_by_the_window_is_no_phone_word() {
+    // `xcall` is no phone word; 32 bytes back from the number the window cut it to `call`
+    // once the card before was masked to a shorter label.
+    let text = "DE89 3704 0044 0532 0130 00xcall +4111 1111 1111 1111(555) 123-4567";
+    let once = masked(text);
+    assert!(Masker::default().find(&once).is_empty(), "{once:?}");
+    assert!(found("and my xcall is 555-1234").is_empty());
+}
