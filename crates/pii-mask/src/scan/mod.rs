@@ -133,9 +133,11 @@ fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
 
 /// How deep texts are scanned again: the text before a glued finding, then the text before a
 /// glued finding in that (`555-123-4567-0A::5551234567`: the phone, before the address, before
-/// the second phone). The text before an email is scanned again only from the top and does
-/// not scan again in turn. Each level reads each byte at most once, so the scan stays linear.
-const MAX_DEPTH: u8 = 2;
+/// the second phone), and so on for a chain of glued values. The text before an email is
+/// scanned again only from the top and does not scan again in turn. A text scanned again is at
+/// most [`GLUE_REACH`] bytes and each level reads each of its bytes at most once, so a finding
+/// costs a bounded number of steps and the scan stays linear.
+const MAX_DEPTH: u8 = 8;
 
 /// [`scan_folded`] of `text` from `start` on, `last` the start and end of the last finding
 /// (its end 0 when there is none); `depth` counts the scans this one is nested in (see
@@ -253,9 +255,9 @@ fn scan_range(
 /// Is the finding at `s` glued to what is before it, so that a value there may have failed
 /// only for the finding's first bytes: a `-`, `:` or `.` after a letter, digit, colon, dot or
 /// letter beyond ASCII (`0958-0A::`, `0A::DE89…`, `4567:2024jane@…`, `1::2.:123-45-6789`), a
-/// `)` after a digit (`+49 30 7972577(2024)10.1.2.3bob@…`), or a letter beyond ASCII after an
-/// address
-/// (`bob@y.ioé10.1.2.3`, where the address's domain ran on into the number)?
+/// `)` after a digit (`+49 30 7972577(2024)10.1.2.3bob@…`), a letter beyond ASCII after an
+/// address (`bob@y.ioé10.1.2.3`, where the address's domain ran on into the number), or a
+/// letter or digit (an address whose local part stopped at its longest inside a run)?
 #[inline]
 fn glued(b: &[u8], s: usize) -> bool {
     GLUE[b[s - 1] as usize] && glued_closer(b, s)
@@ -273,6 +275,13 @@ static GLUE: [bool; 256] = {
     t[b':' as usize] = true;
     t[b'.' as usize] = true;
     t[b')' as usize] = true;
+    let mut c = 0;
+    while c < 128 {
+        if (c as u8).is_ascii_alphanumeric() {
+            t[c] = true;
+        }
+        c += 1;
+    }
     t
 };
 
@@ -283,6 +292,10 @@ fn glued_closer(b: &[u8], s: usize) -> bool {
     match b[s - 1] {
         b'-' | b':' | b'.' => is_word(before) || matches!(before, b':' | b'.' | 0x80..),
         b')' => before.is_ascii_digit(),
+        // Only an address starts right after a letter or digit that is no finding: its local
+        // part read back as far as it may (64 bytes) and stopped inside a run
+        // (`123-45-6789DE89…bob@y.io`).
+        c if c.is_ascii_alphanumeric() => true,
         _ => b[s.saturating_sub(GLUE_REACH)..s].contains(&b'@'),
     }
 }

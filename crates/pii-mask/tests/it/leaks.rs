@@ -1005,3 +1005,28 @@ fn a_phone_word_cut_by_the_window_is_no_phone_word() {
     assert!(Masker::default().find(&once).is_empty(), "{once:?}");
     assert!(found("and my xcall is 555-1234").is_empty());
 }
+
+#[test]
+fn a_value_before_an_address_whose_local_part_stopped_at_its_longest_is_found() {
+    // The local part reads back 64 bytes at most and stopped right after the value: masked, the
+    // address is a label and the value ends there.
+    let long = "DE89370400440532013000DE893704004405320130004111111111111111!bob@y.io";
+    for (value, entity) in [
+        ("123-45-6789", EntityType::UsSsn),
+        ("+44 20 7946 095", EntityType::Phone),
+    ] {
+        let text = format!("{value}{long}");
+        in_one_pass(&text, &[entity, EntityType::Email]);
+        assert!(masked(&text).starts_with(&format!("[{entity}_REDACTED][EMAIL_")));
+    }
+    // A chain of glued values as long as one likes.
+    in_one_pass(
+        "(555) 123-4567-0A::5551234567-0A::",
+        &[
+            EntityType::Phone,
+            EntityType::IpAddress,
+            EntityType::Phone,
+            EntityType::IpAddress,
+        ],
+    );
+}
