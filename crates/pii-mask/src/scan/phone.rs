@@ -234,7 +234,13 @@ pub(super) fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
             && k + 1 == g.groups
             && b.get(g.ends[k - 1].0) == Some(&b' ')
             && begins_date(b, g.ends[k - 1].0 + 1, end);
-        if clean && !date && intl_digits_ok(&g.digits[..count], g.trunk_dropped) {
+        // Backing off never ends at a group in parentheses after a space: it begins the next
+        // number (`+49 30 7972577 (555) 123-4567`).
+        let paren = (k + 1 < g.groups || g.cut)
+            && g.parens & (1 << k) != 0
+            && k > 0
+            && b.get(g.ends[k - 1].0) == Some(&b' ');
+        if clean && !date && !paren && intl_digits_ok(&g.digits[..count], g.trunk_dropped) {
             return Some(span(end));
         }
         if next.is_some_and(|c| c != b' ')
@@ -255,6 +261,10 @@ struct IntlGroups {
     /// (`+44 20 7946 0958 2 days`) can back off to its own groups.
     ends: [(usize, usize); 10],
     groups: usize,
+    /// Bit `k` is set when group `k` is in parentheses.
+    parens: u16,
+    /// Reading stopped at a group that did not fit.
+    cut: bool,
     /// A `(0)` trunk group was written.
     trunk_dropped: bool,
 }
@@ -268,6 +278,8 @@ impl IntlGroups {
             n: 0,
             ends: [(0, 0); 10],
             groups: 0,
+            parens: 0,
+            cut: false,
             trunk_dropped: false,
         };
         loop {
@@ -275,6 +287,7 @@ impl IntlGroups {
                 Some(c) if c.is_ascii_digit() => {
                     let e = digits_end(b, i, 18);
                     if g.push(&b[i..e]).is_none() {
+                        g.cut = true;
                         break;
                     }
                     i = e;
@@ -288,6 +301,7 @@ impl IntlGroups {
                     if &b[i + 1..e] == b"0" {
                         g.trunk_dropped = true;
                     } else if g.push(&b[i + 1..e]).is_none() {
+                        g.cut = true;
                         break;
                     }
                     i = e + 1;
@@ -296,8 +310,10 @@ impl IntlGroups {
                 _ => break,
             };
             g.ends[g.groups] = (i, g.n);
+            g.parens |= u16::from(after_paren) << g.groups;
             g.groups += 1;
             if g.groups == g.ends.len() {
+                g.cut = true;
                 break;
             }
             match b.get(i) {

@@ -897,6 +897,21 @@ fn an_international_number_before_a_space_and_a_dotted_or_dashed_number_is_found
     );
     // Inside `-` or `.` groups there is still no backing off.
     assert!(found("+44 20-7946-0958-12345").is_empty());
+    // More digits than a number holds after a space: the number ends at the space.
+    in_one_pass(
+        "+44 20 7946 0958 4111111111111111",
+        &[EntityType::Phone, EntityType::CreditCard],
+    );
+    // A group in parentheses after a space begins the next number; backing off never ends
+    // at it.
+    for text in [
+        "+49 30 7972577 (555) 123-4567",
+        "+49 30 79725778 (555) 123-4567",
+    ] {
+        let values: Vec<&str> = found(text).into_iter().map(|(_, v)| v).collect();
+        assert_eq!(values[1], "(555) 123-4567", "{text:?}");
+        in_one_pass(text, &[EntityType::Phone, EntityType::Phone]);
+    }
 }
 
 #[test]
