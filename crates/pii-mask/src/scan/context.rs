@@ -384,6 +384,7 @@ pub(super) fn context_start(b: &[u8], s: usize, n: usize, (start, end): (usize, 
 
 /// Is one of the words whose [`keys`] are `list` among the words (ASCII letter runs) of
 /// `window` that lie outside our masks ([`in_mask`])?
+#[inline]
 pub(super) fn context_word(window: &[u8], list: &[u128]) -> bool {
     // The pieces of a split are one separator apart: `at` is where each starts.
     let mut at = 0;

@@ -296,7 +296,21 @@ fn glued_closer(b: &[u8], s: usize) -> bool {
         // part read back as far as it may (64 bytes) and stopped inside a run
         // (`123-45-6789DE89…bob@y.io`).
         c if c.is_ascii_alphanumeric() => true,
-        _ => b[s.saturating_sub(GLUE_REACH)..s].contains(&b'@'),
+        // Letters beyond ASCII after an address's domain (`y.ioé`, `x.coméé`, `x.com0-é`): the
+        // domain may have run on over them into the value.
+        _ => {
+            let mut c = s - 1;
+            while c > 0 && s - c < 64 {
+                match b[c - 1] {
+                    b'@' => return true,
+                    x if x.is_ascii_alphanumeric() || x >= 0x80 || matches!(x, b'-' | b'.') => {
+                        c -= 1
+                    }
+                    _ => return false,
+                }
+            }
+            false
+        }
     }
 }
 
