@@ -999,6 +999,18 @@ fn an_address_before_a_letter_beyond_ascii_and_a_value_is_found_in_the_first_pas
             &[EntityType::Email, EntityType::IpAddress],
         ),
         (
+            "bob@y.ioéé10.1.2.3",
+            &[EntityType::Email, EntityType::IpAddress],
+        ),
+        (
+            "jane@x.com0-é10.1.2.3",
+            &[EntityType::Email, EntityType::IpAddress],
+        ),
+        (
+            "écrire à jane@x.com, ou 電話：+44 20 7946 0958",
+            &[EntityType::Email, EntityType::Phone],
+        ),
+        (
             "+49 30 7972577(2024)10.1.2.3bob@y.io",
             &[EntityType::Phone, EntityType::Email],
         ),
