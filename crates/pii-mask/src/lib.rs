@@ -40,7 +40,8 @@
 //!   label such as `order` or `customer ID` is before it: an unlabelled ten-digit number is
 //!   more often a phone than not, and masking an order number costs less than leaking a phone);
 //!   seven-digit local numbers `555-1234` only with a phone word (`call`, `phone`, `tel`,
-//!   `mobile`, `cell`, `number`) in the 32 bytes before; international `+CC …` / `00CC …` with
+//!   `mobile`, `cell`, `number`) in the 32 bytes before (the last finding's bytes not counted,
+//!   see below); international `+CC …` / `00CC …` with
 //!   per-country lengths (UK, DE, FR, AU and the E.164 range for others), `(0)` trunk and `(20)`
 //!   area groups; national trunk-0 formats such as `06 12 34 56 78`, `020 7946 0958`,
 //!   `0412 345 678`.
@@ -50,7 +51,8 @@
 //!   4-4-4-4-3) or bare is found even when more digits follow it (a CVV, a year:
 //!   `4111 1111 1111 1111 123`).
 //! - `US_SSN`: `ddd-dd-dddd` / `ddd dd dddd` (bare nine digits only after `SSN` or
-//!   `social security`), area not 000, 666 or 900–999, group not 00, serial not 0000.
+//!   `social security` in the 32 bytes before), area not 000, 666 or 900–999, group not 00,
+//!   serial not 0000.
 //! - `IBAN`: a country with IBANs, that country's length, check digits 02–98 and mod-97 = 1,
 //!   compact or grouped by spaces, any case.
 //! - `IP_ADDRESS`: IPv4 with octets 0–255 and no leading zeros (a port, `/prefix` or path may
@@ -64,6 +66,14 @@
 //! (`#12345`) or after a reference label (`order`, `ticket`, `case`, `tracking`, `invoice`,
 //! `ref`, `version`, `build`, …, with fillers such as `number is #` in between); a digit run of
 //! the wrong length or checksum; an IBAN-shaped text whose checksum fails (nor any part of it).
+//!
+//! Masking the output again finds nothing: our own masks (`[PHONE_REDACTED]`, a pseudonym
+//! `[US_SSN_3f9a1c]`, a rule's `[CALL_ID_REDACTED]`) are never context words, for the built-in
+//! scan or for rules; a context window does not count the bytes of the last finding (masked,
+//! a shorter label would bring farther words within reach) and a word it cuts is no word; and
+//! a value that fails only for the first bytes of a finding glued to it
+//! (`555-123-4567:2024jane@x.com`, `+44 20 7946 0958-1::2`, `0A::DE89…`) is found, the text
+//! before such a finding being scanned again (at most 96 bytes) as if it ended there.
 //!
 //! A `/` ends a value whatever follows it (`555-123-4567/home`, `4111111111111111/x`,
 //! `123-45-6789/x`, `…1111/12`). After a `/`, a value starts when the slash follows a digit

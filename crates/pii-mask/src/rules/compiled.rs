@@ -4,7 +4,7 @@ use fancy_regex::{Regex, RegexBuilder};
 
 use super::prefilter::prefilter;
 use super::{ListEntry, Rule, Rules, Validator};
-use crate::scan::Span;
+use crate::scan::{blank_masks, mask_start, Span};
 use crate::{entity, validate, EntityType, MaskError, Operator, RuleWarning};
 
 /// Score added when a context word is near a match.
@@ -430,7 +430,31 @@ impl CompiledRule {
         if let Some(p) = b[s.end..to].iter().position(|&c| c == b'\n') {
             to = s.end + p;
         }
-        let around = format!("{} {}", &text[from..s.start], &text[s.end..to]).to_lowercase();
+        // Our own masks say nothing (a rule with the context word `phone` does not fire next
+        // to `[PHONE_REDACTED]` when the output is masked again): they are blanked, and one
+        // the window's end cuts is read to its end first.
+        if let Some(open) = b[s.end..to].iter().rposition(|&c| c == b'[') {
+            let open = s.end + open;
+            let close = b[open + 1..]
+                .iter()
+                .take(MASK_READ)
+                .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+                .map(|p| open + 1 + p);
+            if let Some(close) = close.filter(|&c| c >= to && b[c] == b']') {
+                if mask_start(&b[open..=close], close + 1 - open) == Some(0) {
+                    to = close + 1;
+                }
+            }
+        }
+        let mut around = Vec::with_capacity(s.start - from + 1 + to - s.end);
+        around.extend_from_slice(&b[from..s.start]);
+        blank_masks(&mut around);
+        let mid = around.len();
+        around.push(b' ');
+        around.extend_from_slice(&b[s.end..to]);
+        blank_masks(&mut around[mid + 1..]);
+        // Blanking replaces ASCII with ASCII: still UTF-8.
+        let around = String::from_utf8_lossy(&around).to_lowercase();
         self.context.iter().any(|w| {
             if w.contains(' ') {
                 around.contains(w.as_str())
@@ -442,6 +466,9 @@ impl CompiledRule {
         })
     }
 }
+
+/// How far past a context window a mask of ours it cuts is read to its `]`.
+const MASK_READ: usize = 96;
 
 /// Digit values of ASCII digits.
 fn digits(v: &[u8]) -> impl Iterator<Item = u8> + '_ {

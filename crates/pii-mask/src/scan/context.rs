@@ -355,10 +355,6 @@ pub(super) fn ends_with_word(b: &[u8], end: usize, needle: &str) -> bool {
     end == n || !is_word(b[end - n - 1])
 }
 
-pub(super) fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
 /// The at most `n` bytes before `s` on its line: context words are looked for on the value's
 /// own line, so masking a block of lines finds what masking each line does.
 pub(super) fn line_before(b: &[u8], s: usize, n: usize) -> &[u8] {
@@ -366,6 +362,96 @@ pub(super) fn line_before(b: &[u8], s: usize, n: usize) -> &[u8] {
     match window.iter().rposition(|&c| c == b'\n') {
         Some(p) => &window[p + 1..],
         None => window,
+    }
+}
+
+/// Where the context window of a value at `s` starts: `n` bytes back on its line, not counting
+/// the bytes of the last finding (`last`, its start and end, before `s`). Masked, a finding
+/// becomes a label, often shorter than the value (`[EMAIL_REDACTED]` for a long address), and
+/// masking the output again would read words the value kept out of reach
+/// (`call 555-123-45674111…a@a.aa12(555) 123-4567`: `call` and the local number); so the first
+/// pass reads at least as far.
+pub(super) fn context_start(b: &[u8], s: usize, n: usize, (start, end): (usize, usize)) -> usize {
+    let mut lo = s.saturating_sub(n);
+    if end > lo && end <= s {
+        lo = lo.saturating_sub(end - start.max(lo));
+    }
+    match b[lo..s].iter().rposition(|&c| c == b'\n') {
+        Some(p) => lo + p + 1,
+        None => lo,
+    }
+}
+
+/// Is one of the words whose [`keys`] are `list` among the words (ASCII letter runs) of
+/// `window` that lie outside our masks ([`in_mask`])?
+#[inline]
+pub(super) fn context_word(window: &[u8], list: &[u128]) -> bool {
+    // The pieces of a split are one separator apart: `at` is where each starts.
+    let mut at = 0;
+    window.split(|c| !c.is_ascii_alphabetic()).any(|w| {
+        let start = at;
+        at += w.len() + 1;
+        word_in(w, list) && !in_mask(window, start, start + w.len())
+    })
+}
+
+/// Does `w[start..end]` lie inside one of our masks ([`mask_start`])? Masking the output again
+/// reads our labels where the values were, and the words inside them (`PHONE`, `US_SSN`, a
+/// custom `CALL_ID`) must say nothing about the value next to them, or a second pass would
+/// find what the first did not (`[PHONE_REDACTED] x 123-4567`). Asked only of a word that
+/// would count, so ordinary text pays nothing.
+pub(super) fn in_mask(w: &[u8], start: usize, end: usize) -> bool {
+    let close = w[end..]
+        .iter()
+        .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+        .map(|p| end + p);
+    close.is_some_and(|c| w[c] == b']' && mask_start(w, c + 1).is_some_and(|m| m <= start))
+}
+
+/// Where a mask this crate writes ends at `end` (one past its `]`) in `w`: a label
+/// `[NAME_REDACTED]` or a keyed pseudonym `[NAME_3f9a1c]`, NAME of upper-case ASCII letters,
+/// digits and `_` (built-in and custom entity names are). Returns its start: its `[`, or 0
+/// when `w` begins inside it (a context window cut it).
+pub(crate) fn mask_start(w: &[u8], end: usize) -> Option<usize> {
+    let last = end.checked_sub(1)?;
+    if w.get(last) != Some(&b']') {
+        return None;
+    }
+    let body = &w[..last];
+    let hex = |c: &u8| matches!(c, b'0'..=b'9' | b'a'..=b'f');
+    let tail = if body.ends_with(b"_REDACTED") {
+        9
+    } else if body.len() >= 7
+        && body[body.len() - 7] == b'_'
+        && body[body.len() - 6..].iter().all(hex)
+    {
+        7
+    } else {
+        return None;
+    };
+    let mut s = body.len() - tail;
+    while s > 0 && matches!(body[s - 1], b'A'..=b'Z' | b'0'..=b'9' | b'_') {
+        s -= 1;
+    }
+    match s {
+        0 => Some(0),
+        _ => (body[s - 1] == b'[').then_some(s - 1),
+    }
+}
+
+/// Overwrites with spaces every mask of ours in `w` (see [`mask_start`]), for the context
+/// windows of rules (see [`in_mask`] for why).
+#[cfg(feature = "rules")]
+pub(crate) fn blank_masks(w: &mut [u8]) {
+    let mut e = w.len();
+    while let Some(p) = w[..e].iter().rposition(|&c| c == b']') {
+        match mask_start(w, p + 1) {
+            Some(s) => {
+                w[s..=p].fill(b' ');
+                e = s;
+            }
+            None => e = p,
+        }
     }
 }
 

@@ -65,6 +65,13 @@ fn local_start(text: &str, a: usize) -> Option<usize> {
     trim_local(b, s, a)
 }
 
+/// Where a local part ending at the `@` at `a` starts when it may not start before `s`.
+#[cold]
+#[inline(never)]
+pub(super) fn local_from(b: &[u8], s: usize, a: usize) -> Option<usize> {
+    trim_local(b, s, a)
+}
+
 /// The local part `b[s..a]` without the symbols that do not start one; `None` when none is
 /// left.
 fn trim_local(b: &[u8], mut s: usize, a: usize) -> Option<usize> {

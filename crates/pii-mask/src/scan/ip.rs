@@ -60,9 +60,7 @@ pub(super) const VERSION_WORDS_KEYS: [u128; VERSION_WORDS.len()] = keys(VERSION_
 /// Is one of [`VERSION_WORDS`] among the words in the 32 bytes before `s`? A dotted quad is an
 /// IP address unless one is.
 pub(super) fn version_context(b: &[u8], s: usize) -> bool {
-    line_before(b, s, 32)
-        .split(|c| !c.is_ascii_alphabetic())
-        .any(|w| word_in(w, &VERSION_WORDS_KEYS))
+    context_word(line_before(b, s, 32), &VERSION_WORDS_KEYS)
 }
 
 /// Is the `:` at `c` the first colon of its hex-and-colon token, with no other colon in the

@@ -24,9 +24,11 @@ use bytes::{
 use card::{card_counted, digit_groups, digits_in_20};
 use chars::{fold_text, next_fold, Folded};
 use context::{
-    begins_date, contains, continues, ends_with_word, keys, label_before, label_kind, left_ok,
-    line_before, right_ok, short_tail, word_in, Label,
+    begins_date, context_start, context_word, continues, ends_with_word, in_mask, keys,
+    label_before, label_kind, left_ok, line_before, right_ok, short_tail, Label,
 };
+#[cfg(feature = "rules")]
+pub(crate) use context::{blank_masks, mask_start};
 use email::email;
 use iban::{iban, IbanScan};
 use ip::{ipv4, ipv6, lone_colon, version_context};
@@ -126,17 +128,37 @@ fn scan_folded_line(
 ///
 /// Spans already in `out` (of other parts of a text, in other offsets) are left alone.
 fn scan_folded(text: &str, enabled: u8, out: &mut Vec<Span>) {
-    scan_range(text, enabled, out, false);
+    scan_range(text, 0, (0, 0), enabled, out, 0);
 }
 
-/// [`scan_folded`]; `nested` for the text before an email scanned again, which does not scan
-/// again in turn (so each byte is scanned a bounded number of times).
-fn scan_range(text: &str, enabled: u8, out: &mut Vec<Span>, nested: bool) {
+/// How deep texts are scanned again: the text before a glued finding, then the text before a
+/// glued finding in that (`555-123-4567-0A::5551234567`: the phone, before the address, before
+/// the second phone), and so on for a chain of glued values. The text before an email is
+/// scanned again only from the top and does not scan again in turn. A text scanned again is at
+/// most [`GLUE_REACH`] bytes and each level reads each of its bytes at most once, so a finding
+/// costs a bounded number of steps and the scan stays linear.
+const MAX_DEPTH: u8 = 8;
+
+/// [`scan_folded`] of `text` from `start` on, `last` the start and end of the last finding
+/// (its end 0 when there is none); `depth` counts the scans this one is nested in (see
+/// [`MAX_DEPTH`]).
+fn scan_range(
+    text: &str,
+    start: usize,
+    (last_start, last_end): (usize, usize),
+    enabled: u8,
+    out: &mut Vec<Span>,
+    depth: u8,
+) {
     let keep = out.len();
     let b = text.as_bytes();
     let n = b.len();
-    let mut st = State::default();
-    let mut i = 0;
+    let mut st = State {
+        last_start,
+        last_end,
+        ..State::default()
+    };
+    let mut i = start;
     while i < n {
         i = next_trigger(b, i);
         if i >= n {
@@ -170,13 +192,13 @@ fn scan_range(text: &str, enabled: u8, out: &mut Vec<Span>, nested: bool) {
                 // What that finding held before the local part is scanned again on its own, as
                 // masking the output would find it there (`0A::0@a.aa`: the address `0A::`).
                 let head = cut
-                    .filter(|_| !nested)
+                    .filter(|_| depth == 0)
                     .and_then(|from| Some((from, text.get(from..span.start)?)));
                 let mut found_again = false;
                 if let Some((from, head)) = head {
                     step(head.len());
                     let old = out.len();
-                    scan_range(head, enabled, out, true);
+                    scan_range(head, 0, (0, 0), enabled, out, MAX_DEPTH);
                     found_again = out.len() > old;
                     for s in &mut out[old..] {
                         s.start += from;
@@ -188,10 +210,28 @@ fn scan_range(text: &str, enabled: u8, out: &mut Vec<Span>, nested: bool) {
                 if let Some(from) = cut.filter(|_| !found_again) {
                     span.start = from;
                 }
+                // A value that failed only for what follows it may be found when this finding is
+                // masked away (`+44 20 7946 0958-0A::`, `0A::DE89…`, `TX 78701-1::2`): the text
+                // before the finding is scanned again as if it ended there.
+                if cut.is_none()
+                    && depth < MAX_DEPTH
+                    && span.start > st.last_end
+                    && glued(b, span.start)
+                {
+                    let last = (st.last_start, st.last_end);
+                    rescan_glued(text, last, span.start, enabled, out, depth + 1);
+                }
                 if enabled & span.entity.bit() != 0 {
                     out.push(span);
                 }
+                st.last_start = span.start;
                 st.last_end = span.end;
+                // A finding that ends inside a hex-and-colon token read as no address: the
+                // colons after it are read again, from the finding's end (`0A::10.1.2.31::2`:
+                // after the dotted quad, the address `::2`).
+                if st.v6_checked_until > span.end {
+                    st.v6_checked_until = span.end;
+                }
                 i = span.end.max(i + 1);
             }
             // A digit run that starts nothing is skipped whole: nothing starts inside it, nor in
@@ -212,6 +252,124 @@ fn scan_range(text: &str, enabled: u8, out: &mut Vec<Span>, nested: bool) {
     }
 }
 
+/// Is the finding at `s` glued to what is before it, so that a value there may have failed
+/// only for the finding's first bytes: a `-`, `:` or `.` after a letter, digit, colon, dot or
+/// letter beyond ASCII (`0958-0A::`, `0A::DE89…`, `4567:2024jane@…`, `1::2.:123-45-6789`), a
+/// `)` after a digit (`+49 30 7972577(2024)10.1.2.3bob@…`), a letter beyond ASCII after an
+/// address (`bob@y.ioé10.1.2.3`, where the address's domain ran on into the number), or a
+/// letter or digit (an address whose local part stopped at its longest inside a run)?
+#[inline]
+fn glued(b: &[u8], s: usize) -> bool {
+    GLUE[b[s - 1] as usize] && glued_closer(b, s)
+}
+
+/// The bytes a finding may be glued to what is before it by, for [`glued`].
+static GLUE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0x80;
+    while c < 256 {
+        t[c] = true;
+        c += 1;
+    }
+    t[b'-' as usize] = true;
+    t[b':' as usize] = true;
+    t[b'.' as usize] = true;
+    t[b')' as usize] = true;
+    let mut c = 0;
+    while c < 128 {
+        if (c as u8).is_ascii_alphanumeric() {
+            t[c] = true;
+        }
+        c += 1;
+    }
+    t
+};
+
+/// [`glued`] after one of its bytes.
+#[inline(never)]
+fn glued_closer(b: &[u8], s: usize) -> bool {
+    let before = if s >= 2 { b[s - 2] } else { b' ' };
+    match b[s - 1] {
+        b'-' | b':' | b'.' => is_word(before) || matches!(before, b':' | b'.' | 0x80..),
+        b')' => before.is_ascii_digit(),
+        // Only an address starts right after a letter or digit that is no finding: its local
+        // part read back as far as it may (64 bytes) and stopped inside a run
+        // (`123-45-6789DE89…bob@y.io`).
+        c if c.is_ascii_alphanumeric() => true,
+        // Letters beyond ASCII after an address's domain (`y.ioé`, `x.coméé`, `x.com0-é`): the
+        // domain may have run on over them into the value.
+        _ => {
+            let mut c = s - 1;
+            while c > 0 && s - c < 64 {
+                match b[c - 1] {
+                    b'@' => return true,
+                    x if x.is_ascii_alphanumeric() || x >= 0x80 || matches!(x, b'-' | b'.') => {
+                        c -= 1
+                    }
+                    _ => return false,
+                }
+            }
+            false
+        }
+    }
+}
+
+/// How far before a finding [`rescan_glued`] reads again: longer than any value the scan reads.
+const GLUE_REACH: usize = 96;
+
+/// Scans `text[..s]` again from the end of the last finding (`last_end`) or the line's start,
+/// at most [`GLUE_REACH`] bytes back (then from a whitespace), as masking the output would read
+/// it: ending where the finding at `s` starts, which masked is a label. A value glued to the
+/// finding by a byte that made it look longer (`555-123-4567:2024jane@x.com`, a `-` or `:`
+/// before a digit, an IPv6 token running into an IBAN) is then found in the first pass.
+#[cold]
+#[inline(never)]
+fn rescan_glued(
+    text: &str,
+    last: (usize, usize),
+    s: usize,
+    enabled: u8,
+    out: &mut Vec<Span>,
+    depth: u8,
+) {
+    let last_end = last.1;
+    let b = text.as_bytes();
+    let mut from = last_newline(&b[last_end..s]).map_or(last_end, |p| last_end + p + 1);
+    if s - from > GLUE_REACH {
+        match b[s - GLUE_REACH..s]
+            .iter()
+            .position(u8::is_ascii_whitespace)
+        {
+            Some(p) => from = s - GLUE_REACH + p + 1,
+            None => return,
+        }
+    }
+    let Some(head) = text.get(..s) else {
+        return;
+    };
+    step(s - from);
+    let old = out.len();
+    scan_range(head, from, last, enabled, out, depth);
+    // An address found there does not reach back over the finding before (masked, a label;
+    // and not this scan's to take in): `4111…1111!jane@x.comé10.1.2.3`, the address
+    // `jane@x.comé`.
+    let mut k = old;
+    while k < out.len() {
+        let span = out[k];
+        if span.start < last_end {
+            let at = b[span.start..span.end].iter().rposition(|&c| c == b'@');
+            match at.and_then(|a| email::local_from(b, last_end, span.start + a)) {
+                Some(start) => out[k].start = start,
+                None => {
+                    out.remove(k);
+                    continue;
+                }
+            }
+        }
+        k += 1;
+    }
+}
+
 /// What the scanner remembers between candidates.
 #[derive(Default)]
 struct State {
@@ -225,6 +383,8 @@ struct State {
     /// text began: if a later email displaces that email, the text is scanned again from there
     /// (`DE89 3704 … 00-@0.AA+@a.aa`: the IBAN comes back).
     displaced: Option<(usize, usize)>,
+    /// Start of the last finding.
+    last_start: usize,
 }
 
 /// What a trigger byte led to.
@@ -304,14 +464,16 @@ impl State {
         }
         // Words inside the last finding say nothing: masked, it is a label (`a@a.os555-…`).
         let (before, at) = since(b, self.last_end, i);
-        let found = numeric(b, i, self.last_end).filter(|span| match label_kind(before, at) {
-            Label::None => true,
-            Label::Reference => false,
-            // `customer ID 8472619350` is an identifier; a formatted phone number or a
-            // validated card after `account` is still personal data.
-            Label::Identifier => {
-                span.entity != EntityType::Phone
-                    || !b[span.start..span.end].iter().all(u8::is_ascii_digit)
+        let found = numeric(b, i, (self.last_start, self.last_end)).filter(|span| {
+            match label_kind(before, at) {
+                Label::None => true,
+                Label::Reference => false,
+                // `customer ID 8472619350` is an identifier; a formatted phone number or a
+                // validated card after `account` is still personal data.
+                Label::Identifier => {
+                    span.entity != EntityType::Phone
+                        || !b[span.start..span.end].iter().all(u8::is_ascii_digit)
+                }
             }
         });
         found.map_or(Candidate::Nothing, Candidate::Found)
@@ -341,9 +503,10 @@ fn since(b: &[u8], last_end: usize, i: usize) -> (&[u8], usize) {
     (&b[from..], i - from)
 }
 
-/// A number starting with a digit at `s` (left boundary already checked); `last_end` is the
-/// end of the previous finding.
-fn numeric(b: &[u8], s: usize, last_end: usize) -> Option<Span> {
+/// A number starting with a digit at `s` (left boundary already checked); `last` is the start
+/// and end of the previous finding.
+fn numeric(b: &[u8], s: usize, last: (usize, usize)) -> Option<Span> {
+    let last_end = last.1;
     let span = |entity, end| Span {
         entity,
         start: s,
@@ -397,11 +560,11 @@ fn numeric(b: &[u8], s: usize, last_end: usize) -> Option<Span> {
             return Some(span(EntityType::Zip, e));
         }
     }
-    if len == 9 && right_ok(b, run) && ssn_context(b, s) && validate::ssn_parts(&b[s..run]) {
+    if len == 9 && right_ok(b, run) && ssn_context(b, s, last) && validate::ssn_parts(&b[s..run]) {
         return Some(span(EntityType::UsSsn, run));
     }
     if len == 3 {
-        if let Some(e) = local_phone(b, s) {
+        if let Some(e) = local_phone(b, s, last) {
             return Some(span(EntityType::Phone, e));
         }
     }

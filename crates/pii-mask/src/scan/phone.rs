@@ -112,13 +112,13 @@ fn nanp_area(b: &[u8], i: usize, paren: bool) -> Option<(usize, u8, Option<u8>)>
 /// A seven-digit local number (`555-1234`, `555.1234`) with a phone word (`call`, `phone`,
 /// `tel`, `mobile`, `cell`, `number`) at most 32 bytes before it. Without one, seven digits are
 /// as often a reference or a count as a phone number, and are left alone.
-pub(super) fn local_phone(b: &[u8], s: usize) -> Option<usize> {
+pub(super) fn local_phone(b: &[u8], s: usize, last: (usize, usize)) -> Option<usize> {
     let sep = *b.get(s + 3)?;
     if !matches!(sep, b'-' | b'.') || digits_end(b, s + 4, 5) != s + 8 {
         return None;
     }
     let e = s + 8;
-    (right_ok(b, e) && !continues(b, e, sep) && phone_context(b, s)).then_some(e)
+    (right_ok(b, e) && !continues(b, e, sep) && phone_context(b, s, last)).then_some(e)
 }
 
 /// Words that say a nearby number is a phone number.
@@ -126,12 +126,16 @@ pub(super) const PHONE_WORDS: &[&str] = &["call", "cell", "mobile", "number", "p
 
 pub(super) const PHONE_WORDS_KEYS: [u128; PHONE_WORDS.len()] = keys(PHONE_WORDS);
 
-/// Is one of [`PHONE_WORDS`] among the words in the 32 bytes before `s`?
-fn phone_context(b: &[u8], s: usize) -> bool {
-    let window = line_before(b, s, 32);
-    window
-        .split(|c| !c.is_ascii_alphabetic())
-        .any(|w| word_in(w, &PHONE_WORDS_KEYS))
+/// Is one of [`PHONE_WORDS`] among the words in the 32 bytes before `s` (findings not
+/// counted, see [`context_start`])?
+fn phone_context(b: &[u8], s: usize, last: (usize, usize)) -> bool {
+    let mut lo = context_start(b, s, 32, last);
+    // A word the window cuts is not the word (`xcall`: masked, a shorter label may bring its
+    // tail `call` into the window).
+    while lo < s && lo > 0 && b[lo - 1].is_ascii_alphabetic() && b[lo].is_ascii_alphabetic() {
+        lo += 1;
+    }
+    context_word(&b[lo..s], &PHONE_WORDS_KEYS)
 }
 
 /// A phone number without `+`: North American, or French / UK / Australian national formats.
@@ -214,9 +218,10 @@ pub(super) fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
         end,
     };
     // Longest run of groups that is a valid number and ends cleanly; backing off is allowed
-    // only over a space (`+44 20 7946 0958 2 days`), not inside `-` or `.` groups. A last
-    // group after a space that begins a date is never taken (`+49 30 7972577 12/27`,
-    // `0051 4170 12/27`; see [`begins_date`]).
+    // only over a space (`+44 20 7946 0958 2 days`), not inside `-` or `.` groups, except to
+    // a space before them (`+44 20 7946 0958 10.1.2.3`, `… 0958 2024-05-01`: the number ends
+    // at the space). A last group after a space that begins a date is never taken
+    // (`+49 30 7972577 12/27`, `0051 4170 12/27`; see [`begins_date`]).
     for k in (0..g.groups).rev() {
         let (end, count) = g.ends[k];
         let next = b.get(end).copied();
@@ -229,10 +234,19 @@ pub(super) fn intl_phone(b: &[u8], s: usize) -> Option<Span> {
             && k + 1 == g.groups
             && b.get(g.ends[k - 1].0) == Some(&b' ')
             && begins_date(b, g.ends[k - 1].0 + 1, end);
-        if clean && !date && intl_digits_ok(&g.digits[..count], g.trunk_dropped) {
+        // Backing off never ends at a group in parentheses after a space: it begins the next
+        // number (`+49 30 7972577 (555) 123-4567`).
+        let paren = (k + 1 < g.groups || g.cut)
+            && g.parens & (1 << k) != 0
+            && k > 0
+            && b.get(g.ends[k - 1].0) == Some(&b' ');
+        if clean && !date && !paren && intl_digits_ok(&g.digits[..count], g.trunk_dropped) {
             return Some(span(end));
         }
-        if next.is_some_and(|c| c != b' ') && k + 1 < g.groups {
+        if next.is_some_and(|c| c != b' ')
+            && k + 1 < g.groups
+            && !g.ends[..k].iter().any(|&(e, _)| b.get(e) == Some(&b' '))
+        {
             return None;
         }
     }
@@ -247,25 +261,35 @@ struct IntlGroups {
     /// (`+44 20 7946 0958 2 days`) can back off to its own groups.
     ends: [(usize, usize); 10],
     groups: usize,
+    /// Bit `k` is set when group `k` is in parentheses.
+    parens: u16,
+    /// Reading stopped at a group that did not fit.
+    cut: bool,
     /// A `(0)` trunk group was written.
     trunk_dropped: bool,
 }
 
 impl IntlGroups {
-    /// Reads the groups from `i`; `None` when there are too many digits or groups.
+    /// Reads the groups from `i`, up to the last one that fits (17 digits, 10 groups): a
+    /// number followed by a longer one (`+44 20 7946 0958 2024-05-01`) is read without it.
     fn read(b: &[u8], mut i: usize) -> Option<Self> {
         let mut g = IntlGroups {
             digits: [0; 17],
             n: 0,
             ends: [(0, 0); 10],
             groups: 0,
+            parens: 0,
+            cut: false,
             trunk_dropped: false,
         };
         loop {
             let after_paren = match b.get(i) {
                 Some(c) if c.is_ascii_digit() => {
                     let e = digits_end(b, i, 18);
-                    g.push(&b[i..e])?;
+                    if g.push(&b[i..e]).is_none() {
+                        g.cut = true;
+                        break;
+                    }
                     i = e;
                     false
                 }
@@ -276,19 +300,22 @@ impl IntlGroups {
                     }
                     if &b[i + 1..e] == b"0" {
                         g.trunk_dropped = true;
-                    } else {
-                        g.push(&b[i + 1..e])?;
+                    } else if g.push(&b[i + 1..e]).is_none() {
+                        g.cut = true;
+                        break;
                     }
                     i = e + 1;
                     true
                 }
                 _ => break,
             };
-            if g.groups == g.ends.len() {
-                return None;
-            }
             g.ends[g.groups] = (i, g.n);
+            g.parens |= u16::from(after_paren) << g.groups;
             g.groups += 1;
+            if g.groups == g.ends.len() {
+                g.cut = true;
+                break;
+            }
             match b.get(i) {
                 Some(&c) if is_phone_sep(c) => {
                     if !b
@@ -307,7 +334,11 @@ impl IntlGroups {
         Some(g)
     }
 
+    /// Adds a group's digits; `None`, adding nothing, when they do not fit.
     fn push(&mut self, ascii_digits: &[u8]) -> Option<()> {
+        if self.n + ascii_digits.len() > self.digits.len() {
+            return None;
+        }
         for &d in ascii_digits {
             *self.digits.get_mut(self.n)? = d - b'0';
             self.n += 1;

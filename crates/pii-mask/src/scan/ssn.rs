@@ -25,12 +25,15 @@ pub(super) fn ssn(b: &[u8], s: usize) -> Option<(usize, bool)> {
     validate::ssn_parts(&d).then_some((e, sep == b' '))
 }
 
-/// `ssn`, `social security` or `SSN #` right before a bare nine-digit number.
-pub(super) fn ssn_context(b: &[u8], s: usize) -> bool {
-    let window = line_before(b, s, 32);
-    let mut buf = [0u8; 32];
-    let lower = &mut buf[..window.len()];
-    lower.copy_from_slice(window);
-    lower.make_ascii_lowercase();
-    contains(lower, b"ssn") || contains(lower, b"social security")
+/// `ssn`, `social security` or `SSN #` right before a bare nine-digit number (in the 32 bytes
+/// before it, findings not counted: see [`context_start`]).
+pub(super) fn ssn_context(b: &[u8], s: usize, last: (usize, usize)) -> bool {
+    let window = &b[context_start(b, s, 32, last)..s];
+    // Not the `SSN` of our own `[US_SSN_REDACTED]` (see `in_mask`).
+    [&b"ssn"[..], b"social security"].iter().any(|needle| {
+        window
+            .windows(needle.len())
+            .enumerate()
+            .any(|(k, w)| w.eq_ignore_ascii_case(needle) && !in_mask(window, k, k + needle.len()))
+    })
 }

@@ -689,3 +689,371 @@ fn a_slash_keeps_dates_fractions_paths_and_prefix_lengths() {
     );
     assert_eq!(masked("10.1.2.3/24"), "[IP_ADDRESS_REDACTED]/24");
 }
+
+/// The maskers of every operator, each masking its own output again.
+fn every_operator() -> Vec<(&'static str, Masker)> {
+    let key = || pii_mask::PseudonymKey::new(vec![7u8; 32]).expect("32 bytes");
+    vec![
+        ("label", Masker::default()),
+        (
+            "pseudonym",
+            Masker::builder()
+                .operator(pii_mask::Operator::Pseudonym)
+                .pseudonym_key(key())
+                .build()
+                .expect("key given"),
+        ),
+        (
+            "partial",
+            Masker::builder()
+                .operator(pii_mask::Operator::Partial { keep_last: 4 })
+                .build()
+                .expect("no key needed"),
+        ),
+    ]
+}
+
+/// Texts whose first finding's mask holds a context word for the value after it: `PHONE` a
+/// phone word for a local number, `US_SSN` the `ssn` before a bare nine digits.
+const AFTER_OUR_MASKS: [(&str, EntityType); 4] = [
+    ("555-123-4567 x 123-4567", EntityType::Phone),
+    ("555-123-4567 / 123.4567 ok", EntityType::Phone),
+    ("123-45-6789 TX 787014111", EntityType::UsSsn),
+    ("call me: 078-05-1120, 219099999 thanks", EntityType::UsSsn),
+];
+
+#[test]
+fn a_label_is_no_context_word_when_the_output_is_masked_again() {
+    for (text, entity) in AFTER_OUR_MASKS {
+        in_one_pass(text, &[entity]);
+    }
+    // Already masked text: the words inside our labels say nothing.
+    let m = Masker::default();
+    for text in [
+        "[PHONE_REDACTED] x 123-4567",
+        "[US_SSN_REDACTED] TX 787014111",
+        "see [US_SSN_REDACTED]: 219099999",
+        "PHONE_REDACTED] x 123-4567",
+    ] {
+        assert!(m.find(text).is_empty(), "{text:?}");
+    }
+    // A phone word of the customer's own, in brackets or not, still counts.
+    for text in ["[call] 555-1234", "phone [x] 555-1234", "[PHONE] 555-1234"] {
+        assert_eq!(
+            found(text),
+            vec![(EntityType::Phone, "555-1234")],
+            "{text:?}"
+        );
+    }
+    assert_eq!(
+        found("ssn [x] 219099999"),
+        vec![(EntityType::UsSsn, "219099999")]
+    );
+}
+
+#[test]
+fn a_pseudonym_is_no_context_word_when_the_output_is_masked_again() {
+    let (_, m) = every_operator().swap_remove(1);
+    for (text, entity) in AFTER_OUR_MASKS {
+        let out = m.mask(text);
+        let entities: Vec<EntityType> = out.findings.iter().map(|f| f.entity).collect();
+        assert_eq!(entities, [entity], "{text:?}");
+        assert!(out.text.contains(&format!("[{entity}_")), "{:?}", out.text);
+        assert!(m.find(&out.text).is_empty(), "{text:?} -> {:?}", out.text);
+        assert!(
+            Masker::default().find(&out.text).is_empty(),
+            "{:?}",
+            out.text
+        );
+    }
+    // Any key: the hex of a pseudonym is never read as a word either.
+    for text in ["[PHONE_3f9a1c] x 123-4567", "[US_SSN_cafe00] 219099999"] {
+        assert!(found(text).is_empty(), "{text:?}");
+    }
+}
+
+#[test]
+fn a_partial_mask_is_no_context_word_when_the_output_is_masked_again() {
+    let (_, m) = every_operator().swap_remove(2);
+    for (text, _) in AFTER_OUR_MASKS {
+        let once = m.mask(text).text;
+        assert!(once.contains('*'), "{once:?}");
+        assert!(m.find(&once).is_empty(), "{text:?} -> {once:?}");
+    }
+}
+
+#[test]
+fn an_ipv6_token_glued_to_a_value_is_found_before_it() {
+    // The hex-and-colon token ran on into the value and parsed as nothing; masked, the value
+    // is a label and `0A::` an address.
+    for (text, want) in [
+        (
+            "0A::DE89370400440532013000",
+            &[EntityType::IpAddress, EntityType::Iban][..],
+        ),
+        (
+            "0A::5551234567",
+            &[EntityType::IpAddress, EntityType::Phone],
+        ),
+        (
+            "x 0A::4111111111111111!",
+            &[EntityType::IpAddress, EntityType::CreditCard],
+        ),
+        (
+            "0A::5551234567#5551234567",
+            &[EntityType::IpAddress, EntityType::Phone],
+        ),
+        (
+            "0A:::DE89370400440532013000",
+            &[EntityType::IpAddress, EntityType::Iban],
+        ),
+        (
+            "0A::0A::4111 1111 1111 1111",
+            &[EntityType::IpAddress, EntityType::CreditCard],
+        ),
+        (
+            "1::20A::10.1.2.3",
+            &[EntityType::IpAddress, EntityType::IpAddress],
+        ),
+    ] {
+        in_one_pass(text, want);
+    }
+    assert_eq!(
+        masked("0A::DE89370400440532013000"),
+        "[IP_ADDRESS_REDACTED][IBAN_REDACTED]"
+    );
+    // A hex word before a value is still no address.
+    assert_eq!(
+        found("cafe 5551234567"),
+        vec![(EntityType::Phone, "5551234567")]
+    );
+}
+
+#[test]
+fn a_value_glued_by_a_dash_or_colon_to_a_later_finding_is_found_in_the_first_pass() {
+    for (text, want) in [
+        (
+            "555-123-4567:2024jane@x.com",
+            &[EntityType::Phone, EntityType::Email][..],
+        ),
+        (
+            "+44 20 7946 0958-1::2",
+            &[EntityType::Phone, EntityType::IpAddress],
+        ),
+        (
+            "123-45-6789-1::2",
+            &[EntityType::UsSsn, EntityType::IpAddress],
+        ),
+        ("TX 78701-0A::", &[EntityType::Zip, EntityType::IpAddress]),
+        (
+            "10.1.2.3-0A::",
+            &[EntityType::IpAddress, EntityType::IpAddress],
+        ),
+        (
+            "DE89370400440532013000-1::2",
+            &[EntityType::Iban, EntityType::IpAddress],
+        ),
+        (
+            "4111111111111111:10.1.2.3jane@x.com",
+            &[EntityType::CreditCard, EntityType::Email],
+        ),
+    ] {
+        in_one_pass(text, want);
+    }
+    // Joined to plain text the same values stay what they were.
+    for text in ["555-123-4567-ab", "TX 78701-x1", "ref 555-123-4567:2024"] {
+        let once = masked(text);
+        assert!(
+            Masker::default().find(&once).is_empty(),
+            "{text:?} -> {once:?}"
+        );
+    }
+}
+
+#[test]
+fn an_international_number_before_a_space_and_a_dotted_or_dashed_number_is_found() {
+    // Backing off over `.` or `-` groups to the space before them: the number ends there.
+    for (text, want) in [
+        (
+            "+44 20 7946 0958 10.1.2.3",
+            &[EntityType::Phone, EntityType::IpAddress][..],
+        ),
+        ("call +44 20 7946 0958 2024-05-01", &[EntityType::Phone]),
+        ("+49 30 7972577 12.05.2024 ok", &[EntityType::Phone]),
+        (
+            "0A::+5551234567 10.1.2.3",
+            &[
+                EntityType::IpAddress,
+                EntityType::Phone,
+                EntityType::IpAddress,
+            ],
+        ),
+    ] {
+        in_one_pass(text, want);
+    }
+    assert_eq!(
+        found("call +44 20 7946 0958 2024-05-01"),
+        vec![(EntityType::Phone, "+44 20 7946 0958")]
+    );
+    // Inside `-` or `.` groups there is still no backing off.
+    assert!(found("+44 20-7946-0958-12345").is_empty());
+    // More digits than a number holds after a space: the number ends at the space.
+    in_one_pass(
+        "+44 20 7946 0958 4111111111111111",
+        &[EntityType::Phone, EntityType::CreditCard],
+    );
+    // A group in parentheses after a space begins the next number; backing off never ends
+    // at it.
+    for text in [
+        "+49 30 7972577 (555) 123-4567",
+        "+49 30 79725778 (555) 123-4567",
+    ] {
+        let values: Vec<&str> = found(text).into_iter().map(|(_, v)| v).collect();
+        assert_eq!(values[1], "(555) 123-4567", "{text:?}");
+        in_one_pass(text, &[EntityType::Phone, EntityType::Phone]);
+    }
+}
+
+#[test]
+fn an_address_after_a_finding_inside_a_hex_and_colon_token_is_found() {
+    // The token `0A::10.1.2.31::2` parsed as nothing; after the dotted quad found in it, the
+    // rest `::2` is an address of its own, as masking the output reads it.
+    in_one_pass(
+        "0A::10.1.2.31::2",
+        &[
+            EntityType::IpAddress,
+            EntityType::IpAddress,
+            EntityType::IpAddress,
+        ],
+    );
+    in_one_pass(
+        "1::210.1.2.31::2!",
+        &[
+            EntityType::IpAddress,
+            EntityType::IpAddress,
+            EntityType::IpAddress,
+        ],
+    );
+    // An address cut short by dots before a value.
+    in_one_pass(
+        "1::2.:123-45-6789",
+        &[EntityType::IpAddress, EntityType::UsSsn],
+    );
+    in_one_pass(
+        "1::2..DE89370400440532013000",
+        &[EntityType::IpAddress, EntityType::Iban],
+    );
+}
+
+#[test]
+fn values_glued_in_a_chain_are_all_found_in_the_first_pass() {
+    // Each value fails only for the next one's first bytes: the text before a glued finding
+    // is read again, and the text before a glued finding in that.
+    for (text, first) in [
+        ("555-123-4567-0A::5551234567", EntityType::Phone),
+        ("TX 78701-0A::5551234567", EntityType::Zip),
+        ("123-45-6789-0A::5551234567", EntityType::UsSsn),
+        ("DE89370400440532013000-0A::5551234567", EntityType::Iban),
+    ] {
+        in_one_pass(text, &[first, EntityType::IpAddress, EntityType::Phone]);
+    }
+}
+
+#[test]
+fn a_context_word_a_long_value_kept_out_of_reach_counts_in_the_first_pass() {
+    // Masked, the address is a shorter label, and `call` comes within 32 bytes of the local
+    // number: the first pass reads as far as masking the output again would.
+    for text in [
+        "call me at jane.doe.longname@example.com or 555-1234",
+        "call 555-123-45674111111111111111a@a.aa12(555) 123-4567",
+    ] {
+        in_one_pass(text, &[EntityType::Email, EntityType::Phone]);
+    }
+    in_one_pass(
+        "ssn: see jane.doe.longname@example.com, 219099999",
+        &[EntityType::Email, EntityType::UsSsn],
+    );
+    // Without a finding in between, 32 bytes is still the reach.
+    assert!(found("call me at the office, or else try 555-1234").is_empty());
+}
+
+#[test]
+fn an_address_before_a_letter_beyond_ascii_and_a_value_is_found_in_the_first_pass() {
+    // The domain ran on into the number (`y.ioé10…`) and was no domain; masked, the number is
+    // a label and `bob@y.ioé` an address. Read again, the address stops at the finding before.
+    for (text, want) in [
+        (
+            "bob@y.ioé10.1.2.3",
+            &[EntityType::Email, EntityType::IpAddress][..],
+        ),
+        (
+            "4111111111111111!jane@x.comé10.1.2.3",
+            &[
+                EntityType::CreditCard,
+                EntityType::Email,
+                EntityType::IpAddress,
+            ],
+        ),
+        (
+            "bob@y.io0é.10.1.2.3",
+            &[EntityType::Email, EntityType::IpAddress],
+        ),
+        (
+            "bob@y.ioéé10.1.2.3",
+            &[EntityType::Email, EntityType::IpAddress],
+        ),
+        (
+            "jane@x.com0-é10.1.2.3",
+            &[EntityType::Email, EntityType::IpAddress],
+        ),
+        (
+            "écrire à jane@x.com, ou 電話：+44 20 7946 0958",
+            &[EntityType::Email, EntityType::Phone],
+        ),
+        (
+            "+49 30 7972577(2024)10.1.2.3bob@y.io",
+            &[EntityType::Phone, EntityType::Email],
+        ),
+    ] {
+        in_one_pass(text, want);
+    }
+    assert_eq!(
+        masked("4111111111111111!jane@x.comé10.1.2.3"),
+        "[CREDIT_CARD_REDACTED]![EMAIL_REDACTED][IP_ADDRESS_REDACTED]"
+    );
+}
+
+#[test]
+fn a_phone_word_cut_by_the_window_is_no_phone_word() {
+    // `xcall` is no phone word; 32 bytes back from the number the window cut it to `call`
+    // once the card before was masked to a shorter label.
+    let text = "DE89 3704 0044 0532 0130 00xcall +4111 1111 1111 1111(555) 123-4567";
+    let once = masked(text);
+    assert!(Masker::default().find(&once).is_empty(), "{once:?}");
+    assert!(found("and my xcall is 555-1234").is_empty());
+}
+
+#[test]
+fn a_value_before_an_address_whose_local_part_stopped_at_its_longest_is_found() {
+    // The local part reads back 64 bytes at most and stopped right after the value: masked, the
+    // address is a label and the value ends there.
+    let long = "DE89370400440532013000DE893704004405320130004111111111111111!bob@y.io";
+    for (value, entity) in [
+        ("123-45-6789", EntityType::UsSsn),
+        ("+44 20 7946 095", EntityType::Phone),
+    ] {
+        let text = format!("{value}{long}");
+        in_one_pass(&text, &[entity, EntityType::Email]);
+        assert!(masked(&text).starts_with(&format!("[{entity}_REDACTED][EMAIL_")));
+    }
+    // A chain of glued values as long as one likes.
+    in_one_pass(
+        "(555) 123-4567-0A::5551234567-0A::",
+        &[
+            EntityType::Phone,
+            EntityType::IpAddress,
+            EntityType::Phone,
+            EntityType::IpAddress,
+        ],
+    );
+}

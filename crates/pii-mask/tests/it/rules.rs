@@ -274,3 +274,66 @@ proptest! {
         prop_assert!(m.find(&out.text).is_empty(), "{:?} -> {:?}", text, out.text);
     }
 }
+
+#[test]
+fn a_custom_entity_label_is_no_context_word_when_the_output_is_masked_again() {
+    // `CALL` is a phone word and `SSN` what a bare nine digits need; inside our labels and
+    // pseudonyms they say nothing.
+    let rules = || {
+        Rules::new()
+            .rule(Rule::new("CALL_ID", [r"\bCID-\d{6}\b"]))
+            .rule(Rule::new("SSN_REF", [r"\bSR-\d{6}\b"]))
+    };
+    let key = PseudonymKey::new(vec![9u8; 32]).expect("32 bytes");
+    let maskers = [
+        masker(rules()),
+        Masker::builder()
+            .rules(rules())
+            .operator(Operator::Pseudonym)
+            .pseudonym_key(key)
+            .build()
+            .expect("valid"),
+    ];
+    for m in &maskers {
+        for text in ["CID-123456 x 555-1234", "SR-123456 219099999"] {
+            let out = m.mask(text);
+            assert_eq!(out.findings.len(), 1, "{text:?}: {:?}", out.text);
+            assert!(m.find(&out.text).is_empty(), "{text:?} -> {:?}", out.text);
+        }
+    }
+    assert!(masker(rules())
+        .find("[CALL_ID_REDACTED] x 555-1234")
+        .is_empty());
+}
+
+#[test]
+fn our_masks_are_no_context_words_for_a_rule() {
+    let m = masker(
+        Rules::new().rule(
+            Rule::new("MEMBER_ID", [MEMBER])
+                .context(["phone"], 40)
+                .score(0.3),
+        ),
+    );
+    // The phone is masked; the eight digits have no context word in the first pass, and the
+    // label `[PHONE_REDACTED]` (whole, or cut by the window's end) gives them none after.
+    let far = format!("12345678{}555-123-4567", " ".repeat(30));
+    for text in [
+        "555-123-4567 12345678",
+        "12345678 555-123-4567",
+        far.as_str(),
+    ] {
+        let out = m.mask(text);
+        assert_eq!(out.findings.len(), 1, "{text:?}: {:?}", out.text);
+        assert!(m.find(&out.text).is_empty(), "{text:?} -> {:?}", out.text);
+    }
+    // The customer's own word still counts.
+    assert_eq!(
+        found(&m, "phone 12345678"),
+        vec![pair("MEMBER_ID", "12345678")]
+    );
+    assert_eq!(
+        found(&m, "12345678 [phone]"),
+        vec![pair("MEMBER_ID", "12345678")]
+    );
+}
