@@ -420,8 +420,12 @@ impl State {
                 let (before, at) = since(b, self.last_end, i);
                 intl_phone(b, i).filter(|_| !label_before(before, at))
             }
+            // A letter may come right before: `(ddd) ddd-dddd` is shape enough, and chat text
+            // often drops the space (`call me at(555) 123-4567`).
             b'(' if i >= self.quiet_until
-                && (left_ok(b, i) || after_finding(b, i, self.last_end)) =>
+                && (left_ok(b, i)
+                    || after_finding(b, i, self.last_end)
+                    || b[i - 1].is_ascii_alphabetic()) =>
             {
                 let (before, at) = since(b, self.last_end, i);
                 nanp(b, i)

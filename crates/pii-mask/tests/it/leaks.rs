@@ -1057,3 +1057,18 @@ fn a_value_before_an_address_whose_local_part_stopped_at_its_longest_is_found() 
         ],
     );
 }
+
+#[test]
+fn a_phone_in_parentheses_right_after_a_letter_is_masked() {
+    // Chat text drops the space (`at(555) …`); a label word before still makes it a reference.
+    for (text, value) in [
+        ("call me at(555) 123-4567 thanks", "(555) 123-4567"),
+        ("a(555) 123-4567", "(555) 123-4567"),
+        ("x(555)123-4567", "(555)123-4567"),
+    ] {
+        assert_eq!(found(text), vec![(EntityType::Phone, value)], "{text:?}");
+        in_one_pass(text, &[EntityType::Phone]);
+    }
+    assert!(found("order(555) 123-4567").is_empty());
+    assert!(found("f(555) and g(1234)").is_empty());
+}
