@@ -122,3 +122,41 @@ fn mask_refuses_a_limit_of_zero_or_garbage() {
         "{help}"
     );
 }
+
+/// A full disk under stdout: the run fails with the write error, exit 1, and quotes nothing it
+/// read (the error path must not leak the text it could not write).
+#[cfg(target_os = "linux")]
+#[test]
+fn mask_to_a_full_disk_fails_naming_stdout_and_quoting_nothing() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let empty = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_genesys-ctx"))
+        .arg("mask")
+        .env_clear()
+        .current_dir(empty.path())
+        .stdin(Stdio::piped())
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("genesys-ctx runs");
+    let text = format!("{SECRET}\n").repeat(20_000);
+    let mut input = child.stdin.take().unwrap();
+    // The program stops at its first failed write and may close its input before all of it.
+    if let Err(e) = input.write_all(text.as_bytes()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    let stderr = super::text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot write to stdout") && stderr.contains("No space left"),
+        "{stderr}"
+    );
+    assert_no_secret("", &stderr);
+}
